@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "syllabus.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and roles"
+
+    def ready(self) -> None:
+        from syllabus.accounts.services import builtin_roles_sync
+
+        post_migrate.connect(builtin_roles_sync, sender=self)

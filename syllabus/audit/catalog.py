@@ -1,0 +1,92 @@
+"""Every audited action, its category, and each category's retention and readers.
+
+The categories, retention periods and readers are the seed's audit table (section 6.1).
+An action missing from ACTIONS cannot be recorded: adding an audited action means adding
+a row here, which is where reviewers look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    AUTHENTICATION = "authentication"
+    COURSE_ACCESS = "course_access"
+    DATA_MODIFICATION = "data_modification"
+    ADMIN_ACTION = "admin_action"
+    REPORT_EXPORT = "report_export"
+
+
+@dataclass(frozen=True)
+class CategoryPolicy:
+    label: str
+    retention: timedelta
+    readers: tuple[str, ...]  # role slugs that may read events of this category
+
+
+_YEAR = timedelta(days=365)
+
+POLICIES: dict[Category, CategoryPolicy] = {
+    Category.AUTHENTICATION: CategoryPolicy("User authentication", 2 * _YEAR, ("admin",)),
+    Category.COURSE_ACCESS: CategoryPolicy("Course access", 1 * _YEAR, ("admin", "manager")),
+    Category.DATA_MODIFICATION: CategoryPolicy("Data modifications", 7 * _YEAR, ("auditor",)),
+    Category.ADMIN_ACTION: CategoryPolicy("Admin actions", 7 * _YEAR, ("compliance_officer",)),
+    Category.REPORT_EXPORT: CategoryPolicy("Report exports", 1 * _YEAR, ("security_officer",)),
+}
+
+_AUTH = Category.AUTHENTICATION
+_COURSE = Category.COURSE_ACCESS
+_DATA = Category.DATA_MODIFICATION
+_ADMIN = Category.ADMIN_ACTION
+_EXPORT = Category.REPORT_EXPORT
+
+ACTIONS: dict[str, Category] = {
+    # Authentication
+    "auth.login": _AUTH,
+    "auth.login_failed": _AUTH,
+    "auth.logout": _AUTH,
+    "auth.lockout": _AUTH,
+    "auth.unlock": _AUTH,
+    "auth.password_changed": _AUTH,
+    "auth.password_reset": _AUTH,
+    "auth.mfa_enrolled": _AUTH,
+    "auth.mfa_removed": _AUTH,
+    "auth.mfa_reset": _AUTH,
+    "auth.token_created": _AUTH,
+    "auth.token_revoked": _AUTH,
+    # Course access
+    "course.viewed": _COURSE,
+    "enrolment.created": _COURSE,
+    "enrolment.removed": _COURSE,
+    # Data modifications
+    "user.created": _DATA,
+    "user.updated": _DATA,
+    "user.deactivated": _DATA,
+    "grade.changed": _DATA,
+    # Admin actions
+    "admin.action": _ADMIN,
+    "role.granted": _ADMIN,
+    "role.removed": _ADMIN,
+    "job.rerun": _ADMIN,
+    "audit.verified": _ADMIN,
+    "audit.purged": _ADMIN,
+    "demo.loaded": _ADMIN,
+    # Report exports
+    "export.run": _EXPORT,
+}
+
+
+def category_of(action: str) -> Category:
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise ValueError(
+            f"Unknown audit action {action!r}: add it to syllabus.audit.catalog.ACTIONS."
+        ) from None
+
+
+def categories_readable_by(role_slugs: set[str]) -> list[Category]:
+    return [cat for cat, policy in POLICIES.items() if role_slugs & set(policy.readers)]

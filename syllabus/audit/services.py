@@ -1,0 +1,198 @@
+"""Writing to and checking the audit trail. The only way events are created or removed."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from syllabus.audit.catalog import POLICIES, Category, category_of
+from syllabus.audit.models import GENESIS_HASH, AuditEvent
+from syllabus.core import request_context
+
+RETENTION_DB_ROLE = "syllabus_audit_retention"
+
+
+def _lock_chain(category: str) -> None:
+    """Serialise writers of one chain so two events never claim the same link.
+
+    PostgreSQL: a transaction-scoped advisory lock per category. SQLite: every write
+    transaction already holds the database's write lock (transaction_mode=IMMEDIATE).
+    """
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(f"syllabus.audit.{category}".encode())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _describe_target(target: models.Model | None) -> tuple[str, str, str]:
+    if target is None:
+        return "", "", ""
+    target_id = getattr(target, "public_id", None) or str(target.pk)
+    return target._meta.label_lower, str(target_id), str(target)[:254]
+
+
+def _json_safe(details: dict[str, Any] | None) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(details or {}, default=str))
+    return result
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event; request id, IP and user agent come from the current request.
+
+    Call it inside the same transaction as the change it describes, so both commit or
+    neither does.
+    """
+    category = category_of(action)
+    context = request_context.current()
+    target_type, target_id, target_label = _describe_target(target)
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        _lock_chain(category)
+        last = (
+            AuditEvent.objects.filter(category=category)
+            .order_by("-chain_seq")
+            .values("chain_seq", "hash")
+            .first()
+        )
+        event = AuditEvent(
+            occurred_at=timezone.now(),
+            category=category,
+            action=action,
+            actor=actor if is_user else None,
+            actor_label=str(actor)[:254] if is_user else "",
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            details=_json_safe(details),
+            request_id=context.request_id,
+            ip=context.ip,
+            user_agent=context.user_agent[:512],
+            chain_seq=(last["chain_seq"] + 1) if last else 1,
+            prev_hash=last["hash"] if last else GENESIS_HASH,
+        )
+        event.hash = event.compute_hash()
+        event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    category: str
+    checked: int
+    ok: bool
+    broken_event_id: int | None = None
+    broken_chain_seq: int | None = None
+    reason: str = ""
+
+
+def _purge_anchors() -> dict[str, tuple[int, str]]:
+    """For each category, the last link a retention purge removed: (chain_seq, hash)."""
+    anchors: dict[str, tuple[int, str]] = {}
+    for details in (
+        AuditEvent.objects.filter(action="audit.purged").order_by("id").values_list("details", flat=True)
+    ):
+        anchors[details["category"]] = (int(details["through_chain_seq"]), details["last_hash"])
+    return anchors
+
+
+def verify_chain(
+    category: str,
+    *,
+    anchors: dict[str, tuple[int, str]] | None = None,
+    on_event: Callable[[], None] | None = None,
+) -> ChainReport:
+    """Walk one category's chain in order and report the first link that does not hold."""
+    anchors = _purge_anchors() if anchors is None else anchors
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    checked = 0
+    events: Iterator[AuditEvent] = (
+        AuditEvent.objects.filter(category=category).order_by("chain_seq").iterator(chunk_size=2000)
+    )
+    for event in events:
+        if checked == 0 and event.chain_seq != 1:
+            anchor = anchors.get(category)
+            if anchor and anchor[0] == event.chain_seq - 1:
+                expected_seq, expected_prev = event.chain_seq, anchor[1]
+        problem = ""
+        if event.chain_seq != expected_seq:
+            problem = (
+                f"link #{expected_seq} is missing (next present is #{event.chain_seq}): "
+                "an event was deleted"
+            )
+        elif event.prev_hash != expected_prev:
+            problem = "its previous-hash does not match the event before it"
+        elif event.compute_hash() != event.hash:
+            problem = "its content does not match its hash: the event was changed"
+        if problem:
+            return ChainReport(category, checked, False, event.pk, event.chain_seq, problem)
+        checked += 1
+        expected_seq, expected_prev = event.chain_seq + 1, event.hash
+        if on_event:
+            on_event()
+    return ChainReport(category, checked, True)
+
+
+def verify_all(*, on_event: Callable[[], None] | None = None) -> list[ChainReport]:
+    anchors = _purge_anchors()
+    return [verify_chain(c.value, anchors=anchors, on_event=on_event) for c in Category]
+
+
+def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Remove events older than their category's retention, oldest first, per chain.
+
+    Only a prefix of each chain is removed, and an ``audit.purged`` event records the
+    last removed link, so ``verify`` still proves nothing else is missing. On PostgreSQL
+    the delete runs as the retention role, the only role the append-only trigger lets
+    delete.
+    """
+    now = now or timezone.now()
+    removed: dict[str, int] = {}
+    for category, policy in POLICIES.items():
+        cutoff = now - policy.retention
+        with transaction.atomic():
+            _lock_chain(category.value)
+            last = (
+                AuditEvent.objects.filter(category=category, occurred_at__lt=cutoff)
+                .order_by("-chain_seq")
+                .values("chain_seq", "hash")
+                .first()
+            )
+            if last is None:
+                continue
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"SET LOCAL ROLE {RETENTION_DB_ROLE}")
+                cursor.execute(
+                    f"DELETE FROM {AuditEvent._meta.db_table} WHERE category = %s AND chain_seq <= %s",  # noqa: S608
+                    [category.value, last["chain_seq"]],
+                )
+                count = cursor.rowcount
+                if connection.vendor == "postgresql":
+                    cursor.execute("RESET ROLE")
+            removed[category.value] = count
+            # In the same transaction: the anchor exists exactly when the deletion does.
+            record(
+                actor=None,
+                action="audit.purged",
+                details={
+                    "category": category.value,
+                    "through_chain_seq": last["chain_seq"],
+                    "last_hash": last["hash"],
+                    "removed": count,
+                    "cutoff": cutoff.isoformat(),
+                },
+            )
+    return removed

@@ -1,0 +1,329 @@
+"""The one settings module. Every value comes from the environment (see docs/configuration.md).
+
+Embedded defaults need nothing installed: SQLite in WAL mode, a local-memory cache, huey on
+SQLite and files on the local disk, all under ``SYLLABUS_DATA_DIR``. ``DATABASE_URL`` and
+``REDIS_URL`` switch to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from syllabus.config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_optional,
+    env_str,
+    env_url,
+)
+from syllabus.config.huey import build_huey
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Core ------------------------------------------------------------------------------
+
+DEBUG = env_bool("SYLLABUS_DEBUG", default=False)
+DATA_DIR = Path(env_str("SYLLABUS_DATA_DIR", "var")).resolve()
+
+# Keys that ship in our own files: using one in production is as bad as having none.
+KNOWN_DEFAULT_SECRET_KEYS = {"change-me", "changeme", "secret", "dev-insecure-secret-key"}
+_secret_key = env_optional("SYLLABUS_SECRET_KEY")
+if _secret_key is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SYLLABUS_SECRET_KEY (or SYLLABUS_SECRET_KEY_FILE): production mode "
+            "(SYLLABUS_DEBUG off) refuses to start without a secret key. Generate one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    _secret_key = "dev-insecure-secret-key"  # noqa: S105 (development only, refused below in production)
+elif not DEBUG and (
+    _secret_key in KNOWN_DEFAULT_SECRET_KEYS
+    or _secret_key.startswith("django-insecure")
+    or len(_secret_key) < 50
+    or len(set(_secret_key)) < 5
+):
+    raise ImproperlyConfigured(
+        "SYLLABUS_SECRET_KEY is a default or too weak (it needs at least 50 characters, not a "
+        "published example): production mode refuses to start with it."
+    )
+SECRET_KEY = _secret_key
+
+ALLOWED_HOSTS = env_list(
+    "SYLLABUS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] + (["*"] if DEBUG else [])
+)
+CSRF_TRUSTED_ORIGINS = env_list("SYLLABUS_CSRF_TRUSTED_ORIGINS")
+SITE_NAME = env_str("SYLLABUS_SITE_NAME", "Syllabus")
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "template_partials",
+    "ninja",
+    "huey.contrib.djhuey",
+    "simple_history",
+    "allauth",
+    "allauth.account",
+    # Syllabus apps, lowest layer first (see DESIGN.md).
+    "syllabus.core",
+    "syllabus.audit",
+    "syllabus.accounts",
+    "syllabus.ops",
+]
+
+MIDDLEWARE = [
+    "syllabus.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "syllabus.config.urls"
+WSGI_APPLICATION = "syllabus.config.wsgi.application"
+ASGI_APPLICATION = "syllabus.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "syllabus.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------
+
+DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+DB_POOL_MIN = env_int("SYLLABUS_DB_POOL_MIN", 2, minimum=0)
+DB_POOL_MAX = env_int("SYLLABUS_DB_POOL_MAX", 10, minimum=1)
+if DB_POOL_MIN > DB_POOL_MAX:
+    raise ImproperlyConfigured("SYLLABUS_DB_POOL_MIN must not exceed SYLLABUS_DB_POOL_MAX.")
+
+if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
+    try:
+        _db = dict(dj_database_url.parse(DATABASE_URL))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
+    if not _db.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (expected .../DBNAME).")
+    _db["ENGINE"] = "django.db.backends.postgresql"
+    # psycopg 3's pool: connections are reused across requests; Django requires
+    # CONN_MAX_AGE=0 with it. Timeouts keep a dead server from hanging requests.
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),
+        "pool": {"min_size": DB_POOL_MIN, "max_size": DB_POOL_MAX, "timeout": 10},
+        "connect_timeout": 5,
+    }
+    DATABASES = {"default": _db}
+else:
+    _sqlite_path = (
+        Path(DATABASE_URL.removeprefix("sqlite://").removeprefix("/"))
+        if DATABASE_URL and DATABASE_URL.removeprefix("sqlite://").strip("/")
+        else DATA_DIR / "syllabus.sqlite3"
+    )
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _sqlite_path,
+            "OPTIONS": {
+                # WAL lets readers and one writer work at once; IMMEDIATE takes the write
+                # lock at BEGIN so concurrent writers wait (busy timeout) instead of failing.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=5000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["TEST"] = {"NAME": None}
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, sessions, jobs --------------------------------------------------------------
+
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "syllabus",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "syllabus",
+        }
+    }
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+JOBS_IMMEDIATE = env_bool("SYLLABUS_JOBS_IMMEDIATE", default=False)
+JOBS_WORKERS = env_int("SYLLABUS_JOBS_WORKERS", 2, minimum=1, maximum=64)
+JOBS_RETRIES = env_int("SYLLABUS_JOBS_RETRIES", 5, minimum=0, maximum=50)
+JOBS_RETRY_DELAY = env_int("SYLLABUS_JOBS_RETRY_DELAY", 10, minimum=0)
+HUEY = build_huey(
+    name="syllabus",
+    redis_url=REDIS_URL,
+    sqlite_path=DATA_DIR / "jobs.sqlite3",
+    immediate=JOBS_IMMEDIATE,
+)
+HUEY_CONSUMER_WORKERS = JOBS_WORKERS
+
+# --- Accounts ---------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PREVENT_ENUMERATION = True
+
+# --- Internationalisation ----------------------------------------------------------------
+
+LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en")
+TIME_ZONE = env_str("SYLLABUS_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files -----------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 31536000  # hashed names: cache for a year
+
+# --- Security ----------------------------------------------------------------------------
+
+TLS = env_bool("SYLLABUS_TLS", default=False)
+if env_bool("SYLLABUS_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXY_COUNT = env_int("SYLLABUS_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+SECURE_SSL_REDIRECT = TLS
+# Load balancers probe over plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health(/|$)", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SYLLABUS_HSTS_SECONDS", 31536000, minimum=0) if TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SYLLABUS_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = TLS
+CSRF_COOKIE_SECURE = TLS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# Preloading commits a domain to browsers' built-in lists; it stays an explicit opt-in.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SYLLABUS_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
+
+# --- Logging -----------------------------------------------------------------------------
+
+LOG_LEVEL = env_choice(
+    "SYLLABUS_LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")
+).upper()
+LOG_FORMAT = env_choice("SYLLABUS_LOG_FORMAT", "json", ("json", "console"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structlog": {"()": "syllabus.core.logging.build_formatter", "fmt": LOG_FORMAT},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "structlog"},
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Our access log replaces Django's and gunicorn's per-request lines.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        "huey": {"level": LOG_LEVEL},
+    },
+}
+
+# --- Email -------------------------------------------------------------------------------
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if env_optional("SYLLABUS_SMTP_HOST") is None
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("SYLLABUS_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("SYLLABUS_SMTP_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("SYLLABUS_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SYLLABUS_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SYLLABUS_SMTP_STARTTLS", default=True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("SYLLABUS_FROM_EMAIL", "Syllabus <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+CSRF_FAILURE_VIEW = "syllabus.core.views.csrf_failure"
+
+# --- Web server (read by `syllabus serve`) --------------------------------------------------
+
+WEB_WORKERS = env_int("SYLLABUS_WEB_WORKERS", 2, minimum=1, maximum=64)
+WEB_THREADS = env_int("SYLLABUS_WEB_THREADS", 8, minimum=1, maximum=256)
+WEB_TIMEOUT = env_int("SYLLABUS_WEB_TIMEOUT", 30, minimum=5, maximum=600)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "syllabus.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from syllabus.core import logging
+
+        logging.configure_structlog()

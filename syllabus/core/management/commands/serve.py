@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import argparse
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from syllabus.config.wsgi import application as wsgi_application
+
+
+def bind_address(value: str) -> str:
+    """HOST:PORT with a valid port; IPv6 hosts in brackets, e.g. [::1]:8000."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {port!r}")
+    bare = host.strip("[]")
+    if ":" in bare:
+        try:
+            ipaddress.IPv6Address(bare)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid IPv6 address {bare!r}") from None
+    return value
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+class GunicornApplication(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return wsgi_application
+
+
+class Command(BaseCommand):
+    help = "Serve Syllabus with gunicorn (threaded workers). Not for development reloads."
+    requires_system_checks = []  # run by the `check` below, once, before forking
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--bind", default="127.0.0.1:8000", type=bind_address,
+            help="address to listen on, HOST:PORT (default 127.0.0.1:8000)",
+        )
+        parser.add_argument(
+            "--workers", type=positive_int, default=None,
+            help=f"worker processes (default SYLLABUS_WEB_WORKERS, now {settings.WEB_WORKERS})",
+        )
+        parser.add_argument(
+            "--threads", type=positive_int, default=None,
+            help=f"threads per worker (default SYLLABUS_WEB_THREADS, now {settings.WEB_THREADS})",
+        )
+        parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+        parser.add_argument(
+            "--no-collectstatic", action="store_true",
+            help="do not collect static files before starting",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("check", deploy=not settings.DEBUG, fail_level="ERROR")
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=1)
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        workers = options["workers"] or settings.WEB_WORKERS
+        threads = options["threads"] or settings.WEB_THREADS
+        self.stdout.write(
+            f"Syllabus listening on http://{options['bind']} "
+            f"({workers} workers x {threads} threads). Press Ctrl+C to stop."
+        )
+        GunicornApplication(
+            {
+                "bind": options["bind"],
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": settings.WEB_TIMEOUT,
+                "graceful_timeout": settings.WEB_TIMEOUT,
+                "keepalive": 5,
+                # Recycle workers now and then so a slow leak cannot grow forever.
+                "max_requests": 20000,
+                "max_requests_jitter": 2000,
+                "accesslog": None,  # our RequestIdMiddleware writes the access log
+                "errorlog": "-",
+                "proc_name": "syllabus",
+            }
+        ).run()

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    # Rendered without context processors that could fail again (no DB access): a 500
+    # page must render even when the database is down.
+    template = loader.get_template("error.html")
+    body = template.render(
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "request_id": getattr(request, "request_id", ""),
+        }
+    )
+    return HttpResponse(body, status=status)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 400, "Bad request", "The request could not be understood. Check what you sent and try again."
+    )
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 403, "Access denied", "You do not have permission to see this page."
+    )
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 404, "Page not found", "There is nothing at this address. It may have moved or been removed."
+    )
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(
+        request,
+        500,
+        "Something went wrong",
+        "The server could not finish your request. It has been logged; please try again shortly.",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(
+        request,
+        403,
+        "Form expired",
+        "This form could not be accepted because its security token is missing or expired. "
+        "Go back, reload the page and try again.",
+    )
