@@ -1,0 +1,42 @@
+"""Test-wide configuration, loaded (``-p syllabus.config.pytest_plugin`` in pyproject)
+before pytest-django reads Django's settings.
+
+Tests run in production mode (SYLLABUS_DEBUG off) with a secret key generated per run,
+jobs executed inline, and data under a temporary folder. DATABASE_URL / REDIS_URL, when
+set, point the suite at PostgreSQL / Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+os.environ.setdefault("SYLLABUS_DEBUG", "false")
+os.environ.setdefault("SYLLABUS_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("SYLLABUS_JOBS_IMMEDIATE", "true")
+os.environ.setdefault("SYLLABUS_DATA_DIR", tempfile.mkdtemp(prefix="syllabus-test-"))
+os.environ.setdefault("SYLLABUS_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SYLLABUS_LOG_LEVEL", "warning")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+# Whitenoise warns when STATIC_ROOT is missing; tests serve static files from the apps.
+(Path(os.environ["SYLLABUS_DATA_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests do not run collectstatic: serve static files unhashed from the app folders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Fast hashing in tests; Argon2id itself is covered by a dedicated test.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
