@@ -248,11 +248,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "syllabus.core.storage.StaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000  # hashed names: cache for a year
 
@@ -294,7 +295,11 @@ LOGGING = {
         "structlog": {"()": "syllabus.core.logging.build_formatter", "fmt": LOG_FORMAT},
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "structlog"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "structlog",
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {

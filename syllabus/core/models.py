@@ -33,10 +33,9 @@ class PublicIdField(models.CharField):
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        kwargs["prefix"] = self.prefix
-        for key, default in (("max_length", 32), ("unique", True), ("editable", False)):
-            if kwargs.get(key) == default:
-                kwargs.pop(key)
+        # Explicit values: __init__'s defaults differ from CharField's, and copies such
+        # as simple-history's historical fields turn uniqueness off.
+        kwargs.update(prefix=self.prefix, unique=self._unique, editable=self.editable)
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from syllabus.audit.catalog import ACTIONS, POLICIES, Category, category_of
+from syllabus.audit.models import GENESIS_HASH, AppendOnlyError, AuditEvent
+from syllabus.audit.services import purge_expired, record, verify_all, verify_chain
+from syllabus.core import request_context
+
+pytestmark = pytest.mark.django_db
+
+
+def test_record_stores_who_what_and_the_request(learner):
+    # given a request in progress
+    request_context.bind(
+        request_context.RequestContext(request_id="req-12345678", ip="203.0.113.9", user_agent="UA/1")
+    )
+    try:
+        # when
+        event = record(actor=learner, action="user.updated", target=learner, details={"field": "name"})
+    finally:
+        request_context.clear()
+    # then
+    event.refresh_from_db()
+    assert event.category == Category.DATA_MODIFICATION
+    assert event.actor_id == learner.pk
+    assert event.target_type == "accounts.user"
+    assert event.target_id == learner.public_id
+    assert event.details == {"field": "name"}
+    assert (event.request_id, event.ip, event.user_agent) == ("req-12345678", "203.0.113.9", "UA/1")
+    assert event.prev_hash == GENESIS_HASH
+    assert event.hash == event.compute_hash()
+
+
+def test_each_category_is_its_own_chain(learner):
+    first = record(actor=learner, action="user.updated")
+    other = record(actor=learner, action="auth.login")
+    second = record(actor=learner, action="user.updated")
+    assert (first.chain_seq, other.chain_seq, second.chain_seq) == (1, 1, 2)
+    assert second.prev_hash == first.hash
+    assert other.prev_hash == GENESIS_HASH
+
+
+def test_unknown_action_is_refused():
+    with pytest.raises(ValueError, match="Unknown audit action 'made.up'"):
+        record(actor=None, action="made.up")
+    assert not AuditEvent.objects.exists()
+
+
+def test_every_action_has_a_category_with_retention_and_readers():
+    assert set(POLICIES) == set(Category)
+    for action in ACTIONS:
+        policy = POLICIES[category_of(action)]
+        assert policy.retention >= timedelta(days=365)
+        assert policy.readers
+    # The seed's table, section 6.1.
+    assert POLICIES[Category.AUTHENTICATION].retention == timedelta(days=730)
+    assert POLICIES[Category.DATA_MODIFICATION].readers == ("auditor",)
+    assert POLICIES[Category.ADMIN_ACTION].readers == ("compliance_officer",)
+    assert POLICIES[Category.REPORT_EXPORT].retention == timedelta(days=365)
+
+
+def test_orm_refuses_update_and_delete(learner):
+    event = record(actor=learner, action="auth.login")
+    event.action = "auth.logout"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_create([AuditEvent()])
+    assert AuditEvent.objects.get(pk=event.pk).action == "auth.login"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger is PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql", ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"]
+)
+def test_postgres_trigger_refuses_raw_update_and_delete(learner, sql):
+    record(actor=learner, action="auth.login")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.filter(action="auth.login").count() == 1
+
+
+def _tamper(sql: str, params: list[object]) -> None:
+    """Change a row behind the ORM's back, as an attacker with database access would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
+
+
+def test_verify_passes_on_an_intact_trail(learner):
+    for _ in range(5):
+        record(actor=learner, action="auth.login")
+    reports = verify_all()
+    assert all(r.ok for r in reports)
+    assert sum(r.checked for r in reports) == 5
+
+
+def test_verify_finds_a_changed_row(learner):
+    events = [record(actor=learner, action="auth.login", details={"n": n}) for n in range(4)]
+    _tamper("UPDATE audit_auditevent SET details = %s WHERE id = %s", ['{"n": 99}', events[2].pk])
+    report = verify_chain(Category.AUTHENTICATION)
+    assert not report.ok
+    assert report.broken_event_id == events[2].pk
+    assert report.checked == 2
+    assert "changed" in report.reason
+
+
+def test_verify_finds_a_deleted_row(learner):
+    events = [record(actor=learner, action="auth.login") for _ in range(4)]
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    report = verify_chain(Category.AUTHENTICATION)
+    assert not report.ok
+    assert report.broken_event_id == events[2].pk
+    assert "missing" in report.reason
+
+
+def test_verify_command_reports_the_first_broken_link(learner, capsys):
+    events = [record(actor=learner, action="user.updated") for _ in range(3)]
+    call_command("audit", "verify")
+    assert "Audit trail intact" in capsys.readouterr().out
+    _tamper("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s", [events[1].pk])
+    with pytest.raises(CommandError, match=f"first broken link is event id {events[1].pk}"):
+        call_command("audit", "verify")
+
+
+def test_purge_removes_expired_events_and_keeps_the_chain_verifiable(learner):
+    with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
+        old = [record(actor=learner, action="enrolment.created") for _ in range(3)]
+        kept_long = record(actor=learner, action="user.updated")  # 7-year category
+    fresh = record(actor=learner, action="enrolment.created")
+
+    removed = purge_expired()
+
+    assert removed == {Category.COURSE_ACCESS.value: 3}
+    assert not AuditEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    assert AuditEvent.objects.filter(pk__in=[kept_long.pk, fresh.pk]).count() == 2
+    assert all(r.ok for r in verify_all()), verify_all()
+    anchor = AuditEvent.objects.get(action="audit.purged")
+    assert anchor.details["through_chain_seq"] == 3
+
+
+def test_purging_a_prefix_without_an_anchor_is_detected(learner):
+    events = [record(actor=learner, action="auth.login") for _ in range(3)]
+    _tamper("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])
+    report = verify_chain(Category.AUTHENTICATION)
+    assert not report.ok
+    assert report.broken_event_id == events[1].pk

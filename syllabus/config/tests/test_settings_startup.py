@@ -1,0 +1,84 @@
+"""Start-up with real environments, in a fresh process each (settings load once per process)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+STRONG_KEY = secrets.token_urlsafe(50)
+
+
+def run_syllabus(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SYLLABUS_", "DATABASE_URL", "REDIS_URL"))
+    }
+    base.update({"SYLLABUS_DATA_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "syllabus", *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_bad_boolean_stops_startup_naming_the_variable(tmp_path):
+    result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="maybe")
+    assert result.returncode == 1
+    assert "configuration error: SYLLABUS_DEBUG must be one of" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_database_url_stops_startup(tmp_path):
+    result = run_syllabus(
+        tmp_path, "check", SYLLABUS_DEBUG="true", DATABASE_URL="postgresql://u@h:notaport/db"
+    )
+    assert result.returncode == 1
+    assert "DATABASE_URL has an invalid port" in result.stderr
+
+
+@pytest.mark.parametrize("key", [None, "change-me", "django-insecure-abc", "short"])
+def test_production_refuses_missing_or_default_secret_key(tmp_path, key):
+    env = {"SYLLABUS_DEBUG": "false"}
+    if key is not None:
+        env["SYLLABUS_SECRET_KEY"] = key
+    result = run_syllabus(tmp_path, "check", **env)
+    assert result.returncode == 1
+    assert "SYLLABUS_SECRET_KEY" in result.stderr
+
+
+def test_debug_mode_needs_nothing(tmp_path):
+    result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_with_tls_passes_check_deploy(tmp_path):
+    result = run_syllabus(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SYLLABUS_DEBUG="false",
+        SYLLABUS_SECRET_KEY=STRONG_KEY,
+        SYLLABUS_TLS="true",
+        SYLLABUS_ALLOWED_HOSTS="lms.example.edu",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_tls_fails_check_deploy(tmp_path):
+    result = run_syllabus(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
+        SYLLABUS_DEBUG="false", SYLLABUS_SECRET_KEY=STRONG_KEY,
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout  # HSTS is off without TLS
