@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 
 from syllabus.accounts.models import Role, RoleAssignment, User
 
-PASSWORD = "Correct-Horse-Battery-9"  # noqa: S105 (test fixture)
+PASSWORD = "Correct-Horse-Battery-9"
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -22,4 +22,4 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     @factory.post_generation
     def site_roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         for slug in extracted or ():
-            RoleAssignment.objects.create(user=self, role=Role.objects.get(slug=slug))
+            RoleAssignment.objects.create(user=self, role=Role.objects.get(slug=slug))  # type: ignore[misc]

@@ -45,9 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(
-        default=False, help_text="Can sign in to the Django admin site."
-    )
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,7 +123,9 @@ class RoleAssignment(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "role"], name="accounts_one_assignment_per_role"),
+            models.UniqueConstraint(
+                fields=["user", "role"], name="accounts_one_assignment_per_role"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,9 @@ def site_permissions(user: Any) -> frozenset[str]:
     cached = getattr(user, "_site_permissions", None)
     if cached is None:
         codes: set[str] = set()
-        for perms in Role.objects.filter(assignments__user=user).values_list("permissions", flat=True):
+        for perms in Role.objects.filter(assignments__user=user).values_list(
+            "permissions", flat=True
+        ):
             codes.update(perms)
         cached = frozenset(codes)
         user._site_permissions = cached

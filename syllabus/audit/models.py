@@ -69,13 +69,15 @@ class AuditEvent(models.Model):
     chain_seq = models.PositiveBigIntegerField(editable=False)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects: ClassVar[models.Manager[AuditEvent]] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[models.Manager[AuditEvent]] = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ("-id",)
         indexes = [models.Index(fields=["category", "occurred_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["category", "chain_seq"], name="audit_one_link_per_seq"),
+            models.UniqueConstraint(
+                fields=["category", "chain_seq"], name="audit_one_link_per_seq"
+            ),
         ]
 
     def __str__(self) -> str:

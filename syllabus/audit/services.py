@@ -102,7 +102,9 @@ def _purge_anchors() -> dict[str, tuple[int, str]]:
     """For each category, the last link a retention purge removed: (chain_seq, hash)."""
     anchors: dict[str, tuple[int, str]] = {}
     for details in (
-        AuditEvent.objects.filter(action="audit.purged").order_by("id").values_list("details", flat=True)
+        AuditEvent.objects.filter(action="audit.purged")
+        .order_by("id")
+        .values_list("details", flat=True)
     ):
         anchors[details["category"]] = (int(details["through_chain_seq"]), details["last_hash"])
     return anchors
@@ -175,8 +177,9 @@ def purge_expired(*, now: datetime | None = None) -> dict[str, int]:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute(f"SET LOCAL ROLE {RETENTION_DB_ROLE}")
+                table = AuditEvent._meta.db_table
                 cursor.execute(
-                    f"DELETE FROM {AuditEvent._meta.db_table} WHERE category = %s AND chain_seq <= %s",  # noqa: S608
+                    f"DELETE FROM {table} WHERE category = %s AND chain_seq <= %s",  # noqa: S608
                     [category.value, last["chain_seq"]],
                 )
                 count = cursor.rowcount

@@ -21,7 +21,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: object) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, detail: str, code: str, **extra: object
+) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
 
 

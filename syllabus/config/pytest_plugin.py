@@ -19,9 +19,10 @@ os.environ.setdefault("SYLLABUS_DATA_DIR", tempfile.mkdtemp(prefix="syllabus-tes
 os.environ.setdefault("SYLLABUS_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SYLLABUS_LOG_LEVEL", "warning")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-import pytest  # noqa: E402
+import pytest
 
 # Whitenoise warns when STATIC_ROOT is missing; tests serve static files from the apps.
 (Path(os.environ["SYLLABUS_DATA_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
@@ -29,6 +30,14 @@ import pytest  # noqa: E402
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
+
+    if settings.REDIS_URL:
+        # One Redis database per xdist worker, so clearing the cache between tests
+        # never touches another worker's keys.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        index = 1 + int(worker.removeprefix("gw") or 0) % 15
+        parts = urlsplit(str(settings.CACHES["default"]["LOCATION"]))
+        settings.CACHES["default"]["LOCATION"] = urlunsplit(parts._replace(path=f"/{index}"))
 
     # Tests do not run collectstatic: serve static files unhashed from the app folders.
     settings.STORAGES = {
@@ -40,3 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (local memory, or its worker's Redis db)."""
+    from django.core.cache import cache
+
+    cache.clear()

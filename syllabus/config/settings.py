@@ -8,6 +8,7 @@ SQLite and files on the local disk, all under ``SYLLABUS_DATA_DIR``. ``DATABASE_
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -126,7 +127,7 @@ if DB_POOL_MIN > DB_POOL_MAX:
 
 if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
     try:
-        _db = dict(dj_database_url.parse(DATABASE_URL))
+        _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
     if not _db.get("NAME"):
@@ -140,7 +141,7 @@ if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
         "pool": {"min_size": DB_POOL_MIN, "max_size": DB_POOL_MAX, "timeout": 10},
         "connect_timeout": 5,
     }
-    DATABASES = {"default": _db}
+    DATABASES: dict[str, dict[str, Any]] = {"default": _db}
 else:
     _sqlite_path = (
         Path(DATABASE_URL.removeprefix("sqlite://").removeprefix("/"))
@@ -167,7 +168,7 @@ else:
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["TEST"] = {"NAME": None}
-IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+IS_POSTGRES = str(DATABASES["default"]["ENGINE"]).endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

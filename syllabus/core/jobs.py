@@ -27,7 +27,7 @@ def job(
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Declare a background job (a huey ``db_task`` with our retry policy)."""
-    return djhuey.db_task(  # type: ignore[no-any-return]
+    return djhuey.db_task(
         retries=retries, retry_delay=retry_delay, retry_backoff=retry_backoff, **options
     )
 

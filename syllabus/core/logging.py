@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -10,12 +11,28 @@ from structlog.typing import Processor
 
 # Keys whose values must never reach a log line, whichever logger wrote them.
 SENSITIVE_KEYS = frozenset(
-    {"password", "password1", "password2", "token", "secret", "authorization", "cookie",
-     "otp_code", "code", "recovery_code", "session", "sessionid", "csrftoken", "api_key"}
+    {
+        "password",
+        "password1",
+        "password2",
+        "token",
+        "secret",
+        "authorization",
+        "cookie",
+        "otp_code",
+        "code",
+        "recovery_code",
+        "session",
+        "sessionid",
+        "csrftoken",
+        "api_key",
+    }
 )
 
 
-def redact_sensitive(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_sensitive(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if key.lower() in SENSITIVE_KEYS:
             event_dict[key] = "[redacted]"

@@ -35,7 +35,7 @@ class PublicIdField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         # Explicit values: __init__'s defaults differ from CharField's, and copies such
         # as simple-history's historical fields turn uniqueness off.
-        kwargs.update(prefix=self.prefix, unique=self._unique, editable=self.editable)
+        kwargs.update(prefix=self.prefix, unique=self.unique, editable=self.editable)
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:

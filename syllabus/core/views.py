@@ -28,7 +28,10 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
 @requires_csrf_token
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
-        request, 400, "Bad request", "The request could not be understood. Check what you sent and try again."
+        request,
+        400,
+        "Bad request",
+        "The request could not be understood. Check what you sent and try again.",
     )
 
 
@@ -42,7 +45,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
-        request, 404, "Page not found", "There is nothing at this address. It may have moved or been removed."
+        request,
+        404,
+        "Page not found",
+        "There is nothing at this address. It may have moved or been removed.",
     )
 
 

@@ -36,6 +36,8 @@ class FailedJobAdmin(admin.ModelAdmin):
                 failed_job_rerun(actor=request.user, failed_job=failed_job)
                 done += 1
             except ValidationError as exc:
-                self.message_user(request, f"{failed_job}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(
+                    request, f"{failed_job}: {' '.join(exc.messages)}", messages.ERROR
+                )
         if done:
             self.message_user(request, f"Re-queued {done} job(s).", messages.SUCCESS)

@@ -22,7 +22,7 @@ def _json_or_repr(value: Any) -> Any:
 def failed_job_record(*, task: Any, error: BaseException, traceback_text: str) -> FailedJob:
     """Keep a job that used all its retries, with what is needed to run it again."""
     return FailedJob.objects.create(
-        task_name=task.name,
+        task_name=huey()._registry.task_to_string(type(task)),
         task_id=task.id,
         args=_json_or_repr(list(task.args or ())),
         kwargs=_json_or_repr(dict(task.kwargs or {})),
@@ -36,8 +36,12 @@ def failed_job_rerun(*, actor: Any, failed_job: FailedJob) -> str:
     """Enqueue the job again with its original arguments; audited. Returns the new task id."""
     failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
     if failed_job.is_rerun:
-        raise ValidationError(f"This job was already re-run at {failed_job.rerun_at:%Y-%m-%d %H:%M}.")
-    if isinstance(failed_job.args, dict) or isinstance(failed_job.kwargs.get("__unserializable__"), str):
+        raise ValidationError(
+            f"This job was already re-run at {failed_job.rerun_at:%Y-%m-%d %H:%M}."
+        )
+    if isinstance(failed_job.args, dict) or isinstance(
+        failed_job.kwargs.get("__unserializable__"), str
+    ):
         raise ValidationError("This job's arguments could not be stored, so it cannot be re-run.")
     queue = huey()
     try:

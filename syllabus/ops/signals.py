@@ -21,7 +21,9 @@ def _on_error(signal: str, task: Any, exc: BaseException | None = None) -> None:
 
     text = "".join(traceback.format_exception(exc)) if exc else ""
     failed = failed_job_record(task=task, error=exc or RuntimeError("unknown"), traceback_text=text)
-    log.error("job.dead_letter", task=task.name, task_id=task.id, failed_job=failed.public_id)
+    log.error(
+        "job.dead_letter", task=failed.task_name, task_id=task.id, failed_job=failed.public_id
+    )
 
 
 def connect() -> None:

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,29 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, editable=False)),
-                ('category', models.CharField(choices=[('authentication', 'User authentication'), ('course_access', 'Course access'), ('data_modification', 'Data modifications'), ('admin_action', 'Admin actions'), ('report_export', 'Report exports')], db_index=True, max_length=32)),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('actor_label', models.CharField(blank=True, max_length=254)),
-                ('target_type', models.CharField(blank=True, max_length=64)),
-                ('target_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('target_label', models.CharField(blank=True, max_length=254)),
-                ('details', models.JSONField(default=dict)),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=128)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=512)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('chain_seq', models.PositiveBigIntegerField(editable=False)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True, editable=False)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("authentication", "User authentication"),
+                            ("course_access", "Course access"),
+                            ("data_modification", "Data modifications"),
+                            ("admin_action", "Admin actions"),
+                            ("report_export", "Report exports"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                    ),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("actor_label", models.CharField(blank=True, max_length=254)),
+                ("target_type", models.CharField(blank=True, max_length=64)),
+                ("target_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("target_label", models.CharField(blank=True, max_length=254)),
+                ("details", models.JSONField(default=dict)),
+                ("request_id", models.CharField(blank=True, db_index=True, max_length=128)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=512)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("chain_seq", models.PositiveBigIntegerField(editable=False)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
-                'indexes': [models.Index(fields=['category', 'occurred_at'], name='audit_audit_categor_700df3_idx')],
-                'constraints': [models.UniqueConstraint(fields=('category', 'chain_seq'), name='audit_one_link_per_seq')],
+                "ordering": ("-id",),
+                "indexes": [
+                    models.Index(
+                        fields=["category", "occurred_at"], name="audit_audit_categor_700df3_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "chain_seq"), name="audit_one_link_per_seq"
+                    )
+                ],
             },
         ),
     ]

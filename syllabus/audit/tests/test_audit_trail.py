@@ -20,11 +20,15 @@ pytestmark = pytest.mark.django_db
 def test_record_stores_who_what_and_the_request(learner):
     # given a request in progress
     request_context.bind(
-        request_context.RequestContext(request_id="req-12345678", ip="203.0.113.9", user_agent="UA/1")
+        request_context.RequestContext(
+            request_id="req-12345678", ip="203.0.113.9", user_agent="UA/1"
+        )
     )
     try:
         # when
-        event = record(actor=learner, action="user.updated", target=learner, details={"field": "name"})
+        event = record(
+            actor=learner, action="user.updated", target=learner, details={"field": "name"}
+        )
     finally:
         request_context.clear()
     # then
@@ -89,20 +93,27 @@ def test_orm_refuses_update_and_delete(learner):
 )
 def test_postgres_trigger_refuses_raw_update_and_delete(learner, sql):
     record(actor=learner, action="auth.login")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AuditEvent.objects.filter(action="auth.login").count() == 1
 
 
-def _tamper(sql: str, params: list[object]) -> None:
+def _tamper(sql: str, params: list[str | int]) -> None:
     """Change a row behind the ORM's back, as an attacker with database access would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
+            cursor.execute(
+                "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only"
+            )
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
+            cursor.execute(
+                "ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only"
+            )
 
 
 def test_verify_passes_on_an_intact_trail(learner):
@@ -136,7 +147,9 @@ def test_verify_command_reports_the_first_broken_link(learner, capsys):
     events = [record(actor=learner, action="user.updated") for _ in range(3)]
     call_command("audit", "verify")
     assert "Audit trail intact" in capsys.readouterr().out
-    _tamper("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s", [events[1].pk])
+    _tamper(
+        "UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s", [events[1].pk]
+    )
     with pytest.raises(CommandError, match=f"first broken link is event id {events[1].pk}"):
         call_command("audit", "verify")
 

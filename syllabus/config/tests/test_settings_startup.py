@@ -77,8 +77,13 @@ def test_production_with_tls_passes_check_deploy(tmp_path):
 
 def test_production_without_tls_fails_check_deploy(tmp_path):
     result = run_syllabus(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-        SYLLABUS_DEBUG="false", SYLLABUS_SECRET_KEY=STRONG_KEY,
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SYLLABUS_DEBUG="false",
+        SYLLABUS_SECRET_KEY=STRONG_KEY,
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # HSTS is off without TLS

@@ -144,3 +144,24 @@ def test_sqlite_runs_in_wal_mode():
         mode = cursor.fetchone()[0]
     # The test database may be in memory, where SQLite reports "memory" instead.
     assert mode in {"wal", "memory"}
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "203.0.113.1", "198.51.100.7"),  # no proxy trusted: header ignored
+        (1, "10.0.0.2", "203.0.113.1", "203.0.113.1"),
+        (1, "10.0.0.2", "6.6.6.6, 203.0.113.1", "203.0.113.1"),  # forged left entry ignored
+        (2, "10.0.0.2", "203.0.113.1, 10.0.0.9", "203.0.113.1"),
+        (1, "10.0.0.2", "not-an-ip", None),
+        (2, "10.0.0.2", "203.0.113.1", "10.0.0.2"),  # too few entries: fall back
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(
+    rf, settings, proxies, remote, forwarded, expected
+):
+    from syllabus.core.middleware import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

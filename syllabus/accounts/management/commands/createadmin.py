@@ -27,7 +27,9 @@ class Command(BaseCommand):
             "without it the password is asked for twice",
         )
 
-    def handle(self, *args: Any, email: str, name: str, password_file: Path | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, email: str, name: str, password_file: Path | None, **options: Any
+    ) -> None:
         try:
             validate_email(email)
         except ValidationError:

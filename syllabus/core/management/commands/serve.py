@@ -38,7 +38,7 @@ def positive_int(value: str) -> int:
     return number
 
 
-class GunicornApplication(BaseApplication):  # type: ignore[misc]
+class GunicornApplication(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -57,20 +57,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--bind", default="127.0.0.1:8000", type=bind_address,
+            "--bind",
+            default="127.0.0.1:8000",
+            type=bind_address,
             help="address to listen on, HOST:PORT (default 127.0.0.1:8000)",
         )
         parser.add_argument(
-            "--workers", type=positive_int, default=None,
+            "--workers",
+            type=positive_int,
+            default=None,
             help=f"worker processes (default SYLLABUS_WEB_WORKERS, now {settings.WEB_WORKERS})",
         )
         parser.add_argument(
-            "--threads", type=positive_int, default=None,
+            "--threads",
+            type=positive_int,
+            default=None,
             help=f"threads per worker (default SYLLABUS_WEB_THREADS, now {settings.WEB_THREADS})",
         )
         parser.add_argument("--migrate", action="store_true", help="apply migrations first")
         parser.add_argument(
-            "--no-collectstatic", action="store_true",
+            "--no-collectstatic",
+            action="store_true",
             help="do not collect static files before starting",
         )
 

@@ -16,7 +16,8 @@ class Command(RunHuey):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.JOBS_IMMEDIATE:
             raise CommandError(
-                "SYLLABUS_JOBS_IMMEDIATE is on: jobs run inside the web process, no worker is needed."
+                "SYLLABUS_JOBS_IMMEDIATE is on: jobs run inside the web process, "
+                "no worker is needed."
             )
         if options.get("workers") is None:
             options["workers"] = settings.JOBS_WORKERS

@@ -43,7 +43,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, remove: bool, **options: Any) -> None:
         if remove:
-            count = User.objects.filter(email__in=[u[0] for u in DEMO_USERS]).update(is_active=False)
+            count = User.objects.filter(email__in=[u[0] for u in DEMO_USERS]).update(
+                is_active=False
+            )
             self.stdout.write(self.style.SUCCESS(f"Deactivated {count} demo accounts."))
             return
         created = self._load()
@@ -55,7 +57,8 @@ class Command(BaseCommand):
             label = role or f"{COURSE_ROLES[email]} (course role)"
             self.stdout.write(f"  {email:<26} {name:<22} {label}")
         self.stdout.write(
-            "\nThese accounts have a published password: run 'syllabus demo --remove' before real use."
+            "\nThese accounts have a published password: "
+            "run 'syllabus demo --remove' before real use."
         )
 
     @transaction.atomic
@@ -65,7 +68,10 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = user_create(
-                    actor=None, email=email, password=DEMO_PASSWORD, full_name=name,
+                    actor=None,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    full_name=name,
                     is_superuser=superuser,
                 )
                 created += 1

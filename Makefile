@@ -1,0 +1,56 @@
+# Syllabus: the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= var
+BIND ?= 127.0.0.1:8000
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test lint typecheck pytest clean help
+
+help:
+	@echo "make run    install, migrate, load demo data, start a worker and the server on http://$(BIND)"
+	@echo "make test   install with dev extras, run ruff, mypy and the whole test suite"
+	@echo "make lint   ruff check + ruff format --check"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@mkdir -p $(DATA_DIR)
+	@if [ -z "$$SYLLABUS_SECRET_KEY$$SYLLABUS_SECRET_KEY_FILE" ] && [ ! -s $(DATA_DIR)/secret_key ]; then \
+		umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $(DATA_DIR)/secret_key; \
+		echo "Generated a secret key in $(DATA_DIR)/secret_key"; fi
+	@set -e; \
+	if [ -z "$$SYLLABUS_SECRET_KEY$$SYLLABUS_SECRET_KEY_FILE" ]; then export SYLLABUS_SECRET_KEY_FILE=$(DATA_DIR)/secret_key; fi; \
+	export SYLLABUS_DATA_DIR=$${SYLLABUS_DATA_DIR:-$(DATA_DIR)}; \
+	$(BIN)/syllabus migrate --noinput -v 0; \
+	$(BIN)/syllabus demo; \
+	$(BIN)/syllabus worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo; echo "Syllabus is starting on http://$(BIND)  (Ctrl+C stops the server and the worker)"; echo; \
+	$(BIN)/syllabus serve --bind $(BIND)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	SYLLABUS_DEBUG=true SYLLABUS_DATA_DIR=$(VENV)/typecheck-data $(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
