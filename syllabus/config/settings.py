@@ -307,7 +307,8 @@ LOGGING = {
         # Our access log replaces Django's and gunicorn's per-request lines.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "huey": {"level": LOG_LEVEL},
+        # With a handler of its own, huey's consumer does not add its plain-text one.
+        "huey": {"level": LOG_LEVEL, "handlers": ["stdout"], "propagate": False},
     },
 }
 

@@ -130,8 +130,20 @@ def test_failed_jobs_admin_lists_and_reruns(client, admin_user):
     assert page.status_code == 200
     assert "RuntimeError: cannot process user 9" in page.content.decode()
     response = client.post(
-        "/admin/ops/failedjob/", {"action": "rerun", "_selected_action": [failed.pk]}, follow=True
+        "/admin/ops/failedjob/",
+        {"action": "rerun", "_selected_action": [failed.pk]},
+        follow=True,
+        HTTP_X_REQUEST_ID="admin-rerun-0001",
+        HTTP_USER_AGENT="AdminBrowser/2.0",
+        REMOTE_ADDR="192.0.2.44",
     )
     assert "Re-queued 1 job(s)." in response.content.decode()
     failed.refresh_from_db()
     assert failed.is_rerun
+    # The audit event carries the request's id, address and agent, taken by the middleware.
+    event = AuditEvent.objects.get(action="job.rerun")
+    assert (event.request_id, event.ip, event.user_agent) == (
+        "admin-rerun-0001",
+        "192.0.2.44",
+        "AdminBrowser/2.0",
+    )

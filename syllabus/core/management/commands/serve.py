@@ -9,8 +9,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
-from syllabus.config.wsgi import application as wsgi_application
-
 
 def bind_address(value: str) -> str:
     """HOST:PORT with a valid port; IPv6 hosts in brackets, e.g. [::1]:8000."""
@@ -48,7 +46,10 @@ class GunicornApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return wsgi_application
+        # Imported here, after collectstatic, so whitenoise indexes the collected files.
+        from syllabus.config.wsgi import application
+
+        return application
 
 
 class Command(BaseCommand):
@@ -82,7 +83,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("check", deploy=not settings.DEBUG, fail_level="ERROR")
+        # Production checks (HSTS, secure cookies, ...) apply once TLS is configured; a
+        # plain-HTTP production start gets one clear line instead of four warnings.
+        call_command("check", deploy=settings.TLS, fail_level="ERROR")
+        if not settings.TLS and not settings.DEBUG:
+            self.stdout.write(
+                "Serving plain HTTP. Behind HTTPS, set SYLLABUS_TLS=true "
+                "(see docs/configuration.md)."
+            )
         if options["migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
         if not options["no_collectstatic"]:
