@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DATA_DIR ?= var
+DATA_DIR ?= $(or $(SYLLABUS_DATA_DIR),var)
 BIND ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= auto
 
@@ -32,7 +32,7 @@ run: $(VENV)/.installed
 		echo "Generated a secret key in $(DATA_DIR)/secret_key"; fi
 	@set -e; \
 	if [ -z "$$SYLLABUS_SECRET_KEY$$SYLLABUS_SECRET_KEY_FILE" ]; then export SYLLABUS_SECRET_KEY_FILE=$(DATA_DIR)/secret_key; fi; \
-	export SYLLABUS_DATA_DIR=$${SYLLABUS_DATA_DIR:-$(DATA_DIR)}; \
+	export SYLLABUS_DATA_DIR=$(DATA_DIR); \
 	$(BIN)/syllabus migrate --noinput -v 0; \
 	$(BIN)/syllabus demo; \
 	$(BIN)/syllabus worker & worker=$$!; \

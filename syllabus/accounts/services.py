@@ -37,6 +37,21 @@ def user_create(
 
 
 @transaction.atomic
+def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
+    """Deactivate (sign-in refused, data kept) or reactivate an account; audited."""
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active", "updated_at"])
+        record(
+            actor=actor,
+            action="user.updated" if active else "user.deactivated",
+            target=user,
+            details={"is_active": active},
+        )
+    return user
+
+
+@transaction.atomic
 def role_grant(*, actor: User | None, user: User, role: Role) -> RoleAssignment:
     if role.scope != SITE:
         raise ValidationError(f"{role.name} is a course role: grant it within a course.")

@@ -96,6 +96,8 @@ class ChainReport:
     broken_event_id: int | None = None
     broken_chain_seq: int | None = None
     reason: str = ""
+    head_seq: int | None = None  # the newest link checked, to be kept outside the database
+    head_hash: str = ""
 
 
 def _purge_anchors() -> dict[str, tuple[int, str]]:
@@ -144,7 +146,8 @@ def verify_chain(
         expected_seq, expected_prev = event.chain_seq + 1, event.hash
         if on_event:
             on_event()
-    return ChainReport(category, checked, True)
+    head = (expected_seq - 1, expected_prev) if checked else (None, "")
+    return ChainReport(category, checked, True, head_seq=head[0], head_hash=head[1])
 
 
 def verify_all(*, on_event: Callable[[], None] | None = None) -> list[ChainReport]:

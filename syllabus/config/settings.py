@@ -7,10 +7,12 @@ SQLite and files on the local disk, all under ``SYLLABUS_DATA_DIR``. ``DATABASE_
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.conf.global_settings import LANGUAGES
 from django.core.exceptions import ImproperlyConfigured
 
 from syllabus.config.env import (
@@ -143,11 +145,12 @@ if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
     }
     DATABASES: dict[str, dict[str, Any]] = {"default": _db}
 else:
-    _sqlite_path = (
+    _sqlite_path: Path = (
         Path(DATABASE_URL.removeprefix("sqlite://").removeprefix("/"))
         if DATABASE_URL and DATABASE_URL.removeprefix("sqlite://").strip("/")
         else DATA_DIR / "syllabus.sqlite3"
     )
+    _sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -178,7 +181,7 @@ REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "syllabus.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "syllabus",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -204,7 +207,6 @@ HUEY = build_huey(
     sqlite_path=DATA_DIR / "jobs.sqlite3",
     immediate=JOBS_IMMEDIATE,
 )
-HUEY_CONSUMER_WORKERS = JOBS_WORKERS
 
 # --- Accounts ---------------------------------------------------------------------------
 
@@ -241,7 +243,18 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # --- Internationalisation ----------------------------------------------------------------
 
 LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en")
+if LANGUAGE_CODE.lower().split("-")[0] not in {code.split("-")[0] for code, _ in LANGUAGES}:
+    raise ImproperlyConfigured(
+        f"SYLLABUS_LANGUAGE_CODE must be a language Django knows, such as en or fr; "
+        f"got {LANGUAGE_CODE!r}."
+    )
 TIME_ZONE = env_str("SYLLABUS_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"SYLLABUS_TIME_ZONE must be an IANA time zone such as Europe/Paris; got {TIME_ZONE!r}."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 

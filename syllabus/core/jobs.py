@@ -1,7 +1,7 @@
 """Background jobs: the one decorator our tasks use, and enqueueing on commit.
 
 Tasks take ids (never model instances) and call a service. A failing task is retried
-with exponential backoff (10 s, 20 s, 40 s, 80 s, 160 s by default); when its retries
+with exponential backoff (10 s, 20 s, 40 s, 80 s, 160 s with the default settings); when its retries
 are used up, the ops app's signal handler records it as a dead letter an admin can see
 and re-run.
 """
@@ -11,24 +11,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from huey.contrib import djhuey
 
-DEFAULT_RETRIES = 5
-DEFAULT_RETRY_DELAY = 10
 DEFAULT_RETRY_BACKOFF = 2.0
 
 
 def job(
     *,
-    retries: int = DEFAULT_RETRIES,
-    retry_delay: int = DEFAULT_RETRY_DELAY,
+    retries: int | None = None,
+    retry_delay: int | None = None,
     retry_backoff: float = DEFAULT_RETRY_BACKOFF,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Any]:
-    """Declare a background job (a huey ``db_task`` with our retry policy)."""
+    """Declare a background job (a huey ``db_task`` with our retry policy).
+
+    Retries and the first delay default to SYLLABUS_JOBS_RETRIES and
+    SYLLABUS_JOBS_RETRY_DELAY; tasks modules are imported after settings load.
+    """
     return djhuey.db_task(
-        retries=retries, retry_delay=retry_delay, retry_backoff=retry_backoff, **options
+        retries=settings.JOBS_RETRIES if retries is None else retries,
+        retry_delay=settings.JOBS_RETRY_DELAY if retry_delay is None else retry_delay,
+        retry_backoff=retry_backoff,
+        **options,
     )
 
 

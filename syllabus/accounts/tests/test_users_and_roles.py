@@ -107,10 +107,13 @@ def test_demo_is_idempotent_and_prints_logins():
     assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
 
 
-def test_demo_remove_deactivates_the_demo_accounts():
+def test_demo_remove_deactivates_the_demo_accounts_audited_and_demo_brings_them_back():
     call_command("demo", stdout=io.StringIO())
     call_command("demo", "--remove", stdout=io.StringIO())
     assert not User.objects.filter(is_active=True).exists()
+    assert AuditEvent.objects.filter(action="user.deactivated").count() == len(DEMO_USERS)
+    call_command("demo", stdout=io.StringIO())
+    assert User.objects.filter(is_active=True).count() == len(DEMO_USERS)
 
 
 def test_createadmin_from_a_password_file(tmp_path):

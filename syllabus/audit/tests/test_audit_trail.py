@@ -176,3 +176,40 @@ def test_purging_a_prefix_without_an_anchor_is_detected(learner):
     report = verify_chain(Category.AUTHENTICATION)
     assert not report.ok
     assert report.broken_event_id == events[1].pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL protection only")
+def test_system_check_reports_a_missing_trigger():
+    from syllabus.audit.checks import audit_database_protection
+
+    assert audit_database_protection(databases=["default"]) == []
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER audit_auditevent_append_only ON audit_auditevent")
+    try:
+        ids = [m.id for m in audit_database_protection(databases=["default"])]
+        assert ids == ["syllabus.audit.W001"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TRIGGER audit_auditevent_append_only BEFORE UPDATE OR DELETE "
+                "ON audit_auditevent FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only()"
+            )
+
+
+def test_verify_reports_each_chain_head(learner):
+    last = [record(actor=learner, action="auth.login") for _ in range(3)][-1]
+    report = verify_chain(Category.AUTHENTICATION)
+    assert (report.head_seq, report.head_hash) == (3, last.hash)
+    assert verify_chain(Category.REPORT_EXPORT).head_hash == ""
+
+
+def test_the_retention_purge_is_a_daily_periodic_job(learner):
+    from syllabus.audit.tasks import audit_purge_expired_task
+
+    with time_machine.travel(timezone.now() - timedelta(days=800), tick=False):
+        record(actor=learner, action="auth.login")
+    audit_purge_expired_task.call_local()
+    assert not AuditEvent.objects.filter(action="auth.login").exists()
+    validate = audit_purge_expired_task.task_class().validate_datetime
+    assert validate(timezone.now().replace(hour=3, minute=17))
+    assert not validate(timezone.now().replace(hour=4, minute=17))

@@ -87,3 +87,13 @@ def test_production_without_tls_fails_check_deploy(tmp_path):
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # HSTS is off without TLS
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("SYLLABUS_TIME_ZONE", "Mars/Olympus"), ("SYLLABUS_LANGUAGE_CODE", "xx")]
+)
+def test_bad_locale_settings_stop_startup_naming_the_variable(tmp_path, name, value):
+    result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true", **{name: value})
+    assert result.returncode == 1
+    assert f"configuration error: {name} must be" in result.stderr
+    assert "Traceback" not in result.stderr

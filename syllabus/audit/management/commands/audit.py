@@ -19,7 +19,9 @@ class Command(BaseCommand):
             help="check every event's hash and link; report the first broken link of each chain",
         )
         sub.add_parser(
-            "purge", help="remove events older than their category's retention (seed 6.1)"
+            "purge",
+            help="remove events older than their category's retention period "
+            "(2 years for sign-ins, 7 for data changes and admin actions, ...)",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -47,7 +49,12 @@ class Command(BaseCommand):
         broken = [r for r in reports if not r.ok]
         for report in reports:
             status = "ok" if report.ok else "BROKEN"
-            self.stdout.write(f"  {report.category:<18} {report.checked:>8} events  {status}")
+            head = f"  head #{report.head_seq} {report.head_hash}" if report.head_hash else ""
+            self.stdout.write(f"  {report.category:<18} {report.checked:>8} events  {status}{head}")
+        self.stdout.write(
+            "Keep the head hashes somewhere outside this database: a later run whose heads "
+            "do not extend them shows that recent events were removed."
+        )
         record(
             actor=None,
             action="audit.verified",

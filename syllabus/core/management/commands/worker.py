@@ -3,15 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
 
 class Command(RunHuey):
     help = (
         "Run the background job worker: a huey consumer with its scheduler, which also runs "
-        "periodic jobs (retention, reminders, backups)."
+        "the periodic jobs (such as the daily audit retention purge)."
     )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        for action in parser._actions:
+            if action.dest == "workers":
+                action.help = (
+                    f"number of worker threads (default SYLLABUS_JOBS_WORKERS, now "
+                    f"{settings.JOBS_WORKERS})"
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.JOBS_IMMEDIATE:

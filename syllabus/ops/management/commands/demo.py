@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from syllabus.accounts.models import Role, User
-from syllabus.accounts.services import role_grant, user_create
+from syllabus.accounts.services import role_grant, user_create, user_set_active
 from syllabus.audit.services import record
 
 # A published password: demo accounts are for trying Syllabus out, never for real data.
@@ -43,9 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, remove: bool, **options: Any) -> None:
         if remove:
-            count = User.objects.filter(email__in=[u[0] for u in DEMO_USERS]).update(
-                is_active=False
-            )
+            count = self._deactivate()
             self.stdout.write(self.style.SUCCESS(f"Deactivated {count} demo accounts."))
             return
         created = self._load()
@@ -62,10 +60,21 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
+    def _deactivate(self) -> int:
+        demo_users = User.objects.filter(email__in=[u[0] for u in DEMO_USERS], is_active=True)
+        count = 0
+        for user in demo_users:
+            user_set_active(actor=None, user=user, active=False)
+            count += 1
+        return count
+
+    @transaction.atomic
     def _load(self) -> int:
         created = 0
         for email, name, role_slug, superuser in DEMO_USERS:
             user = User.objects.filter(email=email).first()
+            if user is not None and not user.is_active:
+                user_set_active(actor=None, user=user, active=True)
             if user is None:
                 user = user_create(
                     actor=None,
