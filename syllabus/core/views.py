@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -20,6 +21,7 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
             "title": title,
             "message": message,
             "request_id": getattr(request, "request_id", ""),
+            "site_name": settings.SITE_NAME,
         }
     )
     return HttpResponse(body, status=status)
