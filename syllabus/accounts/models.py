@@ -48,6 +48,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the user first held a role for which MFA is required (SYLLABUS_MFA_REQUIRED_ROLES);
+    # the grace period counts from here. Null while they hold no such role.
+    mfa_required_since = models.DateTimeField(null=True, blank=True)
+    # For one-time sign-in codes by SMS. Field-level encryption arrives with the data
+    # protection work; until then it is an ordinary column.
+    phone_number = models.CharField(max_length=32, blank=True)
 
     history = HistoricalRecords(excluded_fields=["password", "last_login", "updated_at"])
 
@@ -130,3 +136,92 @@ class RoleAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role}"
+
+
+class ApiToken(TimeStampedModel):
+    """A personal API token: shown once, stored as a SHA-256 hash, scoped, expiring."""
+
+    public_id = PublicIdField(prefix="tok")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the token, kept in clear so a user can tell tokens apart.
+    prefix = models.CharField(max_length=16, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list, help_text="Permission codes the token may use.")
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session, listed on the user's "active sessions" page."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("-last_seen_at",)
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device or 'unknown device'}"
+
+
+class Invitation(TimeStampedModel):
+    """An invitation to sign up, sent by an admin or a manager."""
+
+    public_id = PublicIdField(prefix="inv")
+    email = models.EmailField()
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, limit_choices_to={"scope": SITE}
+    )
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+class OneTimeCodeMethod(TimeStampedModel):
+    """A second factor that sends a one-time code by email or SMS."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message (SMS)"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="code_methods")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "channel"], name="accounts_one_method_per_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} codes for {self.user}"

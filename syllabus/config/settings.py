@@ -240,6 +240,12 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 
+# --- Identity: sign-in, sign-up, passwords, lockout, invitations ------------------------
+
+# --- Identity: sessions and MFA ------------------------------------------------------------
+
+# --- Identity: API tokens, rate limits, CORS and security headers --------------------------
+
 # --- Internationalisation ----------------------------------------------------------------
 
 LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en")
