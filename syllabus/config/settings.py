@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "syllabus.core",
     "syllabus.audit",
     "syllabus.accounts",
+    "syllabus.communication",
     "syllabus.ops",
 ]
 

@@ -7,6 +7,7 @@ from syllabus.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("syllabus.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
