@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "simple_history",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # Syllabus apps, lowest layer first (see DESIGN.md).
     "syllabus.core",
     "syllabus.audit",
@@ -244,6 +245,18 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # --- Identity: sign-in, sign-up, passwords, lockout, invitations ------------------------
 
 # --- Identity: sessions and MFA ------------------------------------------------------------
+
+# Sessions: an idle timeout that every request slides forward, and an absolute lifetime
+# counted from sign-in (both enforced by syllabus.accounts.sessions.SessionPolicyMiddleware).
+SESSION_IDLE_MINUTES = env_int("SYLLABUS_SESSION_IDLE_MINUTES", 30, minimum=3, maximum=24 * 60)
+SESSION_MAX_HOURS = env_int("SYLLABUS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 30)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# MFA policy (the seed: required for admin and instructor, a 7-day grace period).
+MFA_REQUIRED_ROLES = env_list("SYLLABUS_MFA_REQUIRED_ROLES", ["admin", "instructor"])
+MFA_GRACE_DAYS = env_int("SYLLABUS_MFA_GRACE_DAYS", 7, minimum=0, maximum=365)
+MFA_RECENT_MINUTES = env_int("SYLLABUS_MFA_RECENT_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 # --- Identity: API tokens, rate limits, CORS and security headers --------------------------
 
