@@ -1,10 +1,26 @@
-"""Permission predicates. Views, the API, the admin and the CLI all ask here."""
+"""The one permission layer: predicates and queryset filters.
+
+Views, the API, the admin and the CLI all ask here, so a list never shows a row that its
+detail page would refuse. Site-wide permissions come from the user's site roles; course
+permissions come from course memberships (the courses app adds its own predicates on
+top of these).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 
 from syllabus.accounts.models import Role
+from syllabus.accounts.roles import PERMISSIONS
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
 
 def site_role_slugs(user: Any) -> frozenset[str]:
@@ -21,8 +37,11 @@ def site_role_slugs(user: Any) -> frozenset[str]:
 
 
 def site_permissions(user: Any) -> frozenset[str]:
+    """Every permission code the user holds site-wide (all of them for a superuser)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    if user.is_superuser:
+        return frozenset(PERMISSIONS)
     cached = getattr(user, "_site_permissions", None)
     if cached is None:
         codes: set[str] = set()
@@ -35,7 +54,64 @@ def site_permissions(user: Any) -> frozenset[str]:
     return cached
 
 
+def forget_cached_permissions(user: Any) -> None:
+    for attribute in ("_site_role_slugs", "_site_permissions"):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
+
+
 def has_site_perm(user: Any, code: str) -> bool:
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
+    if code not in PERMISSIONS:
+        raise ValueError(f"Unknown permission {code!r}: add it to syllabus.accounts.roles.")
     return code in site_permissions(user)
+
+
+def has_any_site_perm(user: Any, *codes: str) -> bool:
+    return any(has_site_perm(user, code) for code in codes)
+
+
+def require_site_perm(*codes: str) -> Callable[[ViewFunc], ViewFunc]:
+    """View decorator: anonymous users go to sign-in, others need one of ``codes``."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_any_site_perm(request.user, *codes):
+                raise PermissionDenied("You do not have permission to see this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+# --- Queryset filters ----------------------------------------------------------------------
+
+
+def users_visible_to(user: Any) -> Q:
+    """People a user may list and open: everyone for user or role managers, else themself."""
+    if has_any_site_perm(user, "user.manage", "role.assign"):
+        return Q()
+    if getattr(user, "is_authenticated", False):
+        return Q(pk=user.pk)
+    return Q(pk__in=[])
+
+
+def roles_visible_to(user: Any) -> Q:
+    if has_any_site_perm(user, "user.manage", "role.assign"):
+        return Q()
+    return Q(pk__in=[])
+
+
+def can_manage_roles(user: Any) -> bool:
+    return has_site_perm(user, "role.assign")
+
+
+def can_grant(actor: Any, role: Role) -> bool:
+    """No escalation: a role can be granted only by someone who holds all its permissions."""
+    if actor is None:  # the CLI and system jobs act as the operator
+        return True
+    held = site_permissions(actor)
+    return has_site_perm(actor, "role.assign") and set(role.permissions) <= held

@@ -1,7 +1,21 @@
 """Account pages of our own (allauth's live under /accounts/)."""
 
-from django.urls import path  # noqa: F401  (each part adds its path() lines below)
+from django.urls import URLPattern, URLResolver, path
+
+from syllabus.accounts import views_roles
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("people/", views_roles.people, name="people"),
+    path("people/<str:public_id>/", views_roles.person, name="person"),
+    path("people/<str:public_id>/roles/", views_roles.person_grant, name="person_grant"),
+    path(
+        "people/<str:public_id>/roles/<slug:role_slug>/remove/",
+        views_roles.person_revoke,
+        name="person_revoke",
+    ),
+    path("roles/", views_roles.roles, name="roles"),
+    path("roles/new/", views_roles.role_new, name="role_new"),
+    path("roles/<slug:slug>/", views_roles.role_edit, name="role_edit"),
+]

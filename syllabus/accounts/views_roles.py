@@ -1,0 +1,220 @@
+"""People and roles pages: who holds which site role, and custom roles."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from syllabus.accounts.forms import GrantRoleForm, PeopleSearchForm, RoleForm
+from syllabus.accounts.models import Role, RoleAssignment, User
+from syllabus.accounts.permissions import (
+    can_grant,
+    can_manage_roles,
+    require_site_perm,
+    roles_visible_to,
+    users_visible_to,
+)
+from syllabus.accounts.roles import PERMISSIONS, SITE
+from syllabus.accounts.sensitive import sensitive_action
+from syllabus.accounts.services import (
+    role_create,
+    role_delete,
+    role_grant,
+    role_revoke,
+    role_update,
+)
+
+PAGE_SIZE = 25
+
+
+@require_site_perm("user.manage", "role.assign")
+def people(request: HttpRequest) -> HttpResponse:
+    form = PeopleSearchForm(request.GET)
+    users = User.objects.filter(users_visible_to(request.user)).prefetch_related(
+        Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("role"))
+    )
+    if form.is_valid():
+        if query := form.cleaned_data["q"].strip():
+            users = users.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+        if role := form.cleaned_data["role"]:
+            users = users.filter(role_assignments__role__slug=role)
+    page = Paginator(users.order_by("email"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/people.html",
+        {
+            "form": form,
+            "page": page,
+            "roles": Role.objects.filter(scope=SITE),
+            "querystring": _without_page(request),
+        },
+    )
+
+
+@require_site_perm("user.manage", "role.assign")
+def person(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = get_object_or_404(
+        User.objects.filter(users_visible_to(request.user)), public_id=public_id
+    )
+    held = RoleAssignment.objects.filter(user=person).select_related("role", "granted_by")
+    grantable = [
+        role
+        for role in Role.objects.filter(scope=SITE).exclude(assignments__user=person)
+        if can_grant(request.user, role)
+    ]
+    form = GrantRoleForm(roles=Role.objects.filter(pk__in=[r.pk for r in grantable]))
+    return render(
+        request,
+        "accounts/person.html",
+        {
+            "person": person,
+            "assignments": held,
+            "grant_form": form,
+            "can_assign": can_manage_roles(request.user),
+            "history": person.history.all()[:20],
+        },
+    )
+
+
+@require_POST
+@require_site_perm("role.assign")
+@sensitive_action
+def person_grant(request: HttpRequest, public_id: str) -> HttpResponse:
+    person = get_object_or_404(
+        User.objects.filter(users_visible_to(request.user)), public_id=public_id
+    )
+    form = GrantRoleForm(
+        request.POST, roles=Role.objects.filter(roles_visible_to(request.user), scope=SITE)
+    )
+    if not form.is_valid():
+        messages.error(request, "Choose a role to grant.")
+        return redirect("accounts:person", public_id=public_id)
+    role = form.cleaned_data["role"]
+    try:
+        role_grant(actor=request.user, user=person, role=role)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, f"{person.email} is now {role.name}.")
+    return redirect("accounts:person", public_id=public_id)
+
+
+@require_http_methods(["GET", "POST"])
+@require_site_perm("role.assign")
+@sensitive_action
+def person_revoke(request: HttpRequest, public_id: str, role_slug: str) -> HttpResponse:
+    person = get_object_or_404(
+        User.objects.filter(users_visible_to(request.user)), public_id=public_id
+    )
+    role = get_object_or_404(Role, slug=role_slug, scope=SITE)
+    if request.method == "GET":  # confirmation step
+        return render(request, "accounts/confirm_revoke.html", {"person": person, "role": role})
+    try:
+        removed = role_revoke(actor=request.user, user=person, role=role)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+    else:
+        if removed:
+            messages.success(request, f"{person.email} no longer holds {role.name}.")
+    return redirect("accounts:person", public_id=public_id)
+
+
+@require_site_perm("user.manage", "role.assign")
+def roles(request: HttpRequest) -> HttpResponse:
+    listed = Role.objects.filter(roles_visible_to(request.user)).annotate(
+        holders=Count("assignments")
+    )
+    return render(
+        request,
+        "accounts/roles.html",
+        {"roles": listed, "permissions": PERMISSIONS, "can_assign": can_manage_roles(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_site_perm("role.assign")
+@sensitive_action
+def role_new(request: HttpRequest) -> HttpResponse:
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = role_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                permissions=form.cleaned_data["permissions"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("permissions", str(exc))
+        else:
+            messages.success(request, f"Role {role.name} created.")
+            return redirect("accounts:roles")
+    return render(
+        request, "accounts/role_form.html", {"form": form, "role": None}, status=_status(form)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_site_perm("role.assign")
+@sensitive_action
+def role_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    role = get_object_or_404(Role, slug=slug, scope=SITE, is_builtin=False)
+    initial = {"name": role.name, "description": role.description, "permissions": role.permissions}
+    form = RoleForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            try:
+                role_delete(actor=request.user, role=role)
+            except ValidationError as exc:
+                messages.error(request, _message(exc))
+                return redirect("accounts:role_edit", slug=slug)
+            messages.success(request, f"Role {role.name} deleted.")
+            return redirect("accounts:roles")
+        if form.is_valid():
+            try:
+                role_update(
+                    actor=request.user,
+                    role=role,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    permissions=form.cleaned_data["permissions"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("permissions", str(exc))
+            else:
+                messages.success(request, f"Role {role.name} saved.")
+                return redirect("accounts:roles")
+    return render(
+        request, "accounts/role_form.html", {"form": form, "role": role}, status=_status(form)
+    )
+
+
+def _status(form: RoleForm) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _message(exc: ValidationError | PermissionDenied) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _add_errors(form: RoleForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
