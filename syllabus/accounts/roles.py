@@ -53,14 +53,14 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         "auditor",
         "Auditor",
         SITE,
-        ("audit.view_all", "grade.view"),
-        "Reads the audit trail and records, changes nothing.",
+        ("grade.view",),
+        "Reads records and the data-modification audit trail, changes nothing.",
     ),
     RoleSpec(
         "compliance_officer",
         "Compliance officer",
         SITE,
-        ("audit.view_all", "export.run", "retention.manage", "access_review.run"),
+        ("export.run", "retention.manage", "access_review.run"),
         "Handles data requests, retention and access reviews.",
     ),
     RoleSpec(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("syllabus.accounts.urls")),
+    path("ops/", include("syllabus.ops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from syllabus.ops import views
+
+app_name = "ops"
+
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+]
