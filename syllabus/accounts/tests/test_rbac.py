@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -166,3 +168,47 @@ def test_require_site_perm_redirects_anonymous_and_refuses_others(rf, learner, a
         view(request)
     request.user = admin_user
     assert view(request).content == b"ok"
+
+
+def test_cli_grants_lists_and_revokes_roles(learner):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "roles", "grant", "--email", "LEARNER@example.org", "--role", "auditor", stdout=out
+    )
+    assert "learner@example.org now holds Auditor." in out.getvalue()
+    assert has_site_perm(fresh(learner), "grade.view")
+    listing = io.StringIO()
+    call_command("roles", "list", stdout=listing)
+    assert "auditor" in listing.getvalue()
+    assert "1 holders" in listing.getvalue()
+    call_command(
+        "roles", "revoke", "--email", "learner@example.org", "--role", "auditor", stdout=out
+    )
+    assert not RoleAssignment.objects.filter(user=learner).exists()
+    assert AuditEvent.objects.filter(action__in=["role.granted", "role.removed"]).count() == 2
+
+
+def test_cli_refuses_unknown_people_and_roles(learner):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No account with the email"):
+        call_command("roles", "grant", "--email", "nobody@example.org", "--role", "auditor")
+    with pytest.raises(CommandError, match="No role 'wizard'"):
+        call_command("roles", "grant", "--email", "learner@example.org", "--role", "wizard")
+    with pytest.raises(CommandError, match="course role"):
+        call_command("roles", "grant", "--email", "learner@example.org", "--role", "learner")
+    assert not AuditEvent.objects.exists()
+
+
+def test_cli_creates_a_custom_role():
+    from django.core.management import call_command
+
+    call_command(
+        "roles", "create", "--name", "Exporter", "--permission", "export.run", stdout=io.StringIO()
+    )
+    assert Role.objects.get(slug="exporter").permissions == ["export.run"]
