@@ -86,3 +86,16 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     ),
     RoleSpec("learner", "Learner", COURSE, (), "Studies a course."),
 )
+
+
+def permission_table_markdown() -> str:
+    """The permission x built-in role table, as docs/security.md shows it."""
+    header = "| permission | meaning | " + " | ".join(r.name for r in BUILTIN_ROLES) + " |"
+    rule = "| --- | --- | " + " | ".join("---" for _ in BUILTIN_ROLES) + " |"
+    rows = [
+        f"| `{code}` | {label} | "
+        + " | ".join("yes" if code in role.permissions else "" for role in BUILTIN_ROLES)
+        + " |"
+        for code, label in PERMISSIONS.items()
+    ]
+    return "\n".join([header, rule, *rows])
