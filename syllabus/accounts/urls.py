@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from syllabus.accounts import views_roles
+from syllabus.accounts import views_roles, views_tokens
 
 app_name = "accounts"
 
@@ -18,4 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/", views_roles.roles, name="roles"),
     path("roles/new/", views_roles.role_new, name="role_new"),
     path("roles/<slug:slug>/", views_roles.role_edit, name="role_edit"),
+    path("tokens/", views_tokens.tokens, name="tokens"),
+    path(
+        "tokens/<str:public_id>/revoke/", views_tokens.token_revoke_view, name="token_revoke"
+    ),
 ]

@@ -1,23 +1,29 @@
 """The JSON API root at /api/v1/. Each app adds its Router here.
 
 Errors have one shape everywhere: ``{"detail": "...", "code": "..."}`` with a 4xx status.
+Every endpoint needs a signed-in session (with CSRF for unsafe methods) or a bearer token
+unless it says ``auth=None``; see syllabus.accounts.api and docs/api.md.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 import syllabus
+from syllabus.accounts.api import api_auth
+from syllabus.accounts.api import router as auth_router
 
 api = NinjaAPI(
     title="Syllabus API",
     version="1",
     description="The Syllabus learning management system's JSON API.",
     urls_namespace="api-v1",
+    auth=api_auth,
 )
 
 
@@ -39,7 +45,10 @@ def _invalid_state(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication is required.", "not_authenticated")
+    code = getattr(exc, "code", None)
+    if code is None:  # no credentials at all
+        return _error(request, 401, "Authentication is required.", "not_authenticated")
+    return _error(request, exc.status_code, str(exc), code)
 
 
 @api.exception_handler(PermissionDenied)
@@ -54,9 +63,25 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, str(exc), "error")
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja's body parser failed: not JSON, or not UTF-8.
+        return _error(request, 400, "The request body is not valid JSON.", "invalid_json")
+    return _error(request, exc.status_code, str(exc), getattr(exc, "code", "error"))
 
 
-@api.get("/version", tags=["meta"], summary="The running Syllabus version")
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(
+        request,
+        413,
+        f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+        "too_large",
+    )
+
+
+@api.get("/version", auth=None, tags=["meta"], summary="The running Syllabus version")
 def version(request: HttpRequest) -> dict[str, str]:
     return {"version": syllabus.__version__}
+
+
+api.add_router("/auth", auth_router)

@@ -38,6 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
         index = 1 + int(worker.removeprefix("gw") or 0) % 15
         parts = urlsplit(str(settings.CACHES["default"]["LOCATION"]))
         settings.CACHES["default"]["LOCATION"] = urlunsplit(parts._replace(path=f"/{index}"))
+        # Rate-limit counters live in the same per-worker database (cleared with it).
+        settings.RATE_LIMIT_STORAGE_URL = settings.CACHES["default"]["LOCATION"]
 
     # Tests do not run collectstatic: serve static files unhashed from the app folders.
     settings.STORAGES = {
@@ -53,7 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Each test starts with an empty cache (local memory, or its worker's Redis db)."""
+    """Each test starts with an empty cache (local memory, or its worker's Redis db) and
+    fresh rate-limit counters."""
     from django.core.cache import cache
 
+    from syllabus.core.ratelimit import reset_limits
+
     cache.clear()
+    reset_limits()  # sign-in tests from one address must not use up each other's limits

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
 from django.conf.global_settings import LANGUAGES
 from django.core.exceptions import ImproperlyConfigured
 
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "simple_history",
+    "corsheaders",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -90,12 +93,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "syllabus.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise so static files carry the policies too; CORS answers preflights early.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a session request is counted per user.
+    "syllabus.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -259,6 +268,111 @@ MFA_GRACE_DAYS = env_int("SYLLABUS_MFA_GRACE_DAYS", 7, minimum=0, maximum=365)
 MFA_RECENT_MINUTES = env_int("SYLLABUS_MFA_RECENT_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 # --- Identity: API tokens, rate limits, CORS and security headers --------------------------
+
+# Personal API tokens always expire: within SYLLABUS_API_TOKEN_MAX_DAYS, after
+# SYLLABUS_API_TOKEN_DEFAULT_DAYS when no expiry is chosen (and for POST /api/v1/auth/token).
+API_TOKEN_MAX_DAYS = env_int("SYLLABUS_API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+API_TOKEN_DEFAULT_DAYS = env_int("SYLLABUS_API_TOKEN_DEFAULT_DAYS", 90, minimum=1, maximum=3650)
+if API_TOKEN_DEFAULT_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured(
+        "SYLLABUS_API_TOKEN_DEFAULT_DAYS must not exceed SYLLABUS_API_TOKEN_MAX_DAYS."
+    )
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate such as 100/minute: a count, a slash, and second, minute, hour or day."""
+    value = env_str(name, default).strip().lower()
+    count, _, unit = value.partition("/")
+    if not count.strip().isdigit() or int(count) < 1 or unit.strip().rstrip("s") not in {
+        "second",
+        "minute",
+        "hour",
+        "day",
+    }:
+        raise ImproperlyConfigured(
+            f"{name} must look like 100/minute (a count, then /second, /minute, /hour or "
+            f"/day); got {value!r}."
+        )
+    return f"{int(count)}/{unit.strip().rstrip('s')}"
+
+
+# Rate limits (syllabus.core.ratelimit): moving windows, shared through Redis when
+# REDIS_URL is set. API requests count per token, per signed-in user, else per client IP;
+# sign-in, MFA code, password reset and token requests also count per client IP.
+RATE_LIMIT_ENABLED = env_bool("SYLLABUS_RATE_LIMIT_ENABLED", default=True)
+RATE_LIMIT_API = _rate("SYLLABUS_RATE_LIMIT_API", "100/minute")
+RATE_LIMIT_AUTH = _rate("SYLLABUS_RATE_LIMIT_AUTH", "10/minute")
+RATE_LIMIT_STORAGE_URL = REDIS_URL or "memory://"
+RATE_LIMIT_API_PREFIX = "/api/"
+# POSTs to these paths count against SYLLABUS_RATE_LIMIT_AUTH ("/" at the end: and below).
+RATE_LIMIT_AUTH_PATHS = [
+    "/accounts/login/",  # with /accounts/login/code/confirm/ (one-time codes)
+    "/accounts/reauthenticate/",
+    "/accounts/2fa/authenticate/",
+    "/accounts/2fa/reauthenticate/",
+    "/accounts/password/reset/",  # the request form and the emailed link's form
+    "/api/v1/auth/token",
+]
+
+# CORS (django-cors-headers), for the API only, with the seed's settings. Cross-origin
+# scripts authenticate with bearer tokens; cookies are sent, CSRF still applies to them.
+CORS_ALLOWED_ORIGINS = env_list("SYLLABUS_CORS_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "POST", "PUT"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type"]
+CORS_EXPOSE_HEADERS = [
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "Retry-After",
+    "X-Request-ID",
+]
+CORS_PREFLIGHT_MAX_AGE = 600
+
+# Content Security Policy (django-csp): scripts from our origin or with the response's
+# nonce, never inline code or styles; no framing, plugins, or foreign form targets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features (django-permissions-policy): off, except passkeys and security keys
+# (WebAuthn), copying to the clipboard, and full screen or picture-in-picture for videos.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+    "clipboard-write": ["self"],
+    "fullscreen": ["self"],
+    "picture-in-picture": ["self"],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # --- Internationalisation ----------------------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""The API token form: name, expiry and scopes (the permissions the user holds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from syllabus.accounts.roles import PERMISSIONS
+from syllabus.accounts.tokens import NAME_MAX_LENGTH, scopes_available
+
+EXPIRY_CHOICES_DAYS = (7, 30, 90, 180, 365)
+
+
+def expiry_choices() -> list[tuple[int, str]]:
+    """The usual lifetimes up to SYLLABUS_API_TOKEN_MAX_DAYS, and that maximum itself."""
+    maximum = settings.API_TOKEN_MAX_DAYS
+    days = sorted({d for d in EXPIRY_CHOICES_DAYS if d <= maximum} | {maximum})
+    return [(d, f"{d} day{'s' if d != 1 else ''}") for d in days]
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        help_text="What will use this token, so you recognise it later.",
+    )
+    days = forms.TypedChoiceField(
+        coerce=int,
+        label="Expires after",
+        help_text="Every token expires. Choose the shortest time that works.",
+    )
+    scopes = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Permissions",
+        help_text=(
+            "The token can use only the permissions ticked here, and only while you hold them. "
+            "With none ticked it can read what you can see as yourself."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days_field: Any = self.fields["days"]
+        days_field.choices = expiry_choices()
+        default = settings.API_TOKEN_DEFAULT_DAYS
+        self.initial.setdefault("days", default)
+        if default not in dict(days_field.choices):
+            days_field.choices = sorted([*days_field.choices, (default, f"{default} days")])
+        scopes_field: Any = self.fields["scopes"]
+        scopes_field.choices = [
+            (code, f"{code}: {PERMISSIONS[code]}") for code in scopes_available(user)
+        ]

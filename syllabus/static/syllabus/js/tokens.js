@@ -1,0 +1,33 @@
+// API tokens page: a "Copy token" button for the token shown once. Without JavaScript the
+// button stays hidden and the read-only field can be selected and copied by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-copy-target]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copyTarget);
+    const status = document.querySelector("[data-copy-status]");
+    if (!field) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      let copied = false;
+      if (navigator.clipboard && window.isSecureContext) {
+        try {
+          await navigator.clipboard.writeText(field.value);
+          copied = true;
+        } catch (error) {
+          copied = false;
+        }
+      }
+      if (!copied) {
+        // Plain HTTP or no permission: select the text so Ctrl+C / Cmd+C copies it.
+        field.focus();
+        field.select();
+      }
+      if (status) {
+        status.textContent = copied
+          ? "Token copied to the clipboard."
+          : "Token selected: press Ctrl+C (or Cmd+C) to copy it.";
+      }
+    });
+  });
+});
