@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from syllabus.accounts.services import builtin_roles_sync
 
         post_migrate.connect(builtin_roles_sync, sender=self)
+
+        from syllabus.accounts import signals
+
+        signals.connect()  # audit events for sign-in, passwords, lockouts, the admin

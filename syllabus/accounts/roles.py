@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
     "retention.manage": "Manage data retention",
     "access_review.run": "Run access reviews",
     "ops.view": "See the operations dashboard and failed jobs",
+    "lockout.manage": "See and clear sign-in lockouts",
 }
 
 
@@ -67,7 +68,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         "security_officer",
         "Security officer",
         SITE,
-        ("audit.view_security", "user.manage", "ops.view"),
+        ("audit.view_security", "user.manage", "ops.view", "lockout.manage"),
         "Watches sign-ins, lockouts and security events.",
     ),
     RoleSpec(

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from syllabus.accounts import views_roles, views_tokens
+from syllabus.accounts import views_roles, views_signin, views_tokens
 
 app_name = "accounts"
 
@@ -22,4 +22,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "tokens/<str:public_id>/revoke/", views_tokens.token_revoke_view, name="token_revoke"
     ),
+    # Sign-in part: invitations, lockouts, profile, security overview.
+    path("invitations/", views_signin.invitation_list, name="invitations"),
+    path(
+        "invitations/<str:public_id>/revoke/",
+        views_signin.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invite/<str:token>/", views_signin.invitation_accept, name="invitation_accept"),
+    path("lockouts/", views_signin.lockout_list, name="lockouts"),
+    path("lockouts/clear/", views_signin.lockout_clear, name="lockout_clear"),
+    path("profile/", views_signin.profile, name="profile"),
+    path("security/", views_signin.security, name="security"),
 ]

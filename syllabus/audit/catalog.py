@@ -66,9 +66,12 @@ ACTIONS: dict[str, Category] = {
     "user.updated": _DATA,
     "user.deactivated": _DATA,
     "grade.changed": _DATA,
+    "invitation.accepted": _DATA,
     # Admin actions
     "admin.action": _ADMIN,
     "role.granted": _ADMIN,
+    "user.invited": _ADMIN,
+    "invitation.revoked": _ADMIN,
     "role.removed": _ADMIN,
     "role.created": _ADMIN,
     "role.updated": _ADMIN,

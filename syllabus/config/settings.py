@@ -8,6 +8,7 @@ SQLite and files on the local disk, all under ``SYLLABUS_DATA_DIR``. ``DATABASE_
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",
     # Syllabus apps, lowest layer first (see DESIGN.md).
     "syllabus.core",
     "syllabus.audit",
@@ -111,6 +113,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "syllabus.config.urls"
+    # Last: turns axes' lockout flag into the response (ours: the wrong-password page).
+    "axes.middleware.AxesMiddleware",
 WSGI_APPLICATION = "syllabus.config.wsgi.application"
 ASGI_APPLICATION = "syllabus.config.asgi.application"
 
@@ -227,26 +231,18 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
+    # First: refuses locked-out accounts and addresses before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -257,6 +253,68 @@ ACCOUNT_PREVENT_ENUMERATION = True
 
 # Sessions: an idle timeout that every request slides forward, and an absolute lifetime
 # counted from sign-in (both enforced by syllabus.accounts.sessions.SessionPolicyMiddleware).
+# Passwords: the seed's rules (length, a mix of character kinds) plus Django's checks for
+# common passwords and passwords close to the user's name or email. The first hasher
+# (Argon2id) hashes new passwords; older hashes are upgraded at the next sign-in.
+PASSWORD_MIN_LENGTH = env_int("SYLLABUS_PASSWORD_MIN_LENGTH", 12, minimum=8, maximum=128)
+PASSWORD_CLASSES = env_int("SYLLABUS_PASSWORD_CLASSES", 3, minimum=1, maximum=4)
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "syllabus.accounts.validators.ComplexityValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH, "min_classes": PASSWORD_CLASSES},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Password-reset links: valid this long, and single use (the token covers the password hash).
+PASSWORD_RESET_TIMEOUT = (
+    env_int("SYLLABUS_PASSWORD_RESET_MINUTES", 60, minimum=5, maximum=7 * 24 * 60) * 60
+)
+
+# Sign-up: open (anyone), invite (only through an invitation link) or off.
+SIGNUP = env_choice("SYLLABUS_SIGNUP", "invite", ("open", "invite", "off"))
+INVITATION_DAYS = env_int("SYLLABUS_INVITATION_DAYS", 7, minimum=1, maximum=90)
+ACCOUNT_ADAPTER = "syllabus.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "syllabus.accounts.forms_signin.SignupForm"}
+# Self-registered addresses must be confirmed before the first sign-in (mandatory); an
+# invitation link confirms its address by itself.
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "SYLLABUS_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none")
+)
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+# axes locks accounts and addresses below; allauth's own failed-login limit would answer a
+# locked account differently from a wrong password, telling attackers it exists.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+
+# Lockout (django-axes): LOCKOUT_ATTEMPTS failures of one account, or from one address,
+# lock it for LOCKOUT_MINUTES counted from the failure that locked it.
+LOCKOUT_ATTEMPTS = env_int("SYLLABUS_LOCKOUT_ATTEMPTS", 5, minimum=1, maximum=100)
+LOCKOUT_MINUTES = env_int("SYLLABUS_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = LOCKOUT_ATTEMPTS
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "syllabus.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "syllabus.accounts.lockout.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "syllabus.accounts.lockout.axes_lockout_response"
+AXES_PASSWORD_FORM_FIELD = "password"  # noqa: S105 (a form field name)
+# Masked in what axes stores of a failed attempt's form (its post_data column).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "otp_code",
+    "code",
+    "csrfmiddlewaretoken",
+]
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
+AXES_ENABLE_ADMIN = False  # lockouts are seen and cleared on /account/lockouts/, audited
+AXES_VERBOSE = False
+
 SESSION_IDLE_MINUTES = env_int("SYLLABUS_SESSION_IDLE_MINUTES", 30, minimum=3, maximum=24 * 60)
 SESSION_MAX_HOURS = env_int("SYLLABUS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 30)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600

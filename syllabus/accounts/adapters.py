@@ -1,0 +1,136 @@
+"""allauth's account adapter: who may sign up, how mail leaves, which address is the client's.
+
+* Sign-up follows ``SYLLABUS_SIGNUP``: ``open`` (anyone), ``invite`` (only after opening a
+  valid invitation link, see ``accounts.invitations``) or ``off``.
+* Every email allauth sends (verification, password reset, notices) is rendered here and
+  handed to the job queue (``communication.email.email_queue``), sent after commit.
+* Rate limits use the same client address as logs, audit and lockout
+  (``core.middleware.client_ip``, which honours SYLLABUS_TRUSTED_PROXY_COUNT).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account import stages
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.forms import BaseForm
+from django.http import HttpRequest
+
+from syllabus.accounts import invitations
+from syllabus.accounts.models import Invitation
+from syllabus.audit.services import record
+from syllabus.communication.email import email_queue
+from syllabus.core.middleware import client_ip
+
+
+def pending_invitation(request: HttpRequest) -> Invitation | None:
+    """The invitation whose link this browser opened, if it is still valid."""
+    token = request.session.get(invitations.SESSION_KEY) if hasattr(request, "session") else None
+    return invitations.invitation_for_token(token) if token else None
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        mode = settings.SIGNUP
+        if mode == "open":
+            return True
+        if mode == "invite":
+            return pending_invitation(request) is not None
+        return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html_body = None
+        if isinstance(message, EmailMultiAlternatives):
+            html_body = next(
+                (str(content) for content, mime in message.alternatives if mime == "text/html"),
+                None,
+            )
+        email_queue(
+            subject=str(message.subject),
+            body=str(message.body),
+            to=list(message.to),
+            from_email=str(message.from_email),
+            html_body=html_body,
+            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+        )
+
+    def clean_email(self, email: str) -> str:
+        # Signing up through an invitation: the account is for the address that was invited
+        # (and is verified by the link), not for any address typed into the form.
+        request = allauth_context.request
+        user = getattr(request, "user", None)
+        if request is not None and not getattr(user, "is_authenticated", False):
+            invited = signup_email_for(request)
+            if invited and email.strip().lower() != invited.lower():
+                raise ValidationError(
+                    f"This invitation is for {invited}: sign up with that address, or ask "
+                    "for an invitation to this one."
+                )
+        return super().clean_email(email)
+
+    def get_login_stages(self) -> list[str]:
+        default = "allauth.account.stages.EmailVerificationStage"
+        ours = f"{__name__}.{EmailVerificationStage.__name__}"
+        return [ours if path == default else path for path in super().get_login_stages()]
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth refuses a request without an address; a unix-socket deployment has none,
+        # so such requests share one rate-limit bucket instead of failing.
+        return client_ip(request) or "unknown"
+
+    @transaction.atomic
+    def save_user(
+        self, request: HttpRequest, user: Any, form: BaseForm, commit: bool = True
+    ) -> Any:
+        user = super().save_user(request, user, form, commit=False)
+        user.full_name = (form.cleaned_data.get("full_name") or "").strip()
+        if not commit:
+            return user
+        user.save()
+        invitation = pending_invitation(request)
+        record(
+            actor=user,
+            action="user.created",
+            target=user,
+            details={"via": "invitation" if invitation else "sign-up"},
+        )
+        if invitation is not None:
+            invitations.invitation_accept(invitation=invitation, user=user)
+            request.session.pop(invitations.SESSION_KEY, None)
+        return user
+
+
+def signup_email_for(request: HttpRequest) -> str | None:
+    """The address a pending invitation was sent to (the sign-up form locks onto it)."""
+    invitation = pending_invitation(request)
+    return invitation.email if invitation else None
+
+
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """allauth's verification stage, except for accounts an administrator created.
+
+    Self sign-up always records the address in allauth's EmailAddress table, so those
+    accounts are verified as SYLLABUS_EMAIL_VERIFICATION says. Accounts made by an
+    administrator (the admin site, ``syllabus createadmin``, ``syllabus demo``) have no
+    such record: the administrator vouched for the address, and refusing them sign-in
+    until they click a link they were never sent would lock them out.
+    """
+
+    def handle(self) -> tuple[Any, bool]:
+        user = self.login.user
+        if user is not None and not EmailAddress.objects.filter(user_id=user.pk).exists():
+            return None, True
+        result: tuple[Any, bool] = super().handle()
+        return result

@@ -1,0 +1,204 @@
+"""Pages of the sign-in part: invitations, lockouts, profile and the security overview.
+
+Sign-in, sign-up, sign-out, email verification and password pages are allauth's (under
+/accounts/), styled by our templates; these are the pages allauth does not have.
+"""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from syllabus.accounts import invitations, lockout
+from syllabus.accounts.forms_signin import InvitationForm, LockoutClearForm, ProfileForm
+from syllabus.accounts.models import Invitation
+from syllabus.accounts.permissions import require_site_perm
+from syllabus.accounts.profile import profile_update
+
+PAGE_SIZE = 25
+
+
+def _apply_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+@require_site_perm(*invitations.INVITE_PERMISSIONS)
+@require_http_methods(["GET", "POST"])
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    roles = invitations.roles_grantable_by(request.user)
+    form = InvitationForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = invitations.invitation_create(
+                actor=request.user,  # type: ignore[arg-type]
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. The link works for "
+                f"{_days(invitation)} and only once.",
+            )
+            return redirect("accounts:invitations")
+    page = Paginator(invitations.invitation_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(inv, invitations.invitation_status(inv)) for inv in page.object_list]
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "signup_mode": settings.SIGNUP,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_site_perm(*invitations.INVITE_PERMISSIONS)
+@require_http_methods(["GET", "POST"])
+def invitation_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation.objects.filter(invitations.invitations_visible_to(request.user)),
+        public_id=public_id,
+    )
+    status = invitations.invitation_status(invitation)
+    if request.method == "POST":
+        try:
+            invitations.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("accounts:invitations")
+        messages.success(request, f"The invitation for {invitation.email} was revoked.")
+        return redirect("accounts:invitations")
+    return render(
+        request,
+        "accounts/invitation_revoke.html",
+        {"invitation": invitation, "invitation_status": status},
+    )
+
+
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link: remember it in the session and go to the sign-up form."""
+    invitation = invitations.invitation_for_token(token)
+    if invitation is None or settings.SIGNUP == "off":
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        return render(
+            request, "accounts/invitation_signed_in.html", {"invitation": invitation}, status=409
+        )
+    request.session[invitations.SESSION_KEY] = token
+    # The link reached this address's inbox: allauth marks the address verified at sign-up.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return redirect("account_signup")
+
+
+def _days(invitation: Invitation) -> str:
+    days = max(1, round((invitation.expires_at - invitation.created_at).total_seconds() / 86400))
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+# --- Lockouts ------------------------------------------------------------------------------
+
+
+@require_site_perm("lockout.manage")
+def lockout_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {"lockouts": lockout.lockout_list(), "minutes": settings.LOCKOUT_MINUTES},
+    )
+
+
+@require_site_perm("lockout.manage")
+@require_http_methods(["GET", "POST"])
+def lockout_clear(request: HttpRequest) -> HttpResponse:
+    """GET asks for confirmation; POST clears. Either names one account or one address."""
+    form = LockoutClearForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return render(request, "accounts/lockout_clear.html", {"form": form}, status=400)
+    email, ip = form.cleaned_data["email"], form.cleaned_data["ip"]
+    if request.method == "POST":
+        try:
+            lockout.lockout_clear(actor=request.user, email=email, ip=ip)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Failed sign-ins for {email or ip} were cleared.")
+        return redirect("accounts:lockouts")
+    return render(
+        request,
+        "accounts/lockout_clear.html",
+        {"form": form, "target": email or ip, "is_account": bool(email)},
+    )
+
+
+# --- Profile and security ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"full_name": user.full_name},  # type: ignore[union-attr]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(actor=user, user=user, full_name=form.cleaned_data["full_name"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+# Pages of the security overview, shown when they exist (MFA, sessions and API tokens are
+# other parts of the identity work; a page missing from this build is simply not listed).
+SECURITY_PAGES = (
+    ("account_change_password", "Password", "Change your password."),
+    ("account_email", "Email addresses", "See and verify the addresses on your account."),
+    ("mfa_index", "Two-factor authentication", "Authenticator app, security keys, codes."),
+    ("accounts:sessions", "Signed-in devices", "See where you are signed in; sign out."),
+    ("accounts:tokens", "API tokens", "Personal tokens for scripts and integrations."),
+)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    pages = []
+    for url_name, title, description in SECURITY_PAGES:
+        try:
+            pages.append({"url": reverse(url_name), "title": title, "description": description})
+        except NoReverseMatch:
+            continue
+    return render(request, "accounts/security.html", {"pages": pages})

@@ -1,0 +1,68 @@
+"""Sending email. Every message goes through the job queue, never from a request.
+
+``email_queue`` takes a message that is already rendered (subject, text, optional HTML)
+and queues ``tasks.email_send_task`` once the current transaction commits, so a rolled
+back sign-up sends nothing and a slow mail server never holds a request. The worker
+calls ``email_send``, which hands the message to Django's email backend (the console in
+development, SMTP in production) behind a circuit breaker: while the server keeps
+failing, jobs fail fast and are retried later instead of each waiting for its timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pybreaker
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from syllabus.core.jobs import enqueue_on_commit
+
+# Per process; a job that finds it open fails at once and the queue retries it later.
+smtp_breaker = pybreaker.CircuitBreaker(fail_max=5, reset_timeout=60, name="email")
+
+
+def email_send(
+    *,
+    subject: str,
+    body: str,
+    to: Sequence[str],
+    from_email: str | None = None,
+    html_body: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Send one message now (the worker calls this); returns the number sent (0 or 1)."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        headers=headers or {},
+    )
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    sent: int = smtp_breaker.call(message.send)
+    return sent
+
+
+def email_queue(
+    *,
+    subject: str,
+    body: str,
+    to: Sequence[str],
+    from_email: str | None = None,
+    html_body: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Queue a rendered message; it is sent by the worker after the transaction commits."""
+    from syllabus.communication.tasks import email_send_task
+
+    enqueue_on_commit(
+        email_send_task,
+        subject=subject,
+        body=body,
+        to=list(to),
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        html_body=html_body,
+        headers=dict(headers or {}),
+    )
