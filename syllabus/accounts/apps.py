@@ -15,3 +15,7 @@ class AccountsConfig(AppConfig):
         from syllabus.accounts import signals
 
         signals.connect()  # audit events for sign-in, passwords, lockouts, the admin
+
+        from syllabus.accounts import security_signals
+
+        security_signals.connect()  # session list, MFA requirement, MFA audit events

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from syllabus.accounts import views_roles, views_signin, views_tokens
+from syllabus.accounts import views_roles, views_security, views_signin, views_tokens
 
 app_name = "accounts"
 
@@ -34,4 +34,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lockouts/clear/", views_signin.lockout_clear, name="lockout_clear"),
     path("profile/", views_signin.profile, name="profile"),
     path("security/", views_signin.security, name="security"),
+    # Sessions and MFA part.
+    path("sessions/", views_security.sessions, name="sessions"),
+    path("sessions/<int:pk>/sign-out/", views_security.session_revoke, name="session_revoke"),
+    path(
+        "sessions/sign-out-others/",
+        views_security.sessions_revoke_others,
+        name="sessions_revoke_others",
+    ),
+    path("session/status/", views_security.session_status, name="session_status"),
+    path("session/keepalive/", views_security.session_keepalive, name="session_keepalive"),
+    path(
+        "security/codes/<str:channel_name>/",
+        views_security.code_method_setup,
+        name="code_method_setup",
+    ),
+    path(
+        "security/codes/<str:channel_name>/remove/",
+        views_security.code_method_remove,
+        name="code_method_remove",
+    ),
+    path("mfa/code/send/", views_security.mfa_code_send, name="mfa_code_send"),
+    path(
+        "mfa/reauthenticate/",
+        views_security.mfa_code_reauthenticate,
+        name="mfa_code_reauthenticate",
+    ),
+    path("users/<str:public_id>/mfa/reset/", views_security.mfa_reset_view, name="mfa_reset"),
 ]

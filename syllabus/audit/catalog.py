@@ -55,6 +55,7 @@ ACTIONS: dict[str, Category] = {
     "auth.mfa_enrolled": _AUTH,
     "auth.mfa_removed": _AUTH,
     "auth.mfa_reset": _AUTH,
+    "auth.session_revoked": _AUTH,
     "auth.token_created": _AUTH,
     "auth.token_revoked": _AUTH,
     # Course access

@@ -108,13 +108,16 @@ MIDDLEWARE = [
     # After authentication: a session request is counted per user.
     "syllabus.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session limits and MFA enrolment: after authentication and messages.
+    "syllabus.accounts.sessions.SessionPolicyMiddleware",
+    "syllabus.accounts.middleware.MfaEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns axes' lockout flag into the response (ours: the wrong-password page).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syllabus.config.urls"
-    # Last: turns axes' lockout flag into the response (ours: the wrong-password page).
-    "axes.middleware.AxesMiddleware",
 WSGI_APPLICATION = "syllabus.config.wsgi.application"
 ASGI_APPLICATION = "syllabus.config.asgi.application"
 
@@ -129,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "syllabus.core.context_processors.site",
+                "syllabus.accounts.context_processors.security",
             ],
         },
     },
@@ -227,12 +231,12 @@ HUEY = build_huey(
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out accounts and addresses before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
-    # First: refuses locked-out accounts and addresses before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -249,10 +253,6 @@ ACCOUNT_PREVENT_ENUMERATION = True
 
 # --- Identity: sign-in, sign-up, passwords, lockout, invitations ------------------------
 
-# --- Identity: sessions and MFA ------------------------------------------------------------
-
-# Sessions: an idle timeout that every request slides forward, and an absolute lifetime
-# counted from sign-in (both enforced by syllabus.accounts.sessions.SessionPolicyMiddleware).
 # Passwords: the seed's rules (length, a mix of character kinds) plus Django's checks for
 # common passwords and passwords close to the user's name or email. The first hasher
 # (Argon2id) hashes new passwords; older hashes are upgraded at the next sign-in.
@@ -315,6 +315,10 @@ AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
 AXES_ENABLE_ADMIN = False  # lockouts are seen and cleared on /account/lockouts/, audited
 AXES_VERBOSE = False
 
+# --- Identity: sessions and MFA ------------------------------------------------------------
+
+# Sessions: an idle timeout that every request slides forward, and an absolute lifetime
+# counted from sign-in (both enforced by syllabus.accounts.sessions.SessionPolicyMiddleware).
 SESSION_IDLE_MINUTES = env_int("SYLLABUS_SESSION_IDLE_MINUTES", 30, minimum=3, maximum=24 * 60)
 SESSION_MAX_HOURS = env_int("SYLLABUS_SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 30)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
@@ -324,6 +328,35 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 MFA_REQUIRED_ROLES = env_list("SYLLABUS_MFA_REQUIRED_ROLES", ["admin", "instructor"])
 MFA_GRACE_DAYS = env_int("SYLLABUS_MFA_GRACE_DAYS", 7, minimum=0, maximum=365)
 MFA_RECENT_MINUTES = env_int("SYLLABUS_MFA_RECENT_MINUTES", 15, minimum=1, maximum=24 * 60)
+# allauth's own "confirm it is you" pages (adding or removing a factor) use the same window.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = MFA_RECENT_MINUTES * 60
+
+# allauth.mfa: TOTP, the seed's 8 recovery codes (shown once; their seed and TOTP secrets
+# are encrypted by our adapter), WebAuthn security keys and passkeys. One-time codes by
+# email and SMS are ours (syllabus.accounts.one_time_codes); the forms accept them too.
+MFA_ADAPTER = "syllabus.accounts.mfa_adapter.MfaAdapter"
+MFA_FORMS = {
+    "authenticate": "syllabus.accounts.mfa_adapter.SignInCodeForm",
+    "reauthenticate": "syllabus.accounts.mfa_adapter.ReauthenticateCodeForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_RECOVERY_CODE_COUNT = 8
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_PASSKEY_LOGIN_ENABLED = env_bool("SYLLABUS_PASSKEY_LOGIN", default=True)
+# Browsers only offer WebAuthn on HTTPS (and localhost); plain-HTTP origins are for development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# Circuit breakers for calls to other systems (syllabus.core.breakers; the seed's 3.3).
+BREAKER_FAILURES = env_int("SYLLABUS_BREAKER_FAILURES", 5, minimum=1, maximum=100)
+BREAKER_RESET_SECONDS = env_int("SYLLABUS_BREAKER_RESET_SECONDS", 60, minimum=1, maximum=3600)
+
+# Text messages for one-time codes (syllabus.communication.sms).
+SMS_GATEWAY = env_choice("SYLLABUS_SMS_GATEWAY", "console", ("console", "http"))
+SMS_GATEWAY_URL = env_url("SYLLABUS_SMS_GATEWAY_URL", schemes=("https", "http")) or ""
+SMS_GATEWAY_TOKEN = env_str("SYLLABUS_SMS_GATEWAY_TOKEN", "")
+if SMS_GATEWAY == "http" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SYLLABUS_SMS_GATEWAY=http needs SYLLABUS_SMS_GATEWAY_URL.")
 
 # --- Identity: API tokens, rate limits, CORS and security headers --------------------------
 
