@@ -16,6 +16,7 @@ from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
@@ -23,12 +24,23 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.shortcuts import render
 
 from syllabus.accounts import invitations
 from syllabus.accounts.models import Invitation
 from syllabus.audit.services import record
 from syllabus.communication.email import email_queue
 from syllabus.core.middleware import client_ip
+
+
+def signup_allowed(request: HttpRequest) -> bool:
+    """SYLLABUS_SIGNUP: open to anyone, to holders of a valid invitation link, or off."""
+    mode = settings.SIGNUP
+    if mode == "open":
+        return True
+    if mode == "invite":
+        return pending_invitation(request) is not None
+    return False
 
 
 def pending_invitation(request: HttpRequest) -> Invitation | None:
@@ -39,12 +51,18 @@ def pending_invitation(request: HttpRequest) -> Invitation | None:
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        mode = settings.SIGNUP
-        if mode == "open":
+        if signup_allowed(request):
             return True
-        if mode == "invite":
-            return pending_invitation(request) is not None
-        return False
+        # allauth would answer 200 with its "closed" page; a refusal is a 403, and the page
+        # says why (off, or invitation only) so nobody keeps trying.
+        raise ImmediateHttpResponse(
+            render(
+                request,
+                "account/signup_closed.html",
+                {"signup_mode": settings.SIGNUP},
+                status=403,
+            )
+        )
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = allauth_context.request

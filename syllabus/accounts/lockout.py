@@ -80,7 +80,7 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
 
 @dataclass(frozen=True)
 class Lockout:
-    kind: str  # ACCOUNT or ADDRESS
+    kind: str  # ACCOUNT ("account") or ADDRESS ("address")
     value: str  # the email, or the IP address
     failures: int
     since: datetime  # the failure that locked it
@@ -101,10 +101,10 @@ def lockout_list(*, now: datetime | None = None) -> list[Lockout]:
     window = cool_off()
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - window)
     lockouts: list[Lockout] = []
+    # axes stores an attempt without an account or an address with NULL there.
     for kind, field in ((ACCOUNT, "username"), (ADDRESS, "ip_address")):
         rows = (
             recent.exclude(**{f"{field}__isnull": True})
-            .exclude(**{field: ""})
             .values(field)
             .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
             .filter(failures__gte=settings.LOCKOUT_ATTEMPTS)
