@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from syllabus.accounts import one_time_codes
@@ -84,9 +85,34 @@ class MfaAdapter(DefaultMFAAdapter):
         return OneTimeCodeMethod.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()
 
 
+# Wrong second-factor codes per user before further attempts are refused for a while.
+# (allauth's own limit shares its "login_failed" setting with passwords, which django-axes
+# handles instead; so this one is ours.)
+MAX_CODE_FAILURES = 5
+CODE_FAILURE_WINDOW_SECONDS = 5 * 60
+
+
+def _failures_key(user: Any) -> str:
+    return f"mfa:failures:{user.pk}"
+
+
+def code_failures_exceeded(user: Any) -> bool:
+    return int(cache.get(_failures_key(user), 0)) >= MAX_CODE_FAILURES
+
+
+def code_failure_count(user: Any) -> None:
+    key = _failures_key(user)
+    cache.add(key, 0, timeout=CODE_FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between
+        cache.set(key, 1, timeout=CODE_FAILURE_WINDOW_SECONDS)
+
+
 class _CodeAwareMixin(forms.Form):
     """Accept, besides allauth's codes (TOTP, recovery), a one-time code sent by email or
-    SMS for this step. Every attempt counts toward allauth's failed-login rate limit."""
+    SMS for this step. Wrong codes count: after MAX_CODE_FAILURES in the window, every
+    attempt is refused (the right code too) until the window ends."""
 
     purpose = one_time_codes.PURPOSE_SIGN_IN
     reauthenticated = False
@@ -95,6 +121,11 @@ class _CodeAwareMixin(forms.Form):
     code_channel: str | None
 
     def clean_code(self) -> str:
+        if code_failures_exceeded(self.user):
+            raise forms.ValidationError(
+                "Too many failed attempts. Wait a few minutes, then try again.",
+                code="too_many_attempts",
+            )
         clear_rate_limit = check_rate_limit(self.user)
         code = str(self.cleaned_data["code"]).strip()
         self.authenticator, self.code_channel = None, None
@@ -105,6 +136,7 @@ class _CodeAwareMixin(forms.Form):
                 authenticator.user = self.user
                 self.authenticator = authenticator
                 clear_rate_limit()
+                cache.delete(_failures_key(self.user))
                 return code
         pending = one_time_codes.code_verify(
             context.request, user=self.user, code=code, purpose=self.purpose
@@ -112,7 +144,9 @@ class _CodeAwareMixin(forms.Form):
         if pending is not None:
             self.code_channel = pending.channel
             clear_rate_limit()
+            cache.delete(_failures_key(self.user))
             return code
+        code_failure_count(self.user)
         signals.authentication_failed.send(
             sender=Authenticator,
             request=context.request,

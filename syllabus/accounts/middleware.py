@@ -1,6 +1,9 @@
 """MFA enrolment enforcement: after the grace period, no second factor, no way around.
 
 (The session limits have their middleware in ``accounts.sessions``.)
+
+Also: allauth.mfa's views answer a refused form (a wrong, replayed or reused code) with
+200 and the form again; ours say 400, like every other refused input in Syllabus.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from syllabus.accounts.mfa import mfa_enrolment_required
@@ -30,6 +34,36 @@ def _allowed_prefixes() -> tuple[str, ...]:
         "/accounts/confirm-email/",
         str(settings.STATIC_URL),
     )
+
+
+# allauth.mfa views whose POST re-renders the page when the input is refused.
+_MFA_FORM_VIEWS = frozenset(
+    {
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "mfa_reauthenticate_webauthn",
+        "mfa_activate_totp",
+        "mfa_deactivate_totp",
+        "mfa_add_webauthn",
+        "mfa_edit_webauthn",
+        "mfa_generate_recovery_codes",
+    }
+)
+
+
+def _refused_form(request: HttpRequest, response: HttpResponse) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if (
+        request.method != "POST"
+        or response.status_code != 200
+        or match is None
+        or match.url_name not in _MFA_FORM_VIEWS
+        or not isinstance(response, TemplateResponse)
+    ):
+        return False
+    context = response.context_data or {}
+    forms = [context.get("form"), context.get("webauthn_form")]
+    return any(form is not None and form.is_bound and form.errors for form in forms)
 
 
 class MfaEnrolmentMiddleware:
@@ -61,4 +95,7 @@ class MfaEnrolmentMiddleware:
                     status=403,
                 )
             return redirect("mfa_index")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if _refused_form(request, response):
+            response.status_code = 400
+        return response
