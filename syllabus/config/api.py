@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 import syllabus
 from syllabus.accounts.api import api_auth
 from syllabus.accounts.api import router as auth_router
+from syllabus.accounts.api_roles import router as roles_router
 
 api = NinjaAPI(
     title="Syllabus API",
@@ -53,7 +54,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, str(exc) or "You do not have permission to do this.", "forbidden")
+    code = getattr(exc, "code", "forbidden")
+    return _error(request, 403, str(exc) or "You do not have permission to do this.", code)
 
 
 @api.exception_handler(Http404)
@@ -85,3 +87,4 @@ def version(request: HttpRequest) -> dict[str, str]:
 
 
 api.add_router("/auth", auth_router)
+api.add_router("/", roles_router)
