@@ -250,7 +250,9 @@ def create_token(request: HttpRequest, payload: TokenCreate) -> Any:
         within=list(in_use.scopes) if in_use is not None else None,
         via="api",
     )
-    return Status(201, {**TokenOut.from_orm(new.token).model_dump(), "token": new.plain})
+    # The plain value rides on the instance for this one response; it is never saved.
+    new.token.token = new.plain  # type: ignore[attr-defined]
+    return Status(201, new.token)
 
 
 @router.delete(
