@@ -7,9 +7,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from syllabus.accounts.admin_audit import audited_delete_selected, save_role_assignments
 from syllabus.accounts.admin_permissions import PermissionCodeAdminMixin
 from syllabus.accounts.models import Role, RoleAssignment, User
 from syllabus.accounts.permissions import can_grant, has_any_site_perm, has_site_perm
+
+# Deleting several objects at once is audited per object (see accounts.admin_audit).
+admin.site.add_action(audited_delete_selected, "delete_selected")
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -69,6 +73,13 @@ class UserAdmin(PermissionCodeAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
         if not getattr(request.user, "is_superuser", False):
             fields += ("is_staff", "is_superuser")
         return fields
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Site roles change through the role services: audited once, no escalation.
+        if formset.model is RoleAssignment:
+            save_role_assignments(request=request, user=form.instance, formset=formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(Role)

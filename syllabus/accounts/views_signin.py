@@ -201,4 +201,9 @@ def security(request: HttpRequest) -> HttpResponse:
             pages.append({"url": reverse(url_name), "title": title, "description": description})
         except NoReverseMatch:
             continue
-    return render(request, "accounts/security.html", {"pages": pages})
+    admin_pages = []
+    if invitations.can_invite(request.user):
+        admin_pages.append({"url": reverse("accounts:invitations"), "title": "Invitations"})
+    if lockout.can_manage_lockouts(request.user):
+        admin_pages.append({"url": reverse("accounts:lockouts"), "title": "Sign-in lockouts"})
+    return render(request, "accounts/security.html", {"pages": pages, "admin_pages": admin_pages})
