@@ -4,22 +4,22 @@
 and queues ``tasks.email_send_task`` once the current transaction commits, so a rolled
 back sign-up sends nothing and a slow mail server never holds a request. The worker
 calls ``email_send``, which hands the message to Django's email backend (the console in
-development, SMTP in production) behind a circuit breaker: while the server keeps
-failing, jobs fail fast and are retried later instead of each waiting for its timeout.
+development, SMTP in production) behind the ``email`` circuit breaker: while the server
+keeps failing, jobs fail fast and are retried later instead of each waiting for its
+timeout.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pybreaker
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from syllabus.core.breakers import breaker
 from syllabus.core.jobs import enqueue_on_commit
 
-# Per process; a job that finds it open fails at once and the queue retries it later.
-smtp_breaker = pybreaker.CircuitBreaker(fail_max=5, reset_timeout=60, name="email")
+BREAKER = "email"
 
 
 def email_send(
@@ -41,7 +41,9 @@ def email_send(
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")
-    sent: int = smtp_breaker.call(message.send)
+    # While the mail server keeps failing the breaker is open: the job fails at once and
+    # the queue retries it later (see core.breakers and core.jobs).
+    sent: int = breaker(BREAKER).call(message.send)
     return sent
 
 
