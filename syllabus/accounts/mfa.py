@@ -124,10 +124,10 @@ def mfa_requirement_refresh(user: Any) -> datetime | None:
     elif not held and since is not None:
         since = None
     else:
-        return since  # type: ignore[no-any-return]
+        return since
     User.objects.filter(pk=user.pk).update(mfa_required_since=since)
     user.mfa_required_since = since
-    return since  # type: ignore[no-any-return]
+    return since
 
 
 def mfa_deadline(user: Any) -> datetime | None:

@@ -120,6 +120,9 @@ class _CodeAwareMixin(forms.Form):
     authenticator: Authenticator | None
     code_channel: str | None
 
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)  # type: ignore[call-arg]  # allauth pops it
+
     def clean_code(self) -> str:
         if code_failures_exceeded(self.user):
             raise forms.ValidationError(

@@ -46,6 +46,12 @@ CHANNELS = {
 }
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the views below are behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -144,7 +150,7 @@ def _channel(name: str) -> str:
 def code_method_setup(request: HttpRequest, channel_name: str) -> HttpResponse:
     """Turn on codes by email or SMS: send a code to the address, then type it back."""
     channel = _channel(channel_name)
-    user = request.user
+    user = _user(request)
     pending = codes.code_pending(request, user=user, purpose=codes.PURPOSE_ENROL)
     if pending is not None and pending.channel != channel:
         pending = None
@@ -217,7 +223,7 @@ def code_method_remove(request: HttpRequest, channel_name: str) -> HttpResponse:
     method = get_object_or_404(OneTimeCodeMethod, user=request.user, channel=channel)
     blocked = is_last_required_factor(request.user, removing=f"{channel}_code")
     if request.method == "POST" and not blocked:
-        codes.code_method_remove(actor=request.user, user=request.user, channel=channel)
+        codes.code_method_remove(actor=request.user, user=_user(request), channel=channel)
         messages.success(request, f"{method.get_channel_display()} codes are turned off.")
         return redirect("mfa_index")
     return render(

@@ -310,9 +310,9 @@ def test_adding_a_security_key_begins_a_webauthn_registration(client, learner):
     response = client.get("/accounts/2fa/webauthn/add/")
     assert response.status_code == 200
     html = response.content.decode()
-    data = json.loads(
-        re.search(r'<script id="js_data" type="application/json">(.*?)</script>', html).group(1)
-    )
+    match = re.search(r'<script id="js_data" type="application/json">(.*?)</script>', html)
+    assert match
+    data = json.loads(match.group(1))
     options = data["creation_options"]["publicKey"]
     assert options["rp"] == {"id": "testserver", "name": "Syllabus"}
     assert options["user"]["name"] == learner.email

@@ -20,7 +20,7 @@ from syllabus.core.breakers import (
 )
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-USES_REDIS = "redis" in settings.CACHES["default"]["BACKEND"].lower()
+USES_REDIS = "redis" in str(settings.CACHES["default"]["BACKEND"]).lower()
 
 
 @pytest.fixture(autouse=True)
