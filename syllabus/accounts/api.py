@@ -13,6 +13,7 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from syllabus.accounts.mfa import mfa_enrolment_required
 from syllabus.accounts.permissions import site_role_slugs
 from syllabus.accounts.tokens import (
     NAME_MAX_LENGTH,
@@ -59,6 +60,14 @@ class BearerToken(HttpBearer):
             user, api_token = token_authenticate(token, ip=request_ip(request))
         except TokenRefused as exc:
             raise ApiAuthError(exc.code, exc.detail) from None
+        if user.mfa_required_since is not None and mfa_enrolment_required(user):
+            # As for a browser session (MfaEnrolmentMiddleware): once the grace period is
+            # over, nothing but enrolment works, and enrolment is on the website.
+            raise ApiAuthError(
+                "mfa_enrolment_required",
+                "Set up two-step verification (MFA) on the website before using the API.",
+                status_code=403,
+            )
         request.user = user
         request.api_token = api_token  # type: ignore[attr-defined]
         return user

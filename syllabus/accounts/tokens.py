@@ -256,7 +256,7 @@ def token_sign_in(
                 "This account uses two-factor authentication: send a current code from "
                 "your authenticator app, or a recovery code, as otp_code.",
             )
-    elif mfa.mfa_required(user):
+    elif mfa.mfa_enrolment_required(user):
         raise SignInRefused(
             "mfa_enrolment_required",
             "Your role requires two-factor authentication and its grace period is over: "

@@ -272,6 +272,20 @@ def test_an_account_past_its_mfa_grace_period_must_enrol_first(client):
     assert not ApiToken.objects.exists()
 
 
+def test_a_token_stops_working_when_its_owner_must_enrol_in_mfa(client):
+    # given: an administrator's token, then the MFA grace period runs out
+    admin = make_user(email="boss@example.org", site_roles=["admin"])
+    plain = token_create(actor=admin, user=admin, name="x", scopes=[]).plain
+    User.objects.filter(pk=admin.pk).update(mfa_required_since=timezone.now() - timedelta(days=8))
+    # when / then
+    response = client.get("/api/v1/auth/me", **bearer(plain))
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_enrolment_required"
+    # once a second factor is set up, the token works again
+    TOTP.activate(admin, TOTP_SECRET)
+    assert client.get("/api/v1/auth/me", **bearer(plain)).status_code == 200
+
+
 @pytest.mark.parametrize(
     "body",
     [
