@@ -402,6 +402,8 @@ RATE_LIMIT_AUTH_PATHS = [
     "/accounts/2fa/authenticate/",
     "/accounts/2fa/reauthenticate/",
     "/accounts/password/reset/",  # the request form and the emailed link's form
+    "/account/mfa/",  # one-time codes sent by email or SMS, and checking them
+    "/account/security/codes/",  # confirming a phone or email for one-time codes
     "/api/v1/auth/token",
 ]
 

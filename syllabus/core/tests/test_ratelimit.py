@@ -126,7 +126,12 @@ def test_sign_in_posts_are_limited_per_address_with_a_friendly_page(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/accounts/password/reset/", "/accounts/2fa/authenticate/", "/api/v1/auth/token"],
+    [
+        "/accounts/password/reset/",
+        "/accounts/2fa/authenticate/",
+        "/account/mfa/code/send/",
+        "/api/v1/auth/token",
+    ],
 )
 def test_other_credential_endpoints_share_the_stricter_limit(client, path):
     with time_machine.travel(T0, tick=False):
