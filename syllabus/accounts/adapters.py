@@ -116,6 +116,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.full_name = (form.cleaned_data.get("full_name") or "").strip()
         if not commit:
             return user
+        # allauth records this address itself (verified or not); see signals.on_user_created.
+        user._self_signup = True
         user.save()
         invitation = pending_invitation(request)
         record(

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.test import Client
@@ -44,6 +45,7 @@ def choose_password(client: Client, link: str, password: str = NEW_PASSWORD):
 def test_password_reset_by_emailed_link_is_single_use_and_audited(
     client, learner, django_capture_on_commit_callbacks
 ):
+    EmailAddress.objects.filter(user=learner).update(verified=False)
     link = reset_link(client, learner.email, django_capture_on_commit_callbacks)
     assert mail.outbox[-1].to == [learner.email]
 
@@ -53,6 +55,7 @@ def test_password_reset_by_emailed_link_is_single_use_and_audited(
     learner.refresh_from_db()
     assert learner.check_password(NEW_PASSWORD)
     assert AuditEvent.objects.filter(action="auth.password_reset", actor=learner).count() == 1
+    assert EmailAddress.objects.get(user=learner).verified, "the link proved the address"
 
     # the same link again: refused, the password stays
     again = Client()

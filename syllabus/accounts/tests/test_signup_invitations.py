@@ -123,6 +123,31 @@ def test_accounts_made_by_an_administrator_sign_in_without_a_verification_step(c
     assert response["Location"] == "/"
 
 
+def test_an_administrator_made_account_has_a_verified_address_even_after_a_reset_request(
+    client, django_capture_on_commit_callbacks
+):
+    user = UserFactory(email="vouched@example.org")
+    assert EmailAddress.objects.get(user=user).verified
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "vouched@example.org"})
+    response = client.post(
+        "/accounts/login/",
+        {"login": "vouched@example.org", "password": "Correct-Horse-Battery-9"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_an_older_account_without_an_address_record_still_signs_in(client):
+    user = UserFactory(email="legacy@example.org")
+    EmailAddress.objects.filter(user=user).delete()
+    response = client.post(
+        "/accounts/login/", {"login": "legacy@example.org", "password": "Correct-Horse-Battery-9"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
 @pytest.mark.parametrize("mode", ["off", "invite"])
 def test_closed_signup_refuses_the_page_and_any_post(client, settings, mode):
     settings.SIGNUP = mode
