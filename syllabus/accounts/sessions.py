@@ -96,8 +96,8 @@ def session_remaining(request: HttpRequest, now: float | None = None) -> dict[st
     seen_at = float(session.get(SEEN_AT, now))
     auth_at = float(session.get(AUTH_AT, now))
     return {
-        "idle_seconds": max(0, int(seen_at + settings.SESSION_IDLE_MINUTES * 60 - now)),
-        "absolute_seconds": max(0, int(auth_at + settings.SESSION_MAX_HOURS * 3600 - now)),
+        "idle_seconds": max(0, round(seen_at + settings.SESSION_IDLE_MINUTES * 60 - now)),
+        "absolute_seconds": max(0, round(auth_at + settings.SESSION_MAX_HOURS * 3600 - now)),
     }
 
 
@@ -301,11 +301,12 @@ class SessionPolicyMiddleware:
                 f"Your session reached its {settings.SESSION_MAX_HOURS}-hour limit. "
                 "Sign in again to continue."
             )
-        if _wants_json(request):
-            if request.path.startswith("/api/"):
-                return self.get_response(request)
-            return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # continues anonymous: the API answers 401
+        # Also for the page's own timer (JSON): the page it loads next shows the message.
         messages.info(request, text)
+        if _wants_json(request):
+            return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
         target = request.get_full_path() if request.method == "GET" else "/"
         response = redirect_to_login(target, reverse("account_login"))
         if request.headers.get("HX-Request"):
