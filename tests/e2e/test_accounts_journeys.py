@@ -38,7 +38,7 @@ def paste_into(page, label: str, text: str) -> None:
 def last_link(to: str, pattern: str) -> str:
     messages = [m for m in mail.outbox if m.to == [to]]
     assert messages, f"no email to {to}"
-    match = re.search(rf"https?://\S+{pattern}\S*", messages[-1].body)
+    match = re.search(rf"https?://\S+{pattern}\S*", str(messages[-1].body))
     assert match, messages[-1].body
     return re.sub(r"^https?://[^/]+", "", match.group(0))
 
@@ -51,7 +51,7 @@ def clipboard(context, live_server):
 def test_an_admin_invites_someone_who_signs_up_by_pasting_a_password(
     page, context, clipboard, live_server, screenshot, screenshot_dir, browser_problems, axe_audit
 ):
-    UserFactory(
+    UserFactory.create(
         email="ada@example.org", full_name="Ada Admin", is_superuser=True, site_roles=["admin"]
     )
 
@@ -114,7 +114,7 @@ def test_an_admin_invites_someone_who_signs_up_by_pasting_a_password(
 def test_a_forgotten_password_is_reset_by_the_emailed_link_once(
     page, clipboard, live_server, screenshot, browser_problems, axe_audit
 ):
-    UserFactory(email="rosa@example.org", full_name="Rosa Reset")
+    UserFactory.create(email="rosa@example.org", full_name="Rosa Reset")
 
     page.goto("/accounts/login/")
     page.get_by_role("link", name="Forgot your password?").click()
@@ -152,8 +152,10 @@ def test_a_security_officer_clears_a_lockout(
 ):
     # Two people behind one trusted proxy, each with their own address.
     settings.TRUSTED_PROXY_COUNT = 1
-    UserFactory(email="sam@example.org", full_name="Sam Security", site_roles=["security_officer"])
-    UserFactory(email="locked@example.org")
+    UserFactory.create(
+        email="sam@example.org", full_name="Sam Security", site_roles=["security_officer"]
+    )
+    UserFactory.create(email="locked@example.org")
 
     def browser_from(address: str):
         ctx = browser.new_context(

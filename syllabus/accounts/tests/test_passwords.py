@@ -31,6 +31,13 @@ PRODUCTION_HASHERS = [
 ]
 
 
+def tag(html: str, name: str) -> str:
+    """The <input> element named ``name`` in the page."""
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert match, f"no input {name}"
+    return match.group(0)
+
+
 def messages_of(exc: pytest.ExceptionInfo[ValidationError]) -> str:
     return " ".join(exc.value.messages)
 
@@ -88,6 +95,7 @@ def test_settings_build_the_validator_list_from_the_environment_settings(setting
         "NumericPasswordValidator",
     ]
     complexity = get_default_password_validators()[0]
+    assert isinstance(complexity, ComplexityValidator)
     assert (complexity.min_length, complexity.min_classes) == (12, 3)
     # The test plugin puts a fast hasher first; production's list starts with Argon2.
     assert settings.PASSWORD_HASHERS[1:] == PRODUCTION_HASHERS
@@ -192,7 +200,7 @@ def test_signup_shows_the_rules_and_a_failure_names_the_rule_on_the_field(client
     html = response.content.decode()
     assert response.status_code == 200
     assert "This password is too short: it has 7 characters and must have at least 12." in html
-    field = re.search(r"<input[^>]*name=\"password1\"[^>]*>", html).group(0)
+    field = tag(html, "password1")
     assert 'aria-invalid="true"' in field
     assert "id_password1_error" in field
     assert 'id="id_password1_error"' in html
@@ -200,7 +208,7 @@ def test_signup_shows_the_rules_and_a_failure_names_the_rule_on_the_field(client
 
 
 def test_password_change_page_shows_the_rules_and_refuses_a_weak_password(client):
-    user = UserFactory(email="change@example.org")
+    user = UserFactory.create(email="change@example.org")
     client.force_login(user)
     assert "at least 12 characters" in client.get("/accounts/password/change/").content.decode()
     response = client.post(
@@ -230,7 +238,7 @@ def test_new_passwords_are_hashed_with_argon2id(settings):
 
 def test_a_pbkdf2_hash_is_upgraded_to_argon2id_at_sign_in(client, settings):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
-    user = UserFactory(
+    user = UserFactory.create(
         email="old@example.org",
         password=make_password(PASSWORD, hasher="pbkdf2_sha256"),
     )

@@ -34,7 +34,7 @@ def signup_data(email: str, **extra: str) -> dict[str, str]:
 
 
 def link_in(message) -> str:
-    match = re.search(r"https?://\S+", message.body)
+    match = re.search(r"https?://\S+", str(message.body))
     assert match, message.body
     return match.group(0)
 
@@ -45,7 +45,9 @@ def path_of(url: str) -> str:
 
 @pytest.fixture
 def manager():
-    return UserFactory(email="manager@example.org", full_name="Mo Manager", site_roles=["manager"])
+    return UserFactory.create(
+        email="manager@example.org", full_name="Mo Manager", site_roles=["manager"]
+    )
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ def test_a_self_registered_address_must_be_verified_before_signing_in(
 
 
 def test_accounts_made_by_an_administrator_sign_in_without_a_verification_step(client):
-    UserFactory(email="made-by-admin@example.org")
+    UserFactory.create(email="made-by-admin@example.org")
     response = client.post(
         "/accounts/login/",
         {"login": "made-by-admin@example.org", "password": "Correct-Horse-Battery-9"},
@@ -126,7 +128,7 @@ def test_accounts_made_by_an_administrator_sign_in_without_a_verification_step(c
 def test_an_administrator_made_account_has_a_verified_address_even_after_a_reset_request(
     client, django_capture_on_commit_callbacks
 ):
-    user = UserFactory(email="vouched@example.org")
+    user = UserFactory.create(email="vouched@example.org")
     assert EmailAddress.objects.get(user=user).verified
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/password/reset/", {"email": "vouched@example.org"})
@@ -139,7 +141,7 @@ def test_an_administrator_made_account_has_a_verified_address_even_after_a_reset
 
 
 def test_an_older_account_without_an_address_record_still_signs_in(client):
-    user = UserFactory(email="legacy@example.org")
+    user = UserFactory.create(email="legacy@example.org")
     EmailAddress.objects.filter(user=user).delete()
     response = client.post(
         "/accounts/login/", {"login": "legacy@example.org", "password": "Correct-Horse-Battery-9"}
@@ -259,8 +261,9 @@ def test_admins_and_managers_invite_from_the_page(
     page = client.get("/account/invitations/")
     assert page.status_code == 200
     # a manager cannot grant roles, so cannot attach one to an invitation
-    select = re.search(r'<select name="role".*?</select>', page.content.decode(), re.S).group(0)
-    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["No site role"]
+    select = re.search(r'<select name="role".*?</select>', page.content.decode(), re.S)
+    assert select
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0)) == ["No site role"]
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/account/invitations/", {"email": "Pat@Example.org", "role": ""})
@@ -300,7 +303,9 @@ def test_inviting_an_existing_account_or_a_bad_address_is_a_clear_error(client, 
         assert response.status_code == 400
         html = response.content.decode()
         assert message in html
-        field = re.search(r"<input[^>]*name=\"email\"[^>]*>", html).group(0)
+        match = re.search(r'<input[^>]*name="email"[^>]*>', html)
+        assert match
+        field = match.group(0)
         assert 'aria-invalid="true"' in field
         assert "id_email_error" in field
     assert not Invitation.objects.exists()
@@ -390,7 +395,7 @@ def test_a_signed_in_person_opening_an_invitation_is_told_to_sign_out(client, in
 
 def test_posts_without_a_csrf_token_are_refused_and_write_nothing(admin_user, settings):
     settings.SIGNUP = "open"
-    UserFactory(email="csrf@example.org")
+    UserFactory.create(email="csrf@example.org")
     anonymous = Client(enforce_csrf_checks=True)
     signed_in = Client(enforce_csrf_checks=True)
     signed_in.force_login(admin_user)

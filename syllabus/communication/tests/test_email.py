@@ -6,6 +6,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from syllabus.communication.email import email_queue, email_send
@@ -36,6 +37,7 @@ def test_a_queued_email_is_sent_by_the_job_once_the_transaction_commits(
 
     assert len(callbacks) == 1
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.subject == "Hello"
     assert message.body == "Plain text"
     assert message.alternatives[0] == ("<p>HTML</p>", "text/html")
