@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from syllabus.accounts.permissions import site_permissions, site_role_slugs
+from syllabus.accounts.permissions import require_site_perm, site_permissions, site_role_slugs
 from syllabus.accounts.sensitive import sensitive_action
 from syllabus.audit.catalog import POLICIES, Category
 from syllabus.audit.models import AuditEvent
@@ -87,11 +87,10 @@ class _Echo:
         return value
 
 
+@require_site_perm("export.run")
 @sensitive_action
 def audit_export(request: HttpRequest) -> HttpResponse:
     """CSV of the filtered events. Exports are themselves audited (report exports)."""
-    if not request.user.is_authenticated or "export.run" not in site_permissions(request.user):
-        raise PermissionDenied("Exporting needs the export.run permission.")
     categories = _reader_categories(request)
     if not categories:
         raise PermissionDenied("Your roles do not include reading the audit trail.")
