@@ -309,6 +309,13 @@ def test_admin_changelist(world, page):
 REFUSED_CODES = {"forbidden", "not_authenticated", "csrf_failed"}
 
 
+def _error_code(response: Any) -> str | None:
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return None
+    body = response.json() if response.content else None
+    return body.get("code") if isinstance(body, dict) else None
+
+
 @pytest.mark.parametrize("operation", sorted(API), ids=lambda op: f"{op[0]} {op[1]}")
 def test_api_operation(world, operation):
     method, path = operation
@@ -324,13 +331,7 @@ def test_api_operation(world, operation):
             )
         where = f"{method} {url} as {persona}: {response.status_code} {response.content[:200]!r}"
         assert response.status_code < 500, where
-        code = (
-            response.json().get("code")
-            if response.headers.get("Content-Type", "").startswith("application/json")
-            and response.content
-            and isinstance(response.json(), dict)
-            else None
-        )
+        code = _error_code(response)
         refused = response.status_code in (401, 403) and code in REFUSED_CODES
         if persona in row.allowed:
             assert not refused, where
