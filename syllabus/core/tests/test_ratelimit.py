@@ -14,13 +14,13 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import time_machine
 from django.test import override_settings
 
-from syllabus.accounts.models import ApiToken
+from syllabus.accounts.models import ApiToken, User
 from syllabus.accounts.tokens import token_create
 from syllabus.audit.models import AuditEvent
 from syllabus.core.ratelimit import Limiter
@@ -68,7 +68,7 @@ def test_the_101st_api_request_in_a_minute_is_refused_and_the_window_moves(clien
 
 @override_settings(RATE_LIMIT_API="3/minute")
 def test_token_user_and_ip_buckets_are_separate(client):
-    user = UserFactory()
+    user = cast(User, UserFactory())
     first = token_create(actor=user, user=user, name="a", scopes=[]).plain
     second = token_create(actor=user, user=user, name="b", scopes=[]).plain
     with time_machine.travel(T0, tick=False):
@@ -91,7 +91,7 @@ def test_token_user_and_ip_buckets_are_separate(client):
 
 @override_settings(RATE_LIMIT_API="3/minute")
 def test_limits_follow_the_user_not_the_address(client):
-    user = UserFactory()
+    user = cast(User, UserFactory())
     client.force_login(user)
     with time_machine.travel(T0, tick=False):
         for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
@@ -159,7 +159,7 @@ def test_the_token_endpoint_answers_429_as_json_with_the_stricter_numbers(client
 
 
 def test_an_address_sending_many_refused_tokens_is_stopped(client):
-    user = UserFactory()
+    user = cast(User, UserFactory())
     good = token_create(actor=user, user=user, name="a", scopes=[]).plain
     with time_machine.travel(T0, tick=False):
         for i in range(10):
