@@ -420,3 +420,22 @@ def test_expired_tokens_show_as_expired_in_the_list(manager):
         token_create(actor=None, user=manager, name="short", scopes=[], days=1)
     out, _ = _call("list", "--email", manager.email)
     assert "expired" in out
+
+
+def test_the_command_is_reachable_as_syllabus_tokens():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "syllabus", "tokens", "create", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--scope PERMISSION" in result.stdout
+    assert "printed once" in result.stdout
