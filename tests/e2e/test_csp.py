@@ -86,9 +86,9 @@ def test_the_api_docs_work_under_the_policy(watched_page, browser_problems, scre
 
 
 def test_the_tokens_page_creates_and_copies_a_token_without_violations(
-    watched_page, live_server, browser_problems, screenshot
+    watched_page, live_server, browser_problems, screenshot, axe_audit
 ):
-    user = UserFactory(email="lena@example.org", full_name="Lena Learner")
+    user = UserFactory(email="mara@example.org", full_name="Mara Manager", site_roles=["manager"])
     sign_in_browser(watched_page, live_server, user)
     watched_page.goto("/account/tokens/")
     expect(watched_page.get_by_role("heading", level=1)).to_have_text("API tokens")
@@ -96,6 +96,7 @@ def test_the_tokens_page_creates_and_copies_a_token_without_violations(
 
     watched_page.get_by_label("Name").fill("Grade export")
     watched_page.get_by_label("Expires after").select_option("30")
+    watched_page.get_by_label("grade.view: See grades").check()
     watched_page.get_by_role("button", name="Create token").click()
 
     field = watched_page.get_by_label("Token", exact=True)
@@ -103,17 +104,22 @@ def test_the_tokens_page_creates_and_copies_a_token_without_violations(
     expect(field).to_be_focused()
     plain = field.input_value()
     assert re.match(r"^syl_[0-9a-z]{8}_", plain)
-    assert ApiToken.objects.get().name == "Grade export"
+    token = ApiToken.objects.get()
+    assert (token.name, token.scopes) == ("Grade export", ["grade.view"])
     expect(watched_page.get_by_text("it will not be shown again")).to_be_visible()
     # the copy button is JavaScript's (a file with the nonce): it shows and reports
     watched_page.get_by_role("button", name="Copy token").click()
     expect(watched_page.locator("[data-copy-status]")).to_contain_text("Token")
     screenshot("api-tokens-created")
+    audit = axe_audit(watched_page, "api-tokens-created")
+    assert audit.at_least_serious() == [], audit.describe(audit.at_least_serious())
 
     watched_page.set_viewport_size({"width": 375, "height": 740})
     scroll_width = watched_page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 375, f"the tokens page is {scroll_width}px wide on a 375px screen"
     screenshot("api-tokens-created-phone")
+    narrow = axe_audit(watched_page, "api-tokens-created-phone")
+    assert narrow.at_least_serious() == [], narrow.describe(narrow.at_least_serious())
 
     assert violations(watched_page, browser_problems) == []
     assert browser_problems.unexpected() == []
