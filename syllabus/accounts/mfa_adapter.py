@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from syllabus.accounts import one_time_codes
@@ -92,21 +91,21 @@ MAX_CODE_FAILURES = 5
 CODE_FAILURE_WINDOW_SECONDS = 5 * 60
 
 
-def _failures_key(user: Any) -> str:
+def _failures_prefix(user: Any) -> str:
     return f"mfa:failures:{user.pk}"
 
 
 def code_failures_exceeded(user: Any) -> bool:
-    return int(cache.get(_failures_key(user), 0)) >= MAX_CODE_FAILURES
+    count = one_time_codes.window_count(_failures_prefix(user), CODE_FAILURE_WINDOW_SECONDS)
+    return count >= MAX_CODE_FAILURES
 
 
 def code_failure_count(user: Any) -> None:
-    key = _failures_key(user)
-    cache.add(key, 0, timeout=CODE_FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.set(key, 1, timeout=CODE_FAILURE_WINDOW_SECONDS)
+    one_time_codes.window_incr(_failures_prefix(user), CODE_FAILURE_WINDOW_SECONDS)
+
+
+def code_failures_forget(user: Any) -> None:
+    one_time_codes.window_reset(_failures_prefix(user), CODE_FAILURE_WINDOW_SECONDS)
 
 
 class _CodeAwareMixin(forms.Form):
@@ -139,7 +138,7 @@ class _CodeAwareMixin(forms.Form):
                 authenticator.user = self.user
                 self.authenticator = authenticator
                 clear_rate_limit()
-                cache.delete(_failures_key(self.user))
+                code_failures_forget(self.user)
                 return code
         pending = one_time_codes.code_verify(
             context.request, user=self.user, code=code, purpose=self.purpose
@@ -147,7 +146,7 @@ class _CodeAwareMixin(forms.Form):
         if pending is not None:
             self.code_channel = pending.channel
             clear_rate_limit()
-            cache.delete(_failures_key(self.user))
+            code_failures_forget(self.user)
             return code
         code_failure_count(self.user)
         signals.authentication_failed.send(

@@ -122,25 +122,45 @@ def _digest(*, user_id: str, purpose: str, destination: str, code: str) -> str:
     ).hexdigest()
 
 
+def window_incr(prefix: str, window: int) -> int:
+    """Count one event in the current fixed window of ``window`` seconds; returns the count.
+
+    The window is named after the clock (not left to the cache's expiry), so every process
+    and the cache agree on it; the cache entry expires with its window.
+    """
+    key = f"{prefix}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def window_count(prefix: str, window: int) -> int:
+    return int(cache.get(f"{prefix}:{int(time.time() // window)}", 0))
+
+
+def window_reset(prefix: str, window: int) -> None:
+    cache.delete(f"{prefix}:{int(time.time() // window)}")
+
+
 def _throttle(user: Any) -> None:
     """At most one code every RESEND_AFTER_SECONDS and SENDS_PER_WINDOW per window, per user.
 
     Kept in the cache: texts cost money and emails annoy, whichever browser asks.
     """
-    recent_key = f"otp:recent:{user.pk}"
-    count_key = f"otp:count:{user.pk}"
-    if not cache.add(recent_key, 1, timeout=RESEND_AFTER_SECONDS):
-        raise CodeSendRefused(
-            f"A code was sent less than {RESEND_AFTER_SECONDS} seconds ago. "
-            "Wait a moment before asking for another."
-        )
-    cache.add(count_key, 0, timeout=CODE_TTL_SECONDS)
-    try:
-        sent = cache.incr(count_key)
-    except ValueError:  # expired between add and incr
-        cache.set(count_key, 1, timeout=CODE_TTL_SECONDS)
-        sent = 1
-    if sent > SENDS_PER_WINDOW:
+    now = time.time()
+    last_key = f"otp:last:{user.pk}"
+    if not cache.add(last_key, now, timeout=RESEND_AFTER_SECONDS):
+        last = cache.get(last_key)
+        if last is not None and now - float(last) < RESEND_AFTER_SECONDS:
+            raise CodeSendRefused(
+                f"A code was sent less than {RESEND_AFTER_SECONDS} seconds ago. "
+                "Wait a moment before asking for another."
+            )
+        cache.set(last_key, now, timeout=RESEND_AFTER_SECONDS)
+    if window_incr(f"otp:count:{user.pk}", CODE_TTL_SECONDS) > SENDS_PER_WINDOW:
         raise CodeSendRefused(
             "Too many codes were sent to you in the last 10 minutes. Try again later, or use "
             "another way to verify."
