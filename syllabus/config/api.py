@@ -18,6 +18,7 @@ import syllabus
 from syllabus.accounts.api import api_auth
 from syllabus.accounts.api import router as auth_router
 from syllabus.accounts.api_roles import router as roles_router
+from syllabus.accounts.api_security import router as security_router
 
 api = NinjaAPI(
     title="Syllabus API",
@@ -88,3 +89,4 @@ def version(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/auth", auth_router)
 api.add_router("/", roles_router)
+api.add_router("/", security_router)
