@@ -25,6 +25,10 @@ Commands:
   demo           load demo users and content (idempotent)
   check          check the configuration (add --deploy for production checks)
   audit          verify the audit trail's hash chain, or purge expired events
+  roles          list roles, grant or remove a site role, create a custom role
+  tokens         create, list or revoke personal API tokens
+  lockouts       list or clear sign-in lockouts
+  mfa            show or reset a user's two-factor authentication
   help           list every command, including Django's (shell, dbshell, ...)
 
 Run 'syllabus <command> --help' for a command's options.

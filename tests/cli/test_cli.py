@@ -33,7 +33,10 @@ def test_version():
 def test_overview_lists_the_operator_commands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "worker", "migrate", "createadmin", "demo", "check", "audit"):
+    for command in (
+        "serve", "worker", "migrate", "createadmin", "demo", "check", "audit",
+        "roles", "tokens", "lockouts", "mfa",
+    ):  # fmt: skip
         assert f"  {command}" in result.stdout
 
 
