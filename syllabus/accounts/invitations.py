@@ -201,8 +201,9 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
     """Mark the invitation used by ``user`` (who just signed up) and grant its role."""
+    # of=("self",): PostgreSQL cannot lock the nullable side of the joins (role, inviter).
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("role", "invited_by")
         .get(pk=invitation.pk)
     )
