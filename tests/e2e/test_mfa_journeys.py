@@ -19,7 +19,11 @@ EMAIL = "mara@example.org"
 
 
 def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    """The code the app shows; in the last 3 s of a 30-second step, the next step's code
+    (the server checks it a moment later and accepts only the current step's)."""
+    now = time.time()
+    step = int(now) // 30 + (1 if 30 - now % 30 < 3 else 0)
+    return format_hotp_value(hotp_value(secret, step))
 
 
 def sign_in(page, email: str = EMAIL) -> None:
