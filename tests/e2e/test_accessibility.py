@@ -40,7 +40,7 @@ def test_sign_in_error_state_has_no_serious_accessibility_violations(page, axe_a
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password", exact=False).fill("Not-The-Password-42")
-    page.get_by_role("main").get_by_role("button").click()
+    page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
     page.locator(".errorlist").wait_for()
     assert_no_serious_violations(axe_audit(page, "sign-in-error"))
 

@@ -158,6 +158,15 @@ API: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/auth/tokens/{public_id}"): Row(
         SIGNED_IN, kwargs=lambda c: {"public_id": c["own_token"]}
     ),
+    ("GET", "/api/v1/auth/sessions"): Row(SIGNED_IN),
+    ("POST", "/api/v1/auth/sessions/{session_id}/revoke"): Row(
+        SIGNED_IN, kwargs=lambda c: {"session_id": c["own_session"]}
+    ),
+    ("POST", "/api/v1/auth/sessions/revoke-others"): Row(SIGNED_IN),
+    ("GET", "/api/v1/auth/mfa"): Row(SIGNED_IN),
+    ("POST", "/api/v1/people/{public_id}/mfa/reset"): Row(
+        only("admin", "security_officer"), kwargs=lambda c: {"public_id": c["target"]}
+    ),
     ("GET", "/api/v1/roles"): Row(only("admin", "security_officer")),
     ("POST", "/api/v1/roles"): Row(
         only("admin"), data={"name": "X", "permissions": ["grade.view"]}

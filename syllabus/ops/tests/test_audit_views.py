@@ -47,7 +47,9 @@ def test_a_learner_is_refused_and_anonymous_is_sent_to_sign_in(client, trail, le
 def test_filters_narrow_the_list_and_bad_dates_are_a_400(client, trail, admin_user):
     client.force_login(admin_user)
     response = client.get("/ops/audit/", {"category": "authentication"})
-    assert [e.action for e in response.context["page"].object_list] == ["auth.login"]
+    shown = response.context["page"].object_list
+    assert {e.category for e in shown} == {"authentication"}
+    assert "auth.login" in {e.action for e in shown}
     response = client.get("/ops/audit/", {"action": "role."})
     assert [e.action for e in response.context["page"].object_list] == ["role.granted"]
     response = client.get("/ops/audit/", {"since": "2026-02-01", "until": "2026-01-01"})
