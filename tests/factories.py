@@ -22,4 +22,4 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     @factory.post_generation
     def site_roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         for slug in extracted or ():
-            RoleAssignment.objects.create(user=self, role=Role.objects.get(slug=slug))  # type: ignore[misc]
+            RoleAssignment.objects.create(user=self, role=Role.objects.get(slug=slug))

@@ -20,7 +20,8 @@ from django.contrib.admin.models import DELETION
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from syllabus.accounts.models import RoleAssignment, User
 from syllabus.accounts.services import role_grant, role_revoke
@@ -30,10 +31,10 @@ from syllabus.audit.services import record
 
 def audited_delete_selected(
     modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]
-) -> HttpResponse | None:
+) -> TemplateResponse | None:
     confirmed = bool(request.POST.get("post"))
     objects = [(obj.pk, str(obj)) for obj in queryset] if confirmed else []
-    response: HttpResponse | None = delete_selected(modeladmin, request, queryset)
+    response: TemplateResponse | None = delete_selected(modeladmin, request, queryset)
     # None means the objects were deleted (otherwise the confirmation page is returned).
     # A single deletion's LogEntry is saved one by one and already audited by the signal.
     if response is None and len(objects) > 1:

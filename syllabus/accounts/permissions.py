@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-from syllabus.accounts.models import Role
+from syllabus.accounts.models import Role, User
 from syllabus.accounts.roles import PERMISSIONS
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def site_role_slugs(user: Any) -> frozenset[str]:
@@ -75,7 +76,7 @@ def require_site_perm(*codes: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_any_site_perm(request.user, *codes):
@@ -85,6 +86,14 @@ def require_site_perm(*codes: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user behind a request that a permission decorator already admitted."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 # --- Queryset filters ----------------------------------------------------------------------

@@ -11,15 +11,16 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 
-def sensitive_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def sensitive_action(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         from syllabus.accounts.mfa import require_recent_mfa
 
-        return require_recent_mfa(view)(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return require_recent_mfa(view)(request, *args, **kwargs)
 
     return wrapper
 

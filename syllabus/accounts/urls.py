@@ -19,9 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("roles/new/", views_roles.role_new, name="role_new"),
     path("roles/<slug:slug>/", views_roles.role_edit, name="role_edit"),
     path("tokens/", views_tokens.tokens, name="tokens"),
-    path(
-        "tokens/<str:public_id>/revoke/", views_tokens.token_revoke_view, name="token_revoke"
-    ),
+    path("tokens/<str:public_id>/revoke/", views_tokens.token_revoke_view, name="token_revoke"),
     # Sign-in part: invitations, lockouts, profile, security overview.
     path("invitations/", views_signin.invitation_list, name="invitations"),
     path(

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from syllabus.accounts.forms import GrantRoleForm, PeopleSearchForm, RoleForm
 from syllabus.accounts.models import Role, RoleAssignment, User
 from syllabus.accounts.permissions import (
+    acting_user,
     can_grant,
     can_manage_roles,
+    has_site_perm,
     require_site_perm,
     roles_visible_to,
     users_visible_to,
@@ -76,6 +78,7 @@ def person(request: HttpRequest, public_id: str) -> HttpResponse:
             "assignments": held,
             "grant_form": form,
             "can_assign": can_manage_roles(request.user),
+            "can_reset_mfa": has_site_perm(request.user, "user.manage"),
             "history": person.history.all()[:20],
         },
     )
@@ -96,7 +99,7 @@ def person_grant(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("accounts:person", public_id=public_id)
     role = form.cleaned_data["role"]
     try:
-        role_grant(actor=request.user, user=person, role=role)
+        role_grant(actor=acting_user(request), user=person, role=role)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _message(exc))
     else:
@@ -115,7 +118,7 @@ def person_revoke(request: HttpRequest, public_id: str, role_slug: str) -> HttpR
     if request.method == "GET":  # confirmation step
         return render(request, "accounts/confirm_revoke.html", {"person": person, "role": role})
     try:
-        removed = role_revoke(actor=request.user, user=person, role=role)
+        removed = role_revoke(actor=acting_user(request), user=person, role=role)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _message(exc))
     else:
@@ -144,7 +147,7 @@ def role_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             role = role_create(
-                actor=request.user,
+                actor=acting_user(request),
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 permissions=form.cleaned_data["permissions"],
@@ -171,7 +174,7 @@ def role_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if "delete" in request.POST:
             try:
-                role_delete(actor=request.user, role=role)
+                role_delete(actor=acting_user(request), role=role)
             except ValidationError as exc:
                 messages.error(request, _message(exc))
                 return redirect("accounts:role_edit", slug=slug)
@@ -180,7 +183,7 @@ def role_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 role_update(
-                    actor=request.user,
+                    actor=acting_user(request),
                     role=role,
                     name=form.cleaned_data["name"],
                     description=form.cleaned_data["description"],

@@ -6,6 +6,9 @@ Sign-in, sign-up, sign-out, email verification and password pages are allauth's 
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
@@ -207,3 +210,21 @@ def security(request: HttpRequest) -> HttpResponse:
     if lockout.can_manage_lockouts(request.user):
         admin_pages.append({"url": reverse("accounts:lockouts"), "title": "Sign-in lockouts"})
     return render(request, "accounts/security.html", {"pages": pages, "admin_pages": admin_pages})
+
+
+class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
+    """allauth's reset-link page, answering 400 (not 200) to a used, expired or forged link.
+
+    The page still explains what happened and offers a new link; the status lets clients,
+    monitors and tests tell a refused link from a working one.
+    """
+
+    def dispatch(self, request: HttpRequest, uidb36: str, key: str, **kwargs: Any) -> Any:
+        response = super().dispatch(request, uidb36, key, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if context.get("token_fail"):
+            response.status_code = 400
+        return response
+
+
+password_reset_from_key = PasswordResetFromKeyView.as_view()

@@ -374,12 +374,17 @@ def _rate(name: str, default: str) -> str:
     """A rate such as 100/minute: a count, a slash, and second, minute, hour or day."""
     value = env_str(name, default).strip().lower()
     count, _, unit = value.partition("/")
-    if not count.strip().isdigit() or int(count) < 1 or unit.strip().rstrip("s") not in {
-        "second",
-        "minute",
-        "hour",
-        "day",
-    }:
+    if (
+        not count.strip().isdigit()
+        or int(count) < 1
+        or unit.strip().rstrip("s")
+        not in {
+            "second",
+            "minute",
+            "hour",
+            "day",
+        }
+    ):
         raise ImproperlyConfigured(
             f"{name} must look like 100/minute (a count, then /second, /minute, /hour or "
             f"/day); got {value!r}."

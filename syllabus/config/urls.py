@@ -1,11 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from syllabus.accounts.views_signin import password_reset_from_key
 from syllabus.config.api import api
 from syllabus.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # Ahead of allauth's own pattern (same URL and name): refused links answer 400.
+    re_path(
+        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        password_reset_from_key,
+        name="account_reset_password_from_key",
+    ),
     path("accounts/", include("allauth.urls")),
     path("account/", include("syllabus.accounts.urls")),
     path("ops/", include("syllabus.ops.urls")),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -89,7 +90,7 @@ class _Echo:
 
 @require_site_perm("export.run")
 @sensitive_action
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     """CSV of the filtered events. Exports are themselves audited (report exports)."""
     categories = _reader_categories(request)
     if not categories:

@@ -211,7 +211,7 @@ def test_a_deactivated_owner_s_token_is_refused(manager):
 def _token_request(user, token):
     request = RequestFactory().get("/api/v1/auth/me")
     request.user = user
-    request.api_token = token  # type: ignore[attr-defined]
+    request.api_token = token
     return request
 
 

@@ -62,6 +62,7 @@ def test_password_reset_by_emailed_link_is_single_use_and_audited(
     # the same link again: refused, the password stays
     again = Client()
     page = again.get(link, follow=True)
+    assert page.status_code == 400
     assert "This password-reset link is not valid" in page.content.decode()
     choose_password(again, link, "Another-Good-Pass-77")
     learner.refresh_from_db()
@@ -77,6 +78,7 @@ def test_an_expired_reset_link_is_refused(
     with time_machine.travel(timezone.now() + timedelta(minutes=61), tick=False):
         page = Client().get(link, follow=True)
         choose_password(Client(), link)
+    assert page.status_code == 400
     assert "This password-reset link is not valid" in page.content.decode()
     learner.refresh_from_db()
     assert learner.check_password(PASSWORD)
