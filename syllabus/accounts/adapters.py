@@ -3,7 +3,7 @@
 * Sign-up follows ``SYLLABUS_SIGNUP``: ``open`` (anyone), ``invite`` (only after opening a
   valid invitation link, see ``accounts.invitations``) or ``off``.
 * Every email allauth sends (verification, password reset, notices) is rendered here and
-  handed to the job queue (``communication.email.email_queue``), sent after commit.
+  handed to the job queue (``core.email.email_queue``), sent after commit.
 * Rate limits use the same client address as logs, audit and lockout
   (``core.middleware.client_ip``, which honours SYLLABUS_TRUSTED_PROXY_COUNT).
 """
@@ -29,7 +29,7 @@ from django.shortcuts import render
 from syllabus.accounts import invitations
 from syllabus.accounts.models import Invitation
 from syllabus.audit.services import record
-from syllabus.communication.email import email_queue
+from syllabus.core.email import email_queue
 from syllabus.core.middleware import client_ip
 
 

@@ -28,7 +28,7 @@ from syllabus.accounts.models import Invitation, Role, User
 from syllabus.accounts.permissions import can_grant, has_any_site_perm, has_site_perm
 from syllabus.accounts.services import role_grant
 from syllabus.audit.services import record
-from syllabus.communication.email import email_queue
+from syllabus.core.email import email_queue
 
 log = structlog.get_logger(__name__)
 

@@ -3,7 +3,7 @@
 ``sms_send_task`` retries with the queue's backoff while the gateway fails or its breaker
 is open, so a message is delayed, not lost; a message the gateway refuses (4xx) is logged
 and dropped, as sending it again would fail the same way. Email codes go through the
-email queue (``communication.email``). The communication app registers
+email queue (``core.email``). The communication app registers
 ``one_time_code_deliver`` with ``accounts.one_time_codes`` when it loads.
 """
 
@@ -13,8 +13,8 @@ import structlog
 from django.conf import settings
 
 from syllabus.accounts.one_time_codes import EMAIL, SMS, code_message
-from syllabus.communication.email import email_queue
 from syllabus.communication.sms import SmsRejected, sms_send
+from syllabus.core.email import email_queue
 from syllabus.core.jobs import enqueue_on_commit, job
 
 log = structlog.get_logger("syllabus.sms")

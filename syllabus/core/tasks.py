@@ -1,8 +1,8 @@
-"""Background jobs of the communication app."""
+"""Background jobs of the core app: transports every other app uses."""
 
 from __future__ import annotations
 
-from syllabus.communication.email import email_send
+from syllabus.core.email import email_send
 from syllabus.core.jobs import job
 
 
@@ -16,7 +16,7 @@ def email_send_task(
     html_body: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Send an email that was rendered when it was queued (see communication.email)."""
+    """Send an email that was rendered when it was queued (see core.email)."""
     email_send(
         subject=subject,
         body=body,

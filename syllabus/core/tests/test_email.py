@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
-from syllabus.communication.email import email_queue, email_send
 from syllabus.core.breakers import CircuitBreakerError, breaker, breakers_forget
+from syllabus.core.email import email_queue, email_send
 
 pytestmark = pytest.mark.django_db
 

@@ -57,7 +57,7 @@ def email_queue(
     headers: dict[str, str] | None = None,
 ) -> None:
     """Queue a rendered message; it is sent by the worker after the transaction commits."""
-    from syllabus.communication.tasks import email_send_task
+    from syllabus.core.tasks import email_send_task
 
     enqueue_on_commit(
         email_send_task,
