@@ -64,6 +64,7 @@ ACTIONS: dict[str, Category] = {
     "enrolment.removed": _COURSE,
     # Data modifications
     "user.created": _DATA,
+    "course.created": _DATA,
     "user.updated": _DATA,
     "user.deactivated": _DATA,
     "grade.changed": _DATA,

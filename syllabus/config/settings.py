@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "syllabus.audit",
     "syllabus.accounts",
     "syllabus.communication",
+    "syllabus.courses",
     "syllabus.ops",
 ]
 

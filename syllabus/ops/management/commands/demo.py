@@ -8,6 +8,8 @@ from django.db import transaction
 from syllabus.accounts.models import Role, User
 from syllabus.accounts.services import role_grant, user_create, user_set_active
 from syllabus.audit.services import record
+from syllabus.courses.models import Course
+from syllabus.courses.services import course_create, course_role_set
 
 # A published password: demo accounts are for trying Syllabus out, never for real data.
 DEMO_PASSWORD = "Learn-with-Syllabus-2026"  # noqa: S105
@@ -23,16 +25,29 @@ DEMO_USERS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("ta@example.com", "Tariq Assistant", None, False),
     ("learner@example.com", "Lena Learner", None, False),
 )
-COURSE_ROLES = {
-    "instructor@example.com": "instructor",
-    "ta@example.com": "teaching assistant",
-    "learner@example.com": "learner",
-}
+# Demo courses and who holds which course role in them. Ines teaches the first course and
+# learns in the second: course roles are per course.
+DEMO_COURSES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Introduction to Data Protection",
+        "What personal data is, and how to look after it at school and at work.",
+        (
+            ("instructor@example.com", "instructor"),
+            ("ta@example.com", "teaching_assistant"),
+            ("learner@example.com", "learner"),
+        ),
+    ),
+    (
+        "Teaching Online",
+        "Designing lessons, quizzes and feedback for learners you rarely meet.",
+        (("instructor@example.com", "learner"), ("learner@example.com", "learner")),
+    ),
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Load demo users of every role (and, as they exist, demo courses). Safe to run again: "
+        "Load demo users of every role and demo courses with course roles. Safe to run again: "
         "nothing is duplicated and existing passwords are left alone."
     )
 
@@ -51,8 +66,14 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ready ({created} new accounts).") + "\n\nDemo logins "
             f"(password for all: {DEMO_PASSWORD}):"
         )
+        course_roles: dict[str, list[str]] = {}
+        for title, _, members in DEMO_COURSES:
+            for email, role_slug in members:
+                course_roles.setdefault(email, []).append(
+                    f"{role_slug.replace('_', ' ')} in {title}"
+                )
         for email, name, role, _ in DEMO_USERS:
-            label = role or f"{COURSE_ROLES[email]} (course role)"
+            label = role.replace("_", " ") if role else "; ".join(course_roles.get(email, []))
             self.stdout.write(f"  {email:<26} {name:<22} {label}")
         self.stdout.write(
             "\nThese accounts have a published password: "
@@ -86,6 +107,19 @@ class Command(BaseCommand):
                 created += 1
             if role_slug:
                 role_grant(actor=None, user=user, role=Role.objects.get(slug=role_slug))
+        for title, summary, members in DEMO_COURSES:
+            course = Course.objects.filter(title=title).first()
+            if course is None:
+                course = course_create(actor=None, title=title, summary=summary)
+                course.status = Course.Status.PUBLISHED
+                course.save(update_fields=["status", "updated_at"])
+            for email, role_slug in members:
+                course_role_set(
+                    actor=None,
+                    course=course,
+                    user=User.objects.get(email=email),
+                    role=Role.objects.get(slug=role_slug),
+                )
         if created:
             record(actor=None, action="demo.loaded", details={"accounts_created": created})
         return created

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CoursesConfig(AppConfig):
+    name = "syllabus.courses"
+    label = "courses"
+    verbose_name = "Courses"
+
+    def ready(self) -> None:
+        from syllabus.accounts.mfa import register_mfa_role_source
+        from syllabus.courses.permissions import course_role_slugs
+
+        # Instructors are a course role; the MFA policy counts them (accounts never
+        # imports courses, so we register ourselves).
+        register_mfa_role_source(course_role_slugs)
