@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -30,6 +32,7 @@ from syllabus.accounts.services import (
     role_revoke,
     role_update,
 )
+from syllabus.core.forms import add_service_errors
 
 PAGE_SIZE = 25
 
@@ -145,20 +148,14 @@ def roles(request: HttpRequest) -> HttpResponse:
 def role_new(request: HttpRequest) -> HttpResponse:
     form = RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            role = role_create(
-                actor=acting_user(request),
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                permissions=form.cleaned_data["permissions"],
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error("permissions", str(exc))
-        else:
-            messages.success(request, f"Role {role.name} created.")
-            return redirect("accounts:roles")
+        saved = _save_role(
+            request,
+            form,
+            lambda: role_create(actor=acting_user(request), **form.cleaned_data),
+            "Role {name} created.",
+        )
+        if saved:
+            return saved
     return render(
         request, "accounts/role_form.html", {"form": form, "role": None}, status=_status(form)
     )
@@ -181,21 +178,14 @@ def role_edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Role {role.name} deleted.")
             return redirect("accounts:roles")
         if form.is_valid():
-            try:
-                role_update(
-                    actor=acting_user(request),
-                    role=role,
-                    name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"],
-                    permissions=form.cleaned_data["permissions"],
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error("permissions", str(exc))
-            else:
-                messages.success(request, f"Role {role.name} saved.")
-                return redirect("accounts:roles")
+            saved = _save_role(
+                request,
+                form,
+                lambda: role_update(actor=acting_user(request), role=role, **form.cleaned_data),
+                "Role {name} saved.",
+            )
+            if saved:
+                return saved
     return render(
         request, "accounts/role_form.html", {"form": form, "role": role}, status=_status(form)
     )
@@ -209,12 +199,20 @@ def _message(exc: ValidationError | PermissionDenied) -> str:
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
-def _add_errors(form: RoleForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+def _save_role(
+    request: HttpRequest, form: RoleForm, save: Callable[[], Role], done: str
+) -> HttpResponse | None:
+    """Run a role service for a valid form: redirect on success, else errors on the form."""
+    try:
+        role = save()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    except PermissionDenied as exc:
+        form.add_error("permissions", str(exc))
     else:
-        form.add_error(None, exc.messages)
+        messages.success(request, done.format(name=role.name))
+        return redirect("accounts:roles")
+    return None
 
 
 def _without_page(request: HttpRequest) -> str:

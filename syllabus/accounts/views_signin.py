@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -27,17 +26,9 @@ from syllabus.accounts.forms_signin import InvitationForm, LockoutClearForm, Pro
 from syllabus.accounts.models import Invitation
 from syllabus.accounts.permissions import require_site_perm
 from syllabus.accounts.profile import profile_update
+from syllabus.core.forms import add_service_errors
 
 PAGE_SIZE = 25
-
-
-def _apply_errors(form: Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Invitations ---------------------------------------------------------------------------
@@ -57,7 +48,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -176,7 +167,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             profile_update(actor=user, user=user, full_name=form.cleaned_data["full_name"])  # type: ignore[arg-type]
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Your profile was saved.")
             return redirect("accounts:profile")

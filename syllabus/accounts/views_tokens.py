@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from syllabus.accounts.forms_tokens import TokenCreateForm
 from syllabus.accounts.tokens import token_create, token_get_own, token_list, token_revoke
+from syllabus.core.forms import add_service_errors
 
 
 @login_required
@@ -29,7 +30,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 days=form.cleaned_data["days"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             form = TokenCreateForm(user=request.user)
     response = render(
@@ -62,11 +63,3 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.info(request, f"Token “{token.name}” was already revoked.")
     return redirect("accounts:tokens")
-
-
-def _add_errors(form: TokenCreateForm, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
