@@ -17,15 +17,21 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from syllabus.accounts import invitations, lockout
 from syllabus.accounts.forms_signin import InvitationForm, LockoutClearForm, ProfileForm
 from syllabus.accounts.models import Invitation
-from syllabus.accounts.permissions import require_site_perm
+from syllabus.accounts.permissions import (
+    has_any_site_perm,
+    require_site_perm,
+    site_permissions,
+    site_role_slugs,
+)
 from syllabus.accounts.profile import profile_update
+from syllabus.audit.selectors import readable_categories
 from syllabus.core.forms import add_service_errors
 
 PAGE_SIZE = 25
@@ -189,13 +195,20 @@ SECURITY_PAGES = (
 
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
-    pages = []
-    for url_name, title, description in SECURITY_PAGES:
-        try:
-            pages.append({"url": reverse(url_name), "title": title, "description": description})
-        except NoReverseMatch:
-            continue
+    pages = [
+        {"url": reverse(url_name), "title": title, "description": description}
+        for url_name, title, description in SECURITY_PAGES
+    ]
+    user = request.user
     admin_pages = []
+    if has_any_site_perm(user, "user.manage", "role.assign"):
+        admin_pages.append({"url": reverse("accounts:people"), "title": "People and roles"})
+    if readable_categories(
+        role_slugs=site_role_slugs(user),
+        permissions=site_permissions(user),
+        is_superuser=bool(getattr(user, "is_superuser", False)),
+    ):
+        admin_pages.append({"url": reverse("ops:audit_log"), "title": "Audit trail"})
     if invitations.can_invite(request.user):
         admin_pages.append({"url": reverse("accounts:invitations"), "title": "Invitations"})
     if lockout.can_manage_lockouts(request.user):

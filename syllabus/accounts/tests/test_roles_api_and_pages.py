@@ -173,3 +173,16 @@ def test_api_unknown_person_or_role_is_404(client, role_admin, learner):
     )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_security_page_links_administrators_to_people_and_the_audit_trail(
+    client, role_admin, learner
+):
+    client.force_login(role_admin)
+    html = client.get("/account/security/").content.decode()
+    assert 'href="/account/people/"' in html
+    assert 'href="/ops/audit/"' in html
+    client.force_login(learner)
+    html = client.get("/account/security/").content.decode()
+    assert "/account/people/" not in html
+    assert "/ops/audit/" not in html
