@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -14,6 +15,9 @@ from syllabus.accounts.permissions import can_grant, has_any_site_perm, has_site
 
 # Deleting several objects at once is audited per object (see accounts.admin_audit).
 admin.site.add_action(audited_delete_selected, "delete_selected")
+# Access comes from roles (accounts.Role), not Django's groups: hide them to avoid a
+# second, unaudited way to grant permissions.
+admin.site.unregister(Group)
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -146,6 +146,7 @@ ADMIN_PAGES: dict[str, frozenset[str]] = {
     "account/emailaddress": only(),
     "mfa/authenticator": only(),
 }
+NOT_IN_ADMIN = ("auth/group",)  # roles replace Django's groups
 
 API: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/version"): Row(EVERYONE),
@@ -298,6 +299,12 @@ def test_ui_view(world, name):
             assert _is_login_redirect(response), where
         else:
             assert response.status_code == 403, where
+
+
+def test_django_groups_are_not_in_the_admin(world):
+    client, _ = _as(world, "admin")
+    for page in NOT_IN_ADMIN:
+        assert client.get(f"/admin/{page}/").status_code == 404
 
 
 @pytest.mark.parametrize("page", sorted(ADMIN_PAGES))
