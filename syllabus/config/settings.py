@@ -228,6 +228,11 @@ HUEY = build_huey(
     immediate=JOBS_IMMEDIATE,
 )
 
+# Health checks (syllabus.ops.health): each check's time limit, and how long one result is
+# reused, so that probes cannot turn into load on the services they check.
+HEALTH_TIMEOUT_SECONDS = env_int("SYLLABUS_HEALTH_TIMEOUT_SECONDS", 2, minimum=1, maximum=30)
+HEALTH_CACHE_SECONDS = env_int("SYLLABUS_HEALTH_CACHE_SECONDS", 5, minimum=0, maximum=300)
+
 # --- Accounts ---------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from syllabus.accounts.views_signin import password_reset_from_key
 from syllabus.config.api import api
 from syllabus.core import views as core_views
+from syllabus.ops import views_health
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -16,6 +17,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("syllabus.accounts.urls")),
     path("ops/", include("syllabus.ops.urls")),
+    path("health", views_health.health, name="health"),
+    path("health/live", views_health.live, name="health_live"),
+    path("health/ready", views_health.ready, name="health_ready"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

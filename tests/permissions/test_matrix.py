@@ -132,6 +132,10 @@ UI: dict[str, Row] = {
         only("admin", "manager", "auditor", "compliance_officer", "security_officer")
     ),
     "ops:audit_export": Row(only("admin", "compliance_officer")),
+    # Health checks: load balancers and monitoring, no sign-in
+    "health": Row(EVERYONE),
+    "health_live": Row(EVERYONE),
+    "health_ready": Row(EVERYONE),
 }
 
 # Admin changelists: staff status opens the site, the permission layer decides the rest.
