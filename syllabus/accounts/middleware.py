@@ -33,6 +33,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
         reverse("account_email"),  # allauth refuses a factor until the email is verified
         "/accounts/confirm-email/",
         str(settings.STATIC_URL),
+        "/health",  # probes answer whoever asks (ops.views_health)
     )
 
 

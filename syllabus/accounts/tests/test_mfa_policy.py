@@ -160,6 +160,8 @@ def test_after_the_grace_period_sign_in_leads_straight_to_enrolment(client):
         assert client.get("/account/security/codes/email/").status_code in (200, 302)
         static = client.get("/static/syllabus/css/syllabus.css")
         assert static.get("Location") != "/accounts/2fa/"
+        # health probes answer whoever asks
+        assert client.get("/health/live").status_code == 200
         # the API answers in JSON
         api = client.get("/api/v1/version")
         assert api.status_code == 403
