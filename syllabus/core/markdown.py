@@ -36,6 +36,7 @@ comes from :func:`render_markdown`; store the Markdown and render on save or on 
 from __future__ import annotations
 
 import html
+import re
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -81,11 +82,14 @@ _URL_SCHEMES: Final = {"http", "https", "mailto"}
 _LINK_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 _IMAGE_SCHEMES: Final = frozenset({"http", "https", ""})  # "" is a relative path
 _LINK_REL: Final = "noopener noreferrer nofollow"
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def render_markdown(text: str) -> str:
     """Markdown source -> sanitised HTML fragment (see the module docstring for the rules)."""
-    tokens = _MARKDOWN.parse(text)
+    # A lone surrogate (say, a JSON "\\ud800" escape) cannot be encoded for nh3;
+    # CommonMark's rule for unusable characters applies: U+FFFD.
+    tokens = _MARKDOWN.parse(_LONE_SURROGATE.sub("\ufffd", text))
     _adjust(tokens)
     raw = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     return nh3.clean(

@@ -270,6 +270,14 @@ def test_plain_text_drops_markup_and_decodes_entities_for_search():
     assert text == "Fractions & ratios A half is 1/2. a b x<y z"
 
 
+def test_a_lone_surrogate_becomes_the_replacement_character():
+    # given: what json.loads makes of "\\ud800 ok"
+    source = "\ud800 ok"
+    # then
+    assert render_markdown(source) == "<p>\ufffd ok</p>\n"
+    assert markdown_plain_text(source) == "\ufffd ok"
+
+
 def test_empty_source_renders_nothing():
     assert render_markdown("") == ""
     assert markdown_plain_text("   \n") == ""
@@ -328,7 +336,7 @@ MARKDOWN_PIECES = st.one_of(
 )
 
 
-@given(st.text())
+@given(st.text(alphabet=st.characters()))  # surrogates included
 def test_any_text_renders_safely_and_rendering_the_output_again_is_safe(source):
     output = render_markdown(source)
     assert_safe(output)
