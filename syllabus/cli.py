@@ -29,6 +29,7 @@ Commands:
   tokens         create, list or revoke personal API tokens
   lockouts       list or clear sign-in lockouts
   mfa            show or reset a user's two-factor authentication
+  courses        list courses and members; give or remove a course role
   help           list every command, including Django's (shell, dbshell, ...)
 
 Run 'syllabus <command> --help' for a command's options.

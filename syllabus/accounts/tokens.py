@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -94,9 +95,24 @@ def token_status(token: ApiToken, *, now: Any = None) -> str:
 # --- Selectors -----------------------------------------------------------------------------
 
 
+# Callables returning permission codes a user holds outside site roles (their course roles,
+# in any course). Higher apps register theirs; accounts never imports them.
+_scope_sources: list[Callable[[Any], Iterable[str]]] = []
+
+
+def register_scope_source(source: Callable[[Any], Iterable[str]]) -> None:
+    if source not in _scope_sources:
+        _scope_sources.append(source)
+
+
 def scopes_available(user: Any) -> list[str]:
-    """The permission codes ``user`` may put on a token: those they hold, catalog order."""
-    held = site_permissions(user)
+    """The permission codes ``user`` may put on a token: those they hold site-wide or in
+    some course, in catalog order. A course permission on a token still only works in the
+    courses where the user holds it (the course checks ask both)."""
+    held = set(site_permissions(user))
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        for source in _scope_sources:
+            held.update(source(user))
     return [code for code in PERMISSIONS if code in held]
 
 

@@ -19,6 +19,7 @@ from syllabus.accounts.api import api_auth
 from syllabus.accounts.api import router as auth_router
 from syllabus.accounts.api_roles import router as roles_router
 from syllabus.accounts.api_security import router as security_router
+from syllabus.courses.api import router as courses_router
 
 api = NinjaAPI(
     title="Syllabus API",
@@ -89,4 +90,5 @@ def version(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/auth", auth_router)
 api.add_router("/", roles_router)
+api.add_router("/", courses_router)
 api.add_router("/", security_router)

@@ -8,8 +8,10 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         from syllabus.accounts.mfa import register_mfa_role_source
-        from syllabus.courses.permissions import course_role_slugs
+        from syllabus.accounts.tokens import register_scope_source
+        from syllabus.courses.permissions import course_role_permissions, course_role_slugs
 
-        # Instructors are a course role; the MFA policy counts them (accounts never
-        # imports courses, so we register ourselves).
+        # Instructors are a course role; the MFA policy counts them, and API tokens may
+        # carry course permissions (accounts never imports courses: we register ourselves).
         register_mfa_role_source(course_role_slugs)
+        register_scope_source(course_role_permissions)

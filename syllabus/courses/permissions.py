@@ -22,6 +22,16 @@ def course_role_slugs(user: Any) -> set[str]:
     return set(CourseMembership.objects.filter(user=user).values_list("role__slug", flat=True))
 
 
+def course_role_permissions(user: Any) -> set[str]:
+    """Every permission the user's course roles carry, in any course (for token scopes)."""
+    codes: set[str] = set()
+    for perms in CourseMembership.objects.filter(user=user).values_list(
+        "role__permissions", flat=True
+    ):
+        codes.update(perms)
+    return codes
+
+
 def course_permissions(user: Any, course: Course) -> frozenset[str]:
     """What ``user`` may do in ``course``: their site permissions and their course role's."""
     codes = set(site_permissions(user))

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from syllabus.accounts.models import Invitation, Role, User, UserSession
 from syllabus.accounts.tokens import token_create
 from syllabus.config.api import api
+from syllabus.courses.models import Course
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +173,18 @@ API: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/people/{public_id}/mfa/reset"): Row(
         only("admin", "security_officer"), kwargs=lambda c: {"public_id": c["target"]}
     ),
+    ("GET", "/api/v1/courses/{public_id}/members"): Row(
+        only("admin", "manager"), kwargs=lambda c: {"public_id": c["course"]}
+    ),
+    ("PUT", "/api/v1/courses/{public_id}/members/{user_id}"): Row(
+        only("admin", "manager"),
+        kwargs=lambda c: {"public_id": c["course"], "user_id": c["target"]},
+        data={"role": "learner"},
+    ),
+    ("DELETE", "/api/v1/courses/{public_id}/members/{user_id}"): Row(
+        only("admin", "manager"),
+        kwargs=lambda c: {"public_id": c["course"], "user_id": c["target"]},
+    ),
     ("GET", "/api/v1/roles"): Row(only("admin", "security_officer")),
     ("POST", "/api/v1/roles"): Row(
         only("admin"), data={"name": "X", "permissions": ["grade.view"]}
@@ -250,9 +263,11 @@ def world(client: Client) -> dict[str, Any]:
         token_hash="0" * 64,
         expires_at="2100-01-01T00:00Z",
     )
+    course = Course.objects.create(title="Matrix", slug="matrix", status=Course.Status.PUBLISHED)
     return {
         "people": people,
         "target": target.public_id,
+        "course": course.public_id,
         "custom_role": custom.slug,
         "invitation": invitation.public_id,
     }

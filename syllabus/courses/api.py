@@ -1,0 +1,102 @@
+"""Course members over the API: who holds which course role, and changing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from syllabus.accounts.models import Role, User
+from syllabus.accounts.roles import COURSE
+from syllabus.accounts.tokens import token_allows
+from syllabus.courses.models import Course, CourseMembership
+from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.services import course_role_remove, course_role_set
+
+router = Router(tags=["courses"])
+
+
+class Error(Schema):
+    detail: str
+    code: str
+
+
+class MemberOut(Schema):
+    public_id: str
+    email: str
+    full_name: str
+    role: str
+
+
+class MemberIn(Schema):
+    role: str = Field(..., description="instructor, teaching_assistant or learner")
+
+
+_ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}
+
+
+def _course(request: HttpRequest, public_id: str) -> Course:
+    course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
+    if course is None:
+        raise Http404
+    return course
+
+
+def _require(request: HttpRequest, course: Course, code: str) -> None:
+    if not (token_allows(request, code) and has_course_perm(request.user, course, code)):
+        raise PermissionDenied(f"This needs the {code} permission in this course.")
+
+
+def _member(membership: CourseMembership) -> dict[str, Any]:
+    user = membership.user
+    return {
+        "public_id": user.public_id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": membership.role.slug,
+    }
+
+
+@router.get(
+    "/courses/{public_id}/members",
+    response={200: list[MemberOut], **_ERRORS},
+    summary="Members of a course and their course roles",
+)
+def list_members(request: HttpRequest, public_id: str) -> Any:
+    course = _course(request, public_id)
+    _require(request, course, "course.view_learners")
+    memberships = course.memberships.select_related("user", "role").order_by("user__email")
+    return [_member(m) for m in memberships]
+
+
+@router.put(
+    "/courses/{public_id}/members/{user_id}",
+    response={200: MemberOut, 422: Error, **_ERRORS},
+    summary="Give a person a role in the course (instructor, teaching assistant, learner)",
+)
+def set_member(request: HttpRequest, public_id: str, user_id: str, payload: MemberIn) -> Any:
+    course = _course(request, public_id)
+    _require(request, course, "enrolment.manage")
+    user = User.objects.filter(public_id=user_id, is_active=True).first()
+    role = Role.objects.filter(slug=payload.role, scope=COURSE).first()
+    if user is None or role is None:
+        raise Http404
+    membership = course_role_set(actor=request.user, course=course, user=user, role=role)
+    return _member(membership)
+
+
+@router.delete(
+    "/courses/{public_id}/members/{user_id}",
+    response={204: None, **_ERRORS},
+    summary="Remove a person from the course",
+)
+def remove_member(request: HttpRequest, public_id: str, user_id: str) -> Any:
+    course = _course(request, public_id)
+    _require(request, course, "enrolment.manage")
+    user = User.objects.filter(public_id=user_id).first()
+    if user is None or not course_role_remove(actor=request.user, course=course, user=user):
+        raise Http404
+    return Status(204, None)
