@@ -278,6 +278,18 @@ def code_method_enable(*, user: User, channel: str, destination: str) -> OneTime
 
 @transaction.atomic
 def code_method_remove(*, actor: Any, user: User, channel: str) -> bool:
+    """Turn off codes by ``channel`` for ``user``; audited.
+
+    Refused when MFA is enforced for the user and this is their last second factor (an
+    administrator's MFA reset, which removes everything on purpose, does not come here).
+    """
+    from syllabus.accounts.mfa import is_last_required_factor  # mfa imports this module
+
+    if is_last_required_factor(user, removing=f"{channel}_code"):
+        raise ValidationError(
+            "Your role requires two-step verification: add another method before "
+            "turning this one off."
+        )
     deleted, _ = OneTimeCodeMethod.objects.filter(user=user, channel=channel).delete()
     if deleted:
         record(

@@ -225,10 +225,14 @@ def code_method_remove(request: HttpRequest, channel_name: str) -> HttpResponse:
     channel = _channel(channel_name)
     method = get_object_or_404(OneTimeCodeMethod, user=request.user, channel=channel)
     blocked = is_last_required_factor(request.user, removing=f"{channel}_code")
-    if request.method == "POST" and not blocked:
-        codes.code_method_remove(actor=request.user, user=_user(request), channel=channel)
-        messages.success(request, f"{method.get_channel_display()} codes are turned off.")
-        return redirect("mfa_index")
+    if request.method == "POST":
+        try:
+            codes.code_method_remove(actor=request.user, user=_user(request), channel=channel)
+        except ValidationError:
+            blocked = True  # the page explains why; nothing was removed
+        else:
+            messages.success(request, f"{method.get_channel_display()} codes are turned off.")
+            return redirect("mfa_index")
     return render(
         request,
         "accounts/security/code_method_remove.html",

@@ -199,6 +199,15 @@ def test_the_last_factor_cannot_be_removed_once_mfa_is_enforced(client):
         assert "This is your only way to verify" in page
         assert client.post("/account/security/codes/email/remove/").status_code == 400
         assert OneTimeCodeMethod.objects.filter(user=admin).exists()
+        # the rule lives in the service, whatever calls it
+        from django.core.exceptions import ValidationError
+
+        from syllabus.accounts.one_time_codes import code_method_remove
+
+        fresh = type(admin).objects.get(pk=admin.pk)
+        with pytest.raises(ValidationError, match="add another method"):
+            code_method_remove(actor=fresh, user=fresh, channel="email")
+        assert OneTimeCodeMethod.objects.filter(user=admin).exists()
         # with a second method the first can go
         enrol_totp(admin)
         assert client.post("/account/security/codes/email/remove/").status_code == 302

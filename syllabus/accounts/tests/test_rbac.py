@@ -171,8 +171,6 @@ def test_require_site_perm_redirects_anonymous_and_refuses_others(rf, learner, a
 
 
 def test_cli_grants_lists_and_revokes_roles(learner):
-    import io
-
     from django.core.management import call_command
 
     out = io.StringIO()
