@@ -19,7 +19,13 @@ from syllabus.accounts.api import api_auth
 from syllabus.accounts.api import router as auth_router
 from syllabus.accounts.api_roles import router as roles_router
 from syllabus.accounts.api_security import router as security_router
+from syllabus.communication.api import router as notifications_router
 from syllabus.courses.api import router as courses_router
+from syllabus.courses.api_announcements import router as announcements_router
+from syllabus.courses.api_authoring import router as authoring_router
+from syllabus.courses.api_catalog import router as catalog_router
+from syllabus.courses.api_enrolment import router as enrolment_router
+from syllabus.learning.api import router as learning_router
 
 api = NinjaAPI(
     title="Syllabus API",
@@ -91,4 +97,10 @@ def version(request: HttpRequest) -> dict[str, str]:
 api.add_router("/auth", auth_router)
 api.add_router("/", roles_router)
 api.add_router("/", courses_router)
+api.add_router("/", catalog_router)
+api.add_router("/", authoring_router)
+api.add_router("/", enrolment_router)
+api.add_router("/", announcements_router)
+api.add_router("/", learning_router)
+api.add_router("/", notifications_router)
 api.add_router("/", security_router)

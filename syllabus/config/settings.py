@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "syllabus.accounts",
     "syllabus.communication",
     "syllabus.courses",
+    "syllabus.learning",
     "syllabus.ops",
 ]
 
@@ -503,11 +504,53 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded files (course images, videos, captions, documents): local disk by default, or
+# an S3-compatible bucket shared by every app server.
+STORAGE_BACKEND = env_choice("SYLLABUS_STORAGE", "local", ("local", "s3"))
+if STORAGE_BACKEND == "s3":
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("SYLLABUS_S3_BUCKET"),
+            "endpoint_url": env_optional("SYLLABUS_S3_ENDPOINT_URL"),
+            "region_name": env_optional("SYLLABUS_S3_REGION"),
+            "access_key": env_optional("SYLLABUS_S3_ACCESS_KEY_ID"),
+            "secret_key": env_optional("SYLLABUS_S3_SECRET_ACCESS_KEY"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "syllabus.core.storage.StaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000  # hashed names: cache for a year
+
+# Upload limits, checked by size and by content (not only by the file name).
+UPLOAD_MAX_IMAGE_MB = env_int("SYLLABUS_UPLOAD_MAX_IMAGE_MB", 5, minimum=1, maximum=100)
+UPLOAD_MAX_VIDEO_MB = env_int("SYLLABUS_UPLOAD_MAX_VIDEO_MB", 500, minimum=1, maximum=20_000)
+UPLOAD_MAX_FILE_MB = env_int("SYLLABUS_UPLOAD_MAX_FILE_MB", 50, minimum=1, maximum=5_000)
+UPLOAD_MAX_CAPTIONS_KB = env_int("SYLLABUS_UPLOAD_MAX_CAPTIONS_KB", 1024, minimum=1)
+UPLOAD_MAX_CSV_KB = env_int("SYLLABUS_UPLOAD_MAX_CSV_KB", 2048, minimum=1)
+UPLOAD_IMAGE_TYPES = env_list("SYLLABUS_UPLOAD_IMAGE_TYPES", ["png", "jpg", "webp", "gif"])
+UPLOAD_VIDEO_TYPES = env_list("SYLLABUS_UPLOAD_VIDEO_TYPES", ["mp4", "webm"])
+UPLOAD_FILE_TYPES = env_list(
+    "SYLLABUS_UPLOAD_FILE_TYPES",
+    ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv", "png", "jpg", "zip"],
+)
+
+# --- Courses and learning ------------------------------------------------------------------
+
+# A video lesson is complete once this share of it has been watched.
+VIDEO_COMPLETION_PERCENT = env_int("SYLLABUS_VIDEO_COMPLETION_PERCENT", 90, minimum=1, maximum=100)
+# Course metadata and outlines in the cache (invalidated by the services that change them).
+COURSE_CACHE_SECONDS = env_int("SYLLABUS_COURSE_CACHE_SECONDS", 3600, minimum=0, maximum=86400)
+CATALOG_PAGE_SIZE = env_int("SYLLABUS_CATALOG_PAGE_SIZE", 12, minimum=1, maximum=100)
+# Daily email digests of notifications go out at this hour (TIME_ZONE).
+NOTIFICATION_DIGEST_HOUR = env_int("SYLLABUS_NOTIFICATION_DIGEST_HOUR", 7, minimum=0, maximum=23)
 
 # --- Security ----------------------------------------------------------------------------
 

@@ -88,6 +88,15 @@ class ResilientRedisCache(RedisCache):
             self._unavailable("touch", exc)
             return False
 
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        """Raises ValueError for a missing key (as Django's does), also when Redis is
+        unreachable: callers then fall back to ``set``, which is a no-op."""
+        try:
+            return super().incr(key, delta, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("incr", exc)
+            raise ValueError("cache unavailable") from exc
+
     def delete(self, key: Any, version: int | None = None) -> bool:
         try:
             return super().delete(key, version)

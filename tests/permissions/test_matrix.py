@@ -8,9 +8,9 @@ so nothing ships unclassified.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import pkgutil
 from typing import Any
 
 import pytest
@@ -20,40 +20,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from syllabus.accounts.models import Invitation, Role, User, UserSession
 from syllabus.accounts.tokens import token_create
 from syllabus.config.api import api
-from syllabus.courses.models import Course
+from syllabus.courses.models import Course, CourseMembership
 from tests.factories import UserFactory
+from tests.permissions import areas
+from tests.permissions.matrix import (
+    ANON,
+    EVERYONE,
+    FLOW,
+    PERSONAS,
+    SIGNED_IN,
+    STAFF,
+    Row,
+    only,
+)
 
 pytestmark = pytest.mark.django_db
-
-ANON = "anonymous"
-PERSONAS = (
-    ANON,
-    "learner",
-    "manager",
-    "auditor",
-    "compliance_officer",
-    "security_officer",
-    "admin",
-)
-SIGNED_IN = frozenset(PERSONAS) - {ANON}
-EVERYONE = frozenset(PERSONAS)
-
-
-def only(*slugs: str) -> frozenset[str]:
-    return frozenset(slugs)
-
-
-@dataclass(frozen=True)
-class Row:
-    allowed: frozenset[str]
-    method: str = "get"
-    kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    data: dict[str, Any] | None = None
-
-
-# Login-flow pages (allauth): their behaviour depends on the sign-in stage, not on roles.
-# For these the matrix checks that no persona gets a server error.
-FLOW = frozenset({"flow"})
 
 UI: dict[str, Row] = {
     "home": Row(EVERYONE),
@@ -140,7 +121,6 @@ UI: dict[str, Row] = {
 }
 
 # Admin changelists: staff status opens the site, the permission layer decides the rest.
-STAFF = frozenset({"admin", "security_officer"})
 ADMIN_PAGES: dict[str, frozenset[str]] = {
     "accounts/user": only("admin", "security_officer"),
     "accounts/role": only("admin", "security_officer"),
@@ -174,15 +154,15 @@ API: dict[tuple[str, str], Row] = {
         only("admin", "security_officer"), kwargs=lambda c: {"public_id": c["target"]}
     ),
     ("GET", "/api/v1/courses/{public_id}/members"): Row(
-        only("admin", "manager"), kwargs=lambda c: {"public_id": c["course"]}
+        only("admin", "manager", "instructor"), kwargs=lambda c: {"public_id": c["course"]}
     ),
     ("PUT", "/api/v1/courses/{public_id}/members/{user_id}"): Row(
-        only("admin", "manager"),
+        only("admin", "manager", "instructor"),
         kwargs=lambda c: {"public_id": c["course"], "user_id": c["target"]},
         data={"role": "learner"},
     ),
     ("DELETE", "/api/v1/courses/{public_id}/members/{user_id}"): Row(
-        only("admin", "manager"),
+        only("admin", "manager", "instructor"),
         kwargs=lambda c: {"public_id": c["course"], "user_id": c["target"]},
     ),
     ("GET", "/api/v1/roles"): Row(only("admin", "security_officer")),
@@ -200,6 +180,21 @@ API: dict[tuple[str, str], Row] = {
         only("admin"), kwargs=lambda c: {"public_id": c["target"], "slug": "auditor"}
     ),
 }
+
+
+# Rows kept with their product areas (tests/permissions/areas/*.py).
+AREAS = [
+    importlib.import_module(f"{areas.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(areas.__path__)
+]
+for _area in AREAS:
+    for _name in getattr(_area, "UI", {}):
+        assert _name not in UI, f"{_name} has two rows"
+    for _op in getattr(_area, "API", {}):
+        assert _op not in API, f"{_op} has two rows"
+    UI.update(getattr(_area, "UI", {}))
+    API.update(getattr(_area, "API", {}))
+    ADMIN_PAGES.update(getattr(_area, "ADMIN_PAGES", {}))
 
 
 # --- Completeness --------------------------------------------------------------------------
@@ -248,7 +243,7 @@ def world(client: Client) -> dict[str, Any]:
     """One user per persona, a target person, a custom role, an invitation."""
     people: dict[str, User | None] = {ANON: None}
     for persona in PERSONAS[1:]:
-        roles = [] if persona == "learner" else [persona]
+        roles = [] if persona in ("learner", "instructor") else [persona]
         people[persona] = UserFactory(
             email=f"{persona}@matrix.example.org", site_roles=roles, is_staff=persona in STAFF
         )
@@ -264,13 +259,22 @@ def world(client: Client) -> dict[str, Any]:
         expires_at="2100-01-01T00:00Z",
     )
     course = Course.objects.create(title="Matrix", slug="matrix", status=Course.Status.PUBLISHED)
-    return {
+    for persona in ("learner", "instructor"):
+        CourseMembership.objects.create(
+            course=course, user=people[persona], role=Role.objects.get(slug=persona)
+        )
+    base: dict[str, Any] = {
         "people": people,
         "target": target.public_id,
         "course": course.public_id,
+        "course_obj": course,
         "custom_role": custom.slug,
         "invitation": invitation.public_id,
     }
+    for area in AREAS:
+        if hasattr(area, "world"):
+            base.update(area.world(base))
+    return base
 
 
 def _as(world: dict[str, Any], persona: str) -> tuple[Client, dict[str, Any]]:

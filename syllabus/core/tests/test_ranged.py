@@ -84,6 +84,8 @@ class RecordingStorage(FileSystemStorage):
         return file
 
 
+# Closing a response sends request_finished, whose receiver checks the DB connection.
+@pytest.mark.django_db
 def test_the_file_opens_on_the_first_chunk_and_closes_when_the_client_goes_away(tmp_path):
     # given
     storage = RecordingStorage(location=tmp_path)

@@ -1,0 +1,7 @@
+"""API: Course announcements."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["announcements"])

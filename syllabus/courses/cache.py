@@ -1,0 +1,74 @@
+"""Cache keys for course data (the seed's ``course:<id>`` key, one-hour TTL by default).
+
+Readers (``selectors``) fill these keys; every service that changes a course, its modules,
+lessons, tags or instructors calls ``invalidate_course`` in the same transaction (on
+commit), so a change is visible on the next request. With Redis down the cache misses and
+reads go to the database (see ``syllabus.core.cache``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+# Bumped when the shape of a cached value changes, so old entries are never read.
+VERSION = 1
+
+
+def course_key(course_id: int, part: str = "meta") -> str:
+    """``course:<id>`` for metadata, ``course:<id>:<part>`` for other parts (outline)."""
+    return f"course:{course_id}" if part == "meta" else f"course:{course_id}:{part}"
+
+
+def catalog_generation_key() -> str:
+    return "course:catalog:generation"
+
+
+def cached(key: str, build: Callable[[], T], timeout: int | None = None) -> T:
+    """The value under ``key``, built and stored when missing."""
+    value: Any = cache.get(key, version=VERSION)
+    if value is None:
+        value = build()
+        cache.set(
+            key,
+            value,
+            timeout=settings.COURSE_CACHE_SECONDS if timeout is None else timeout,
+            version=VERSION,
+        )
+    return value
+
+
+PARTS = ("meta", "outline")
+
+
+def invalidate_course(course_id: int) -> None:
+    """Forget everything cached about one course, and the catalog (after commit)."""
+
+    def forget() -> None:
+        cache.delete_many([course_key(course_id, part) for part in PARTS], version=VERSION)
+        catalog_changed()
+
+    transaction.on_commit(forget)
+
+
+def catalog_changed() -> None:
+    """Catalog pages and search results are keyed by a generation number; bumping it
+    retires them all at once without scanning keys."""
+    try:
+        cache.incr(catalog_generation_key(), version=VERSION)
+    except ValueError:
+        cache.set(catalog_generation_key(), 1, timeout=None, version=VERSION)
+
+
+def catalog_generation() -> int:
+    value = cache.get(catalog_generation_key(), version=VERSION)
+    if value is None:
+        cache.set(catalog_generation_key(), 1, timeout=None, version=VERSION)
+        return 1
+    return int(value)

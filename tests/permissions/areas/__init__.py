@@ -1,0 +1,1 @@
+"""Permission-matrix rows by product area; see tests/permissions/matrix.py."""
