@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import Signal
 
 T = TypeVar("T")
 
@@ -46,6 +47,11 @@ def cached(key: str, build: Callable[[], T], timeout: int | None = None) -> T:
 
 PARTS = ("meta", "outline")
 
+# Sent (after commit) whenever a course's content or settings changed, with
+# ``course_id``. Higher layers listen: learning recounts progress when required lessons
+# change, without courses importing learning.
+course_changed = Signal()
+
 
 def invalidate_course(course_id: int) -> None:
     """Forget everything cached about one course, and the catalog (after commit)."""
@@ -53,6 +59,7 @@ def invalidate_course(course_id: int) -> None:
     def forget() -> None:
         cache.delete_many([course_key(course_id, part) for part in PARTS], version=VERSION)
         catalog_changed()
+        course_changed.send(sender=None, course_id=course_id)
 
     transaction.on_commit(forget)
 
