@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "syllabus.core.context_processors.site",
                 "syllabus.accounts.context_processors.security",
+                "syllabus.communication.context_processors.notifications",
             ],
         },
     },
