@@ -8,8 +8,9 @@ primitives (``datetime`` included) so they pickle into Redis:
     The catalog fields of one course: ``id, public_id, title, slug, summary,
     description_html, status, published_at, category ({name, slug} or None), tags
     ([{name, slug}]), level, level_label, estimated_hours (float or None), has_image,
-    image_alt, available_from, available_until, enrolment, capacity, learner_count,
-    instructors ([{public_id, full_name}]), prerequisite_ids``. ``None`` for an unknown id.
+    image_version, image_alt, available_from, available_until, enrolment, capacity,
+    learner_count, places_left (None: no limit), instructors ([{public_id, full_name}]),
+    prerequisite_ids``. ``None`` for an unknown id.
 
 ``course_outline(course) -> list[dict]`` under ``course:<id>:outline``
     CONTRACT (helpers B, D and others rely on it): one dict per module, in order, each
@@ -134,24 +135,26 @@ def _build_metas(course_ids: list[int]) -> dict[int, dict[str, Any]]:
                 float(course.estimated_hours) if course.estimated_hours is not None else None
             ),
             "has_image": bool(course.image),
+            # In the image URL (?v=): a new image gets a new URL, so it may be cached long.
+            "image_version": (
+                hashlib.sha256(course.image.name.encode()).hexdigest()[:12] if course.image else ""
+            ),
             "image_alt": course.image_alt,
             "available_from": course.available_from,
             "available_until": course.available_until,
             "enrolment": course.enrolment,
             "capacity": course.capacity,
             "learner_count": course.learner_total,
+            "places_left": (
+                max(0, course.capacity - course.learner_total)
+                if course.capacity is not None
+                else None
+            ),
             "instructors": instructors.get(course.pk, []),
             "prerequisite_ids": prerequisites.get(course.pk, []),
         }
         for course in courses
     }
-
-
-def places_left(meta: dict[str, Any]) -> int | None:
-    """Free places in a course, None when it has no capacity limit."""
-    if meta["capacity"] is None:
-        return None
-    return max(0, int(meta["capacity"]) - int(meta["learner_count"]))
 
 
 def course_outline(course: Course | int) -> list[dict[str, Any]]:

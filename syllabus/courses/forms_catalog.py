@@ -1,0 +1,71 @@
+"""HTML forms of the catalog: the search and filter box, and a category."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from syllabus.courses.models import Course
+from syllabus.courses.selectors import CatalogFilters
+from syllabus.courses.services_catalog import DESCRIPTION_MAX, NAME_MAX, POSITION_MAX, SLUG_MAX
+
+QUERY_MAX = 200
+
+
+class CatalogFilterForm(forms.Form):
+    """The catalog's GET form. Category and tag choices are those with published courses."""
+
+    q = forms.CharField(label="Search courses", required=False, max_length=QUERY_MAX)
+    category = forms.ChoiceField(label="Category", required=False)
+    level = forms.ChoiceField(
+        label="Level", required=False, choices=[("", "Any level"), *Course.Level.choices]
+    )
+    tag = forms.ChoiceField(label="Topic", required=False)
+    has_places = forms.BooleanField(label="Only courses with free places", required=False)
+
+    def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category_field = self.fields["category"]
+        tag_field = self.fields["tag"]
+        assert isinstance(category_field, forms.ChoiceField)
+        assert isinstance(tag_field, forms.ChoiceField)
+        category_field.choices = [("", "Any category")] + [
+            (c["slug"], c["name"]) for c in choices["categories"]
+        ]
+        tag_field.choices = [("", "Any topic")] + [(t["slug"], t["name"]) for t in choices["tags"]]
+
+    def filters(self) -> CatalogFilters:
+        """The validated filters (call after ``is_valid``); invalid ones are dropped."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return CatalogFilters(
+            q=(data.get("q") or "").strip(),
+            category=data.get("category") or "",
+            level=data.get("level") or "",
+            tag=data.get("tag") or "",
+            has_places=bool(data.get("has_places")),
+        )
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    slug = forms.SlugField(
+        label="Address (slug)",
+        max_length=SLUG_MAX,
+        required=False,
+        help_text="Used in catalog links, e.g. data-and-analytics. Leave empty to make one "
+        "from the name.",
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    position = forms.IntegerField(
+        label="Position",
+        min_value=0,
+        max_value=POSITION_MAX,
+        initial=0,
+        help_text="Categories are listed by position, then by name.",
+    )
