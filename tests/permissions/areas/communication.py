@@ -6,7 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from syllabus.communication.models import Notification
-from tests.permissions.matrix import SIGNED_IN, Row
+from syllabus.courses.models import Announcement
+from tests.permissions.matrix import SIGNED_IN, Row, only
+
+# The world course: the learner and the instructor are members; managers follow every
+# course (course.view_learners); admins hold everything. Other site roles see the
+# published course but not its announcements.
+READERS = only("learner", "instructor", "manager", "admin")
+EDITORS = only("instructor", "admin")
+
+
+def _course(c: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": c["course"]}
+
+
+def _announcement(c: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": c["course"], "announcement_id": c["announcement"]}
+
 
 UI: dict[str, Row] = {
     "communication:list": Row(SIGNED_IN),
@@ -17,6 +33,11 @@ UI: dict[str, Row] = {
         SIGNED_IN, method="post", kwargs=lambda c: {"public_id": c["notification"]}, data={}
     ),
     "communication:open": Row(SIGNED_IN, kwargs=lambda c: {"public_id": c["notification"]}),
+    "courses:announcements": Row(READERS, kwargs=_course),
+    "courses:announcement": Row(READERS, kwargs=_announcement),
+    "courses:announcement_new": Row(EDITORS, kwargs=_course),
+    "courses:announcement_edit": Row(EDITORS, kwargs=_announcement),
+    "courses:announcement_delete": Row(EDITORS, kwargs=_announcement),
 }
 
 API: dict[tuple[str, str], Row] = {
@@ -26,6 +47,21 @@ API: dict[tuple[str, str], Row] = {
     ("PUT", "/api/v1/notifications/preferences"): Row(
         SIGNED_IN, data={"email_mode": "daily_digest"}
     ),
+    ("GET", "/api/v1/courses/{public_id}/announcements"): Row(READERS, kwargs=_course),
+    ("POST", "/api/v1/courses/{public_id}/announcements"): Row(
+        EDITORS, kwargs=_course, data={"title": "Matrix", "body": "Hello."}
+    ),
+    ("GET", "/api/v1/announcements/{public_id}"): Row(
+        READERS, kwargs=lambda c: {"public_id": c["announcement"]}
+    ),
+    ("PATCH", "/api/v1/announcements/{public_id}"): Row(
+        EDITORS, kwargs=lambda c: {"public_id": c["announcement"]}, data={"title": "Changed"}
+    ),
+    # Each persona deletes a fresh one: the first editor's delete must not turn the
+    # later personas' answers into 404s.
+    ("DELETE", "/api/v1/announcements/{public_id}"): Row(
+        EDITORS, kwargs=lambda c: {"public_id": _new_announcement(c).public_id}
+    ),
 }
 
 ADMIN_PAGES: dict[str, frozenset[str]] = {
@@ -34,9 +70,20 @@ ADMIN_PAGES: dict[str, frozenset[str]] = {
 }
 
 
+def _new_announcement(c: dict[str, Any]) -> Announcement:
+    return Announcement.objects.create(
+        course=c["course_obj"],
+        author=c["people"]["instructor"],
+        title="Matrix announcement",
+        body="Welcome.",
+        body_html="<p>Welcome.</p>",
+    )
+
+
 def world(base: dict[str, Any]) -> dict[str, Any]:
     learner = base["people"]["learner"]
     notification = Notification.objects.create(
         recipient=learner, kind="announcement", title="Matrix notice", url="/courses/"
     )
-    return {"notification": notification.public_id}
+    announcement = _new_announcement(base)
+    return {"notification": notification.public_id, "announcement": announcement.public_id}
