@@ -1,0 +1,105 @@
+"""HTML forms of the enrolment pages: input parsing only (the services decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from syllabus.accounts.models import Role
+from syllabus.accounts.roles import COURSE
+from syllabus.courses.models import Cohort, Course
+
+
+class KeyForm(forms.Form):
+    key = forms.CharField(
+        label="Enrolment key",
+        max_length=64,
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label="Search by name or email", required=False, max_length=200)
+    cohort = forms.CharField(required=False, max_length=40)
+    role = forms.CharField(required=False, max_length=64)
+
+
+def _end_date_field(required: bool = False) -> forms.DateField:
+    return forms.DateField(
+        label="Last day of access",
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Learners only. Leave empty for no end date.",
+    )
+
+
+def _role_choices(roles: Any) -> list[tuple[str, str]]:
+    return [(r.slug, r.name) for r in roles]
+
+
+class AddPersonForm(forms.Form):
+    email = forms.EmailField(label="Email of an existing account", max_length=254)
+    role = forms.ChoiceField(label="Course role", initial="learner")
+    cohort = forms.ModelChoiceField(
+        label="Cohort", queryset=Cohort.objects.none(), required=False, empty_label="No cohort"
+    )
+    ends_at = _end_date_field()
+    override_capacity = forms.BooleanField(
+        label="Enrol even if the course is full (beyond its capacity)", required=False
+    )
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(Role.objects.filter(scope=COURSE))  # type: ignore[attr-defined]
+        self.fields["cohort"].queryset = Cohort.objects.filter(course=course)  # type: ignore[attr-defined]
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(label="Course role")
+    cohort = forms.ModelChoiceField(
+        label="Cohort", queryset=Cohort.objects.none(), required=False, empty_label="No cohort"
+    )
+    ends_at = _end_date_field()
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(Role.objects.filter(scope=COURSE))  # type: ignore[attr-defined]
+        self.fields["cohort"].queryset = Cohort.objects.filter(course=course)  # type: ignore[attr-defined]
+
+    def clean_ends_at(self) -> Any:
+        value = self.cleaned_data.get("ends_at")
+        if value is not None and value < timezone.localdate():
+            raise forms.ValidationError("The last day of access cannot be in the past.")
+        return value
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(label="Cohort name", max_length=100)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header line: email (required), role, cohort, ends_at "
+        "(YYYY-MM-DD). Commas or semicolons.",
+    )
+    override_capacity = forms.BooleanField(
+        label="Rows may enrol people beyond the course's capacity", required=False
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: only show what would happen, keep nothing", required=False
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_CSV_KB * 1024
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is larger than {settings.UPLOAD_MAX_CSV_KB} KB: split it."
+            )
+        return upload
