@@ -1,7 +1,21 @@
-"""Learner pages (dashboard, lessons, progress), namespace "learning"."""
+"""Learner pages (dashboard, lessons, resume) and the course roster, namespace "learning"."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from syllabus.learning import views
 
 app_name = "learning"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("learn/course/<str:public_id>/", views.course_home, name="course_home"),
+    path("learn/course/<str:public_id>/roster/", views.roster_page, name="roster"),
+    path("learn/course/<str:public_id>/roster.csv", views.roster_export, name="roster_export"),
+    path("learn/<str:public_id>/", views.lesson, name="lesson"),
+    path("learn/<str:public_id>/complete/", views.complete, name="lesson_complete"),
+    path(
+        "learn/<str:public_id>/media/<str:field>/",
+        views.lesson_media,
+        name="lesson_media",
+    ),
+]

@@ -1,0 +1,360 @@
+"""Every write to progress: opening and completing lessons, video watching, course
+progress and completion. Each runs in one transaction with its audit event, and makes
+the learner's cached progress summary stale (after commit).
+
+Completion rules (``Course.completion_rule``):
+
+- ``all_required``: every required, published lesson (in a published module) completed.
+  A course with no required lesson never completes (0 %).
+- ``pass_grade``: the learner's course grade reaches ``Course.pass_grade``. Grades come
+  from the assessments app, which registers a source with ``register_grade_source``.
+  With no source registered (today), pass-grade courses never complete on lessons alone;
+  their percent still shows lesson progress.
+
+``completed_at`` is set once and never cleared: a course that later gains lessons keeps
+the completion its learners earned (their percent may drop).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from syllabus.audit.services import record
+from syllabus.courses.models import Course, Lesson
+from syllabus.learning.access import Access, lesson_access
+from syllabus.learning.models import CourseProgress, LessonProgress
+from syllabus.learning.ranges import (
+    MAX_DURATION_SECONDS,
+    RangeError,
+    merge,
+    parse_ranges,
+    watched_percent,
+    watched_seconds,
+)
+from syllabus.learning.selectors import (
+    forget_course_summaries,
+    forget_progress_summary,
+    required_lesson_ids,
+)
+
+# --- Grades (registered by the assessments app) ---------------------------------------------
+
+GradeSource = Callable[[Any, Course], "float | Decimal | None"]
+_grade_sources: list[GradeSource] = []
+
+
+def register_grade_source(source: GradeSource) -> None:
+    """``source(user, course)`` returns the user's course grade in percent, or None when
+    there is no grade yet. The first source with a grade answers."""
+    if source not in _grade_sources:
+        _grade_sources.append(source)
+
+
+def unregister_grade_source(source: GradeSource) -> None:
+    if source in _grade_sources:
+        _grade_sources.remove(source)
+
+
+def course_grade(user: Any, course: Course) -> Decimal | None:
+    for source in _grade_sources:
+        grade = source(user, course)
+        if grade is not None:
+            return Decimal(str(grade))
+    return None
+
+
+def completed_course_ids(user: Any, course_ids: Any) -> set[int]:
+    """For ``syllabus.courses.prerequisites``: the courses among ``course_ids`` that the
+    user completed."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        CourseProgress.objects.filter(
+            user=user, course_id__in=list(course_ids), completed_at__isnull=False
+        ).values_list("course_id", flat=True)
+    )
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+class LessonUnavailable(PermissionDenied):
+    """The lesson cannot be opened by this person now (the reason says why)."""
+
+    def __init__(self, access: Access) -> None:
+        super().__init__(access.reason)
+        self.code = access.code
+        self.hidden = access.hidden
+
+
+class StaffPreview(PermissionDenied):
+    code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Progress is recorded for enrolled learners only: you are viewing this course "
+            "as its staff."
+        )
+
+
+def _learner_access(user: Any, lesson: Lesson) -> None:
+    access = lesson_access(user, lesson)
+    if access.staff:
+        raise StaffPreview
+    if not access.allowed:
+        raise LessonUnavailable(access)
+
+
+def manual_completion(lesson: Lesson) -> tuple[bool, str]:
+    """May a learner mark this lesson complete themselves? ``(allowed, reason if not)``.
+
+    Text and file lessons yes; videos hosted elsewhere yes (we cannot see them played);
+    uploaded videos complete from the watched share; quizzes and assignments from their
+    results.
+    """
+    if lesson.kind in (Lesson.Kind.TEXT, Lesson.Kind.FILE):
+        return True, ""
+    if lesson.kind == Lesson.Kind.VIDEO:
+        if lesson.video:
+            return False, (
+                f"This video completes once you have watched "
+                f"{settings.VIDEO_COMPLETION_PERCENT}% of it."
+            )
+        return True, ""
+    return False, "This lesson completes with its assessment."
+
+
+# --- Lesson progress ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lesson_opened(
+    *, user: Any, lesson: Lesson, now: datetime | None = None
+) -> LessonProgress | None:
+    """A learner opened a lesson: remember it (resume, last activity). Staff previews
+    record nothing (returns None)."""
+    access = lesson_access(user, lesson)
+    if access.staff:
+        return None
+    if not access.allowed:
+        raise LessonUnavailable(access)
+    now = now or timezone.now()
+    progress, created = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    if not created:
+        progress.save(update_fields=["last_opened_at"])  # auto_now
+    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    return progress
+
+
+@transaction.atomic
+def lesson_complete(
+    *, user: Any, lesson: Lesson, now: datetime | None = None, opened_file: bool = False
+) -> LessonProgress:
+    """Mark a lesson complete (idempotent: completing it again changes nothing).
+
+    ``opened_file``: the learner downloaded a file lesson's document, which completes it.
+    """
+    _learner_access(user, lesson)
+    if opened_file:
+        if lesson.kind != Lesson.Kind.FILE:
+            raise ValidationError("Only file lessons complete when their file is opened.")
+    else:
+        allowed, reason = manual_completion(lesson)
+        if not allowed:
+            raise ValidationError(reason)
+    now = now or timezone.now()
+    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    if progress.completed_at is None:
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at", "last_opened_at"])
+    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    return progress
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError(f"{name} must be a number of seconds.")
+    return float(value)
+
+
+@transaction.atomic
+def video_progress(
+    *,
+    user: Any,
+    lesson: Lesson,
+    ranges: Any,
+    position: Any,
+    duration: Any = None,
+    now: datetime | None = None,
+) -> LessonProgress:
+    """Record what a learner watched of an uploaded video: merge the reported ranges into
+    the stored ones (capped to the video), keep the position to resume from, and complete
+    the lesson once the watched share reaches SYLLABUS_VIDEO_COMPLETION_PERCENT.
+
+    The video's length is the lesson's ``video_duration_seconds``; when the instructor did
+    not give it, the player's reported ``duration`` is used (bounded to 24 hours).
+    """
+    _learner_access(user, lesson)
+    if lesson.kind != Lesson.Kind.VIDEO or not lesson.video:
+        raise ValidationError("Only uploaded videos report what was watched.")
+    if lesson.video_duration_seconds:
+        length = float(lesson.video_duration_seconds)
+    else:
+        if duration is None:
+            raise ValidationError("Send the video's duration in seconds.")
+        length = _number(duration, "duration")
+        if not 0 < length <= MAX_DURATION_SECONDS:
+            raise ValidationError("The duration must be between 0 and 24 hours.")
+    try:
+        reported = parse_ranges(ranges)
+    except RangeError as exc:
+        raise ValidationError(str(exc)) from exc
+    where = min(max(_number(position, "position"), 0.0), length)
+    now = now or timezone.now()
+    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    try:
+        stored = parse_ranges(progress.video_watched_ranges or [])
+    except RangeError:  # unreadable history (hand-edited): start again from this report
+        stored = []
+    merged = merge([*stored, *reported], length)
+    progress.video_watched_ranges = merged
+    progress.video_watched_seconds = watched_seconds(merged)
+    progress.video_position_seconds = where
+    completes = (
+        progress.completed_at is None
+        and watched_percent(merged, length) >= settings.VIDEO_COMPLETION_PERCENT
+    )
+    if completes:
+        progress.completed_at = now
+    progress.save()
+    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    return progress
+
+
+# --- Course progress and completion ------------------------------------------------------------
+
+
+def _course_progress_update(
+    *,
+    user: Any,
+    course: Course,
+    last_lesson: Lesson | None = None,
+    now: datetime | None = None,
+) -> CourseProgress:
+    now = now or timezone.now()
+    progress, _ = CourseProgress.objects.select_for_update().get_or_create(user=user, course=course)
+    required = required_lesson_ids(course.pk)
+    progress.required_lessons = required.count()
+    progress.completed_lessons = LessonProgress.objects.filter(
+        user=user, course=course, completed_at__isnull=False, lesson_id__in=required
+    ).count()
+    progress.percent = _percent(progress.completed_lessons, progress.required_lessons)
+    if last_lesson is not None:
+        progress.last_lesson = last_lesson
+        progress.last_activity_at = now
+    _complete_if_met(progress, course=course, user=user, now=now, actor=user)
+    progress.save()
+    forget_progress_summary(user.pk)
+    return progress
+
+
+def _percent(done: int, required: int) -> int:
+    """Whole percent, rounded down: 100 % only when everything is done."""
+    return min(100, done * 100 // required) if required else 0
+
+
+def _complete_if_met(
+    progress: CourseProgress, *, course: Course, user: Any, now: datetime, actor: Any
+) -> bool:
+    if progress.completed_at is not None:
+        return False
+    grade: Decimal | None = None
+    if course.completion_rule == Course.CompletionRule.PASS_GRADE:
+        if course.pass_grade is None:
+            return False
+        grade = course_grade(user, course)
+        if grade is None or grade < course.pass_grade:
+            return False
+    elif not (
+        progress.required_lessons and progress.completed_lessons >= progress.required_lessons
+    ):
+        return False
+    progress.completed_at = now
+    record(
+        actor=actor,
+        action="course.completed",
+        target=course,
+        details={
+            "learner": user.public_id,
+            "rule": course.completion_rule,
+            "completed_lessons": progress.completed_lessons,
+            "required_lessons": progress.required_lessons,
+            **({"grade": str(grade)} if grade is not None else {}),
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def course_completion_refresh(*, user: Any, course: Course) -> CourseProgress:
+    """Recount one learner's progress and apply the completion rule now (for example
+    after a grade changed). Records no activity."""
+    return _course_progress_update(user=user, course=course)
+
+
+@transaction.atomic
+def course_progress_recount(*, course_id: int, now: datetime | None = None) -> int:
+    """Recount every learner's progress in a course after its content changed (lessons
+    published, removed, made optional...): two bulk UPDATEs whatever the number of
+    learners, then the completion rule for those not complete yet. Returns the rows."""
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return 0
+    now = now or timezone.now()
+    required = required_lesson_ids(course_id)
+    total = required.count()
+    done = (
+        LessonProgress.objects.filter(
+            course_id=course_id,
+            user_id=OuterRef("user_id"),
+            completed_at__isnull=False,
+            lesson_id__in=required,
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = CourseProgress.objects.filter(course_id=course_id)
+    count = rows.update(required_lessons=total, completed_lessons=Coalesce(Subquery(done), 0))
+    if total:
+        rows.update(percent=F("completed_lessons") * 100 / Value(total))
+    else:
+        rows.update(percent=0)
+    pending = rows.filter(completed_at__isnull=True).select_related("user")
+    if course.completion_rule == Course.CompletionRule.ALL_REQUIRED:
+        pending = pending.filter(completed_lessons__gte=total) if total else pending.none()
+    elif course.pass_grade is None or not _grade_sources:
+        pending = pending.none()
+    for progress in pending.iterator(chunk_size=500):
+        if _complete_if_met(progress, course=course, user=progress.user, now=now, actor=None):
+            progress.save(update_fields=["completed_at"])
+    transaction.on_commit(lambda: forget_course_summaries(course_id))
+    return count
