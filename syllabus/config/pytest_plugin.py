@@ -18,6 +18,8 @@ os.environ.setdefault("SYLLABUS_JOBS_IMMEDIATE", "true")
 os.environ.setdefault("SYLLABUS_DATA_DIR", tempfile.mkdtemp(prefix="syllabus-test-"))
 os.environ.setdefault("SYLLABUS_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SYLLABUS_LOG_LEVEL", "warning")
+# Per-minute request aggregates are written by tests that ask (no background writer).
+os.environ.setdefault("SYLLABUS_METRICS_FLUSH_SECONDS", "0")
 
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit

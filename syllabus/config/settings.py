@@ -7,6 +7,7 @@ SQLite and files on the local disk, all under ``SYLLABUS_DATA_DIR``. ``DATABASE_
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -203,7 +204,7 @@ REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "syllabus.core.cache.ResilientRedisCache",
+            "BACKEND": "syllabus.core.metrics.CountingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "syllabus",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -212,7 +213,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "syllabus.core.metrics.CountingLocMemCache",
             "LOCATION": "syllabus",
         }
     }
@@ -234,6 +235,23 @@ HUEY = build_huey(
 # reused, so that probes cannot turn into load on the services they check.
 HEALTH_TIMEOUT_SECONDS = env_int("SYLLABUS_HEALTH_TIMEOUT_SECONDS", 2, minimum=1, maximum=30)
 HEALTH_CACHE_SECONDS = env_int("SYLLABUS_HEALTH_CACHE_SECONDS", 5, minimum=0, maximum=300)
+
+# Metrics (syllabus.core.metrics, GET /metrics): a bearer token for scrapers; without one
+# /metrics answers only in DEBUG. Every process of this install writes its samples under
+# PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode), read when scraped.
+METRICS_TOKEN = env_str("SYLLABUS_METRICS_TOKEN", "")
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "prometheus"))).resolve()
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# Business numbers (users, enrolments, ...) are computed at most this often.
+METRICS_BUSINESS_SECONDS = env_int("SYLLABUS_METRICS_BUSINESS_SECONDS", 60, minimum=0)
+# Per-minute request aggregates for the ops dashboard: written this often (0: never).
+METRICS_FLUSH_SECONDS = env_int("SYLLABUS_METRICS_FLUSH_SECONDS", 60, minimum=0, maximum=600)
+METRICS_KEEP_DAYS = env_int("SYLLABUS_METRICS_KEEP_DAYS", 30, minimum=1, maximum=366)
+# Alerts evaluated by the worker from those aggregates (for installs without Prometheus):
+# admins are emailed once per incident. The certificate is read to warn before it expires.
+ALERTS_ENABLED = env_bool("SYLLABUS_ALERTS_ENABLED", default=True)
+TLS_CERT_FILE = env_str("SYLLABUS_TLS_CERT_FILE", "")
 
 # --- Accounts ---------------------------------------------------------------------------
 

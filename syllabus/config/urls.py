@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from syllabus.accounts.views_signin import password_reset_from_key
 from syllabus.config.api import api
 from syllabus.core import views as core_views
-from syllabus.ops import views_health
+from syllabus.ops import views_health, views_metrics
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("health", views_health.health, name="health"),
     path("health/live", views_health.live, name="health_live"),
     path("health/ready", views_health.ready, name="health_ready"),
+    path("metrics", views_metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

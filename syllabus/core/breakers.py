@@ -9,17 +9,40 @@ With REDIS_URL set, a breaker's state lives in Redis (pybreaker's CircuitRedisSt
 every process and server sees the same state: one process seeing the gateway down stops
 the others from waiting on it too. Without Redis, each process keeps its own. If Redis
 itself fails, pybreaker treats the breaker as closed (calls are tried).
+
+Every state change is logged (``breaker.state_changed``) and sets the
+``syllabus_circuit_breaker_state`` gauge; ``/health`` (``external``) and the ops dashboard
+show open breakers. ``guarded(name)`` wraps a block of calls (object storage, webhooks).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pybreaker
+import structlog
 from django.conf import settings
 
 CircuitBreakerError = pybreaker.CircuitBreakerError
+log = structlog.get_logger(__name__)
+
+
+class _Observer(pybreaker.CircuitBreakerListener):
+    """Logs each state change and keeps the metrics gauge up to date."""
+
+    def state_change(self, cb: Any, old_state: Any, new_state: Any) -> None:
+        from syllabus.core.metrics import breaker_state_set
+
+        new = getattr(new_state, "name", str(new_state))
+        old = getattr(old_state, "name", str(old_state))
+        breaker_state_set(cb.name, new)
+        (log.warning if new == "open" else log.info)(
+            "breaker.state_changed", breaker=cb.name, old=old, new=new
+        )
+
 
 _lock = threading.Lock()
 _breakers: dict[str, pybreaker.CircuitBreaker] = {}
@@ -63,16 +86,40 @@ def breaker(name: str, *, exclude: tuple[type[BaseException], ...] = ()) -> Any:
                 success_threshold=1,
                 exclude=list(exclude),
                 state_storage=_storage(name),
+                listeners=[_Observer()],
                 name=name,
             )
             _breakers[name] = existing
+            from syllabus.core.metrics import breaker_state_set
+
+            breaker_state_set(name, existing.current_state)
         return existing
 
 
+@contextmanager
+def guarded(name: str, *, exclude: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Run a block as one call through breaker ``name``.
+
+    While the breaker is open the block does not run and ``CircuitBreakerError`` is
+    raised at once; an exception from the block counts as a failure (unless excluded).
+    """
+    with breaker(name, exclude=exclude).calling():
+        yield
+
+
 def breaker_states() -> dict[str, str]:
-    """Each known breaker's state: "closed", "open" or "half-open" (for health pages)."""
+    """Each known breaker's state: "closed", "open" or "half-open" (for health pages).
+
+    With Redis the state is read from there, so the gauge is refreshed as well: a
+    breaker opened by another process shows here too.
+    """
+    from syllabus.core.metrics import breaker_state_set
+
     with _lock:
-        return {name: b.current_state for name, b in _breakers.items()}
+        states = {name: b.current_state for name, b in _breakers.items()}
+    for name, state in states.items():
+        breaker_state_set(name, state)
+    return states
 
 
 def breakers_forget() -> None:

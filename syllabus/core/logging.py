@@ -1,9 +1,22 @@
-"""JSON-lines logging through structlog, for our code and for every stdlib logger."""
+"""JSON-lines logging through structlog, for our code and for every stdlib logger.
+
+Every line carries ``timestamp``, ``level``, ``message`` (also as ``event``, structlog's
+name), ``logger`` and, while a request is served, ``request_id``, ``ip``, ``user_agent``,
+``route`` and ``user_id`` (once the request's user is known). The access log line adds
+``method``, ``path``, ``status``, ``duration_ms`` and the request's database work.
+
+Sensitive values never reach a line: keys that name a secret are replaced by
+``[redacted]`` at any depth, bearer tokens, API tokens and cookie values are masked
+inside strings, Django's ``request`` objects are logged as their redacted path, and
+paths carrying a secret (password-reset keys, invitation tokens) are redacted.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import MutableMapping
+import re
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -30,12 +43,125 @@ SENSITIVE_KEYS = frozenset(
 )
 
 
+# Parts of key names that mark a secret (``new_password``, ``X-Api-Key``, ``totp_secret``).
+SENSITIVE_PARTS = ("password", "passwd", "secret", "token", "cookie", "authorization",
+                   "otp", "api_key", "apikey", "csrf", "session", "recovery", "credential",
+                   "private_key", "ciphertext")  # fmt: skip
+REDACTED = "[redacted]"
+
+# Values inside free text: bearer credentials, our API tokens, cookie and form pairs.
+_SECRET_TEXT = re.compile(
+    r"(?i)(?P<bearer>\b(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}"
+    r"|(?P<api>\bsyl_)[A-Za-z0-9]+_[A-Za-z0-9_-]+"
+    r"|(?P<pair>\b(?:sessionid|csrftoken|csrfmiddlewaretoken|password[0-9]?|otp_code|code"
+    r"|token|secret|api_key|recovery_code)=)[^;&\s'\"]+"
+)
+
+
+def _mask_text(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        prefix = match["bearer"] or match["api"] or match["pair"] or ""
+        return f"{prefix}{REDACTED}"
+
+    return _SECRET_TEXT.sub(replace, text)
+
+
+def is_sensitive_key(key: Any) -> bool:
+    name = str(key).lower().replace("-", "_")
+    return name in SENSITIVE_KEYS or any(part in name for part in SENSITIVE_PARTS)
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    if depth > 6:
+        return value
+    if isinstance(value, str):
+        return _mask_text(value)
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if is_sensitive_key(k) else _scrub(v, depth + 1) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v, depth + 1) for v in value]
+    return value
+
+
 def redact_sensitive(
     _: Any, __: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     for key in list(event_dict):
-        if key.lower() in SENSITIVE_KEYS:
-            event_dict[key] = "[redacted]"
+        if key in ("exc_info", "stack_info"):
+            continue
+        if is_sensitive_key(key):
+            event_dict[key] = REDACTED
+            continue
+        value = event_dict[key]
+        if hasattr(value, "META") and hasattr(value, "path_info"):  # an HttpRequest
+            event_dict[key] = f"{getattr(value, 'method', '')} {redact_path(value)}"
+        elif key == "exception" and isinstance(value, str):
+            event_dict[key] = _mask_text(value)
+        else:
+            event_dict[key] = _scrub(value)
+    return event_dict
+
+
+# --- The request being served -----------------------------------------------------------
+
+_request: contextvars.ContextVar[Any] = contextvars.ContextVar("syllabus_request", default=None)
+
+# URL keyword arguments whose values are secrets (reset keys, invitation tokens, ...).
+_SECRET_KWARGS = ("key", "token", "uidb36", "code", "secret")
+
+
+def bind_request(request: Any) -> contextvars.Token[Any]:
+    return _request.set(request)
+
+
+def unbind_request(token: contextvars.Token[Any]) -> None:
+    _request.reset(token)
+
+
+def redact_path(request: Any) -> str:
+    """``request.path`` with the values of secret URL arguments replaced."""
+    path = str(getattr(request, "path", ""))
+    match = getattr(request, "resolver_match", None)
+    kwargs = getattr(match, "kwargs", None) or {}
+    for name, value in kwargs.items():
+        text = str(value)
+        if text and any(part in name.lower() for part in _SECRET_KWARGS):
+            path = path.replace(text, REDACTED)
+    return _mask_text(path)[:500]
+
+
+def add_request_fields(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """``route`` and ``user_id`` of the request being served, when known.
+
+    The user is read only if something already loaded it: logging must not query the
+    database (or it could log about its own query).
+    """
+    request = _request.get()
+    if request is None:
+        return event_dict
+    if "route" not in event_dict:
+        match = getattr(request, "resolver_match", None)
+        if match is not None and getattr(match, "route", None):
+            from syllabus.core.metrics import route_template
+
+            event_dict["route"] = route_template(request)
+    if "user_id" not in event_dict:
+        lazy = request.__dict__.get("user")
+        wrapped = getattr(lazy, "_wrapped", None)
+        loaded = wrapped is not None and wrapped.__class__.__name__ != "object"
+        if loaded and getattr(wrapped, "is_authenticated", False):
+            event_dict["user_id"] = getattr(wrapped, "public_id", None)
+    return event_dict
+
+
+def add_message(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The seed's ``message`` field (structlog calls it ``event``; both are kept)."""
+    if "event" in event_dict and "message" not in event_dict:
+        event_dict["message"] = event_dict["event"]
     return event_dict
 
 
@@ -44,7 +170,8 @@ SHARED_PROCESSORS: list[Processor] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
-    redact_sensitive,
+    add_request_fields,
+    add_message,
 ]
 
 
@@ -59,6 +186,8 @@ def build_formatter(fmt: str = "json") -> logging.Formatter:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            # Last before rendering: covers our events, stdlib extras and tracebacks.
+            redact_sensitive,
             renderer,
         ],
     )

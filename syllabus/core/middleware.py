@@ -1,18 +1,72 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 
-from syllabus.core import request_context
+from syllabus.core import metrics, request_context
+from syllabus.core.logging import bind_request, redact_path, unbind_request
 
 access_log = structlog.get_logger("syllabus.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# Probes and scrapes: counted in Prometheus, kept out of the dashboard's aggregates.
+NOT_AGGREGATED = ("/health", "/metrics", "static")
+UNAVAILABLE_RETRY_SECONDS = 5
+_DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def _note_exception(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Remember that the request failed because the database could not be reached.
+
+    Django turns an exception anywhere below RequestIdMiddleware into its 500 page before
+    the middleware sees the response; this receiver runs inside that handling, where the
+    exception is still the one being handled.
+    """
+    exc = sys.exc_info()[1]
+    if request is not None and isinstance(exc, _DATABASE_DOWN):
+        request._syllabus_database_down = True  # type: ignore[attr-defined]
+
+
+got_request_exception.connect(_note_exception, dispatch_uid="syllabus.core.database_down")
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with a clear page (or the API's JSON error), never a stack trace."""
+    response: HttpResponse
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse(
+            {
+                "detail": "The service is temporarily unavailable: its database cannot be "
+                "reached. Try again in a moment.",
+                "code": "service_unavailable",
+            },
+            status=503,
+        )
+    else:
+        # Rendered without context processors: they could need the database again.
+        body = loader.get_template("error.html").render(
+            {
+                "status": 503,
+                "title": "Temporarily unavailable",
+                "message": "Syllabus cannot reach its database right now. Nothing you "
+                "entered before this page was lost; wait a moment and try again.",
+                "request_id": getattr(request, "request_id", ""),
+                "site_name": settings.SITE_NAME,
+            }
+        )
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    return response
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -39,10 +93,12 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, binds it for logs and audit, and writes the access log.
+    """Gives every request an id, binds it for logs and audit, writes the access log and
+    counts the request in the metrics.
 
     It sits first in MIDDLEWARE so that everything after it, including error pages,
-    sees the id; the access log line is written when the response comes back.
+    sees the id; the access log line is written when the response comes back. A request
+    that failed because the database is unreachable gets a 503 page instead of the 500.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -59,24 +115,52 @@ class RequestIdMiddleware:
                 user_agent=request.headers.get("User-Agent", "")[:512],
             )
         )
+        bound = bind_request(request)
         try:
-            response = self.get_response(request)
+            with metrics.count_queries() as queries:
+                response = self.get_response(request)
+            if response.status_code == 500 and getattr(request, "_syllabus_database_down", False):
+                response = service_unavailable(request)
             response[REQUEST_ID_HEADER] = request_id
-            self._log(request, response, started)
+            self._observe(request, response, started, queries)
             return response
         finally:
+            unbind_request(bound)
             request_context.clear()
 
     @staticmethod
-    def _log(request: HttpRequest, response: HttpResponse, started: float) -> None:
+    def _observe(
+        request: HttpRequest,
+        response: HttpResponse,
+        started: float,
+        queries: metrics.QueryTally,
+    ) -> None:
+        seconds = time.perf_counter() - started
+        route = metrics.route_template(request)
+        status = response.status_code
+        method = request.method or "GET"
+        if method not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:
+            method = "other"  # bounded label values whatever clients send
+        metrics.HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+        metrics.HTTP_DURATION.labels(route=route, method=method).observe(seconds)
+        metrics.DB_QUERIES.observe(queries.count)
+        metrics.DB_TIME.observe(queries.seconds)
+        kind = "api" if request.path_info.startswith("/api/") else "web"
+        if status == 403:
+            metrics.PERMISSION_DENIED.labels(kind=kind).inc()
+        elif status == 429:
+            metrics.RATE_LIMITED.labels(kind=kind).inc()
         user = getattr(request, "user", None)
-        match = getattr(request, "resolver_match", None)
+        if not route.startswith(NOT_AGGREGATED):
+            metrics.minutes.add_request(status=status, duration_ms=seconds * 1000)
         access_log.info(
             "request",
             method=request.method,
-            path=request.path,
-            route=match.route if match else None,
-            status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            path=redact_path(request),
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+            db_queries=queries.count,
+            db_ms=round(queries.seconds * 1000, 2),
             user_id=getattr(user, "public_id", None) if user and user.is_authenticated else None,
         )

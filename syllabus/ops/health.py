@@ -42,7 +42,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from syllabus.core import jobs
-from syllabus.core.breakers import breaker_states
+from syllabus.core.breakers import CircuitBreakerError, breaker_states, guarded
 
 log = structlog.get_logger(__name__)
 
@@ -149,14 +149,22 @@ def check_cache() -> Outcome:
 
 
 def check_storage() -> Outcome:
-    """Write, read back and delete a small file under ``health/`` in the default storage."""
+    """Write, read back and delete a small file under ``health/`` in the default storage.
+
+    The round trip goes through the ``storage`` circuit breaker: while storage keeps
+    failing, the check fails at once instead of waiting on it again.
+    """
     content = uuid.uuid4().hex.encode()
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(content))
     try:
-        with default_storage.open(name, "rb") as stored:
-            read = stored.read()
-    finally:
-        default_storage.delete(name)
+        with guarded("storage"):
+            name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(content))
+            try:
+                with default_storage.open(name, "rb") as stored:
+                    read = stored.read()
+            finally:
+                default_storage.delete(name)
+    except CircuitBreakerError:
+        raise CheckFailed("the storage circuit breaker is open: recent calls failed") from None
     if read != content:
         raise CheckFailed("storage round trip failed: the file written was not read back")
     return Outcome()

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from syllabus.ops import views
+from syllabus.ops import views, views_dashboard
 
 app_name = "ops"
 
 urlpatterns = [
+    path("", views_dashboard.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,43 @@ def positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """A gunicorn worker ended: its live gauges leave the metrics (prometheus multiprocess)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """Write the worker's last per-minute request counts before it goes."""
+    from syllabus.core.metrics import minutes
+
+    minutes.flush(include_current=True)
+
+
+def metrics_dir_tidy() -> None:
+    """Forget the live gauges of processes that no longer run (a previous server's)."""
+    from prometheus_client import multiprocess
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory or not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        pid = name.rsplit("_", 1)[-1].removesuffix(".db")
+        if name.startswith("gauge_live") and pid.isdigit() and not _running(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class GunicornApplication(BaseApplication):
@@ -95,6 +133,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=1)
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        metrics_dir_tidy()
         workers = options["workers"] or settings.WEB_WORKERS
         threads = options["threads"] or settings.WEB_THREADS
         self.stdout.write(
@@ -116,5 +155,8 @@ class Command(BaseCommand):
                 "accesslog": None,  # our RequestIdMiddleware writes the access log
                 "errorlog": "-",
                 "proc_name": "syllabus",
+                # Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by settings).
+                "child_exit": _child_exit,
+                "worker_exit": _worker_exit,
             }
         ).run()
