@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from html.parser import HTMLParser
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -56,3 +57,27 @@ def course_with_instructor(instructor, title: str = "Authoring 101") -> Course:
         course=course, user=instructor, role=Role.objects.get(slug="instructor")
     )
     return course
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute in an HTML fragment (text content is not markup)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend((name, value or "") for name, value in attrs)
+
+
+def assert_safe_html(html: str) -> None:
+    parser = _Elements()
+    parser.feed(html)
+    assert not {"script", "iframe", "style", "svg", "object", "embed"} & set(parser.tags), html
+    for name, value in parser.attributes:
+        assert not name.startswith("on"), html
+        assert name != "style", html
+        if name in ("href", "src"):
+            assert not value.strip().lower().startswith(("javascript:", "data:", "vbscript:")), html

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
@@ -43,6 +42,7 @@ from syllabus.courses.tests.authoring_helpers import (
     MP4,
     PDF,
     VTT,
+    assert_safe_html,
     course_with_instructor,
     png_bytes,
     upload,
@@ -116,30 +116,6 @@ def test_an_admin_edits_any_course(course):
 
 
 # --- Course settings --------------------------------------------------------------------
-
-
-class _Elements(HTMLParser):
-    """Every element and attribute in an HTML fragment (text content is not markup)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.extend((name, value or "") for name, value in attrs)
-
-
-def assert_safe_html(html: str) -> None:
-    parser = _Elements()
-    parser.feed(html)
-    assert not {"script", "iframe", "style", "svg", "object", "embed"} & set(parser.tags), html
-    for name, value in parser.attributes:
-        assert not name.startswith("on"), html
-        assert name != "style", html
-        if name in ("href", "src"):
-            assert not value.strip().lower().startswith(("javascript:", "data:", "vbscript:")), html
 
 
 def test_course_update_changes_catalog_fields_renders_markdown_and_audits(course, instructor):
