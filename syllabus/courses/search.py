@@ -10,6 +10,7 @@ matching every word and orders them by rank.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Final
 
 from django.db import connection
@@ -42,7 +43,16 @@ def build_search_text(course: Course) -> str:
         parts.append(course.category.name if course.category else "")
     if course.pk:
         parts.extend(course.tags.values_list("name", flat=True))
-    return "\n".join(p.strip() for p in parts if p and p.strip())
+    text = "\n".join(p.strip() for p in parts if p and p.strip())
+    # PostgreSQL's 'english' configuration keeps accents (SQLite's tokenizer drops them):
+    # the accent-free spelling of such words is added, so "cafe" finds "Café" on both.
+    folded = sorted({_fold(w) for w in _WORD.findall(text) if _fold(w) != w})
+    return f"{text}\n{' '.join(folded)}" if folded else text
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def refresh_search_text(course: Course) -> None:
@@ -55,7 +65,8 @@ def refresh_search_text(course: Course) -> None:
 
 def search_words(text: str) -> list[str]:
     """The words of a search box, lower-cased, as the database tokenizers will see them."""
-    return [w[:MAX_WORD_LENGTH].lower() for w in _WORD.findall(text or "")][:MAX_WORDS]
+    words = [w[:MAX_WORD_LENGTH].lower() for w in _WORD.findall(text or "")][:MAX_WORDS]
+    return [w for w in words if w]
 
 
 def search(queryset: QuerySet[Course], words: str) -> QuerySet[Course]:
