@@ -13,6 +13,7 @@ from syllabus.accounts.permissions import has_site_perm
 from syllabus.accounts.roles import BUILTIN_ROLES, PERMISSIONS
 from syllabus.accounts.services import role_grant, role_revoke, user_create
 from syllabus.audit.models import AuditEvent
+from syllabus.ops.demo.content import DEMO_PEOPLE
 from syllabus.ops.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_demo_is_idempotent_and_prints_logins():
     events_after_first = AuditEvent.objects.count()
     call_command("demo", stdout=second)
 
-    assert users_after_first == len(DEMO_USERS)
+    assert users_after_first == len(DEMO_USERS) + len(DEMO_PEOPLE)
     assert User.objects.count() == users_after_first
     assert AuditEvent.objects.count() == events_after_first
     assert RoleAssignment.objects.count() == 5
@@ -111,9 +112,10 @@ def test_demo_remove_deactivates_the_demo_accounts_audited_and_demo_brings_them_
     call_command("demo", stdout=io.StringIO())
     call_command("demo", "--remove", stdout=io.StringIO())
     assert not User.objects.filter(is_active=True).exists()
-    assert AuditEvent.objects.filter(action="user.deactivated").count() == len(DEMO_USERS)
+    demo_accounts = len(DEMO_USERS) + len(DEMO_PEOPLE)
+    assert AuditEvent.objects.filter(action="user.deactivated").count() == demo_accounts
     call_command("demo", stdout=io.StringIO())
-    assert User.objects.filter(is_active=True).count() == len(DEMO_USERS)
+    assert User.objects.filter(is_active=True).count() == demo_accounts
 
 
 def test_createadmin_from_a_password_file(tmp_path):
