@@ -1,0 +1,308 @@
+"""Progress services: opening, completing, video watching, course percent, completion
+rules, prerequisites, and the recount when a course changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from syllabus.audit.models import AuditEvent
+from syllabus.courses.cache import invalidate_course
+from syllabus.courses.models import Course, Lesson
+from syllabus.courses.prerequisites import missing_prerequisites
+from syllabus.learning import apps as learning_apps
+from syllabus.learning.models import CourseProgress, LessonProgress
+from syllabus.learning.services import (
+    LessonUnavailable,
+    StaffPreview,
+    course_completion_refresh,
+    course_progress_recount,
+    lesson_complete,
+    lesson_opened,
+    register_grade_source,
+    unregister_grade_source,
+    video_progress,
+)
+from syllabus.learning.tests.conftest import enrol, make_course, make_lesson, make_module
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _progress(user, course) -> CourseProgress:
+    return CourseProgress.objects.get(user=user, course=course)
+
+
+def _complete_all_required(user, lessons):
+    lesson_complete(user=user, lesson=lessons["intro"])
+    lesson_complete(user=user, lesson=lessons["doc"], opened_file=True)
+    video_progress(user=user, lesson=lessons["video"], ranges=[[0, 100]], position=100)
+    lesson_complete(user=user, lesson=lessons["after"])
+
+
+# --- Opening ---------------------------------------------------------------------------------
+
+
+def test_opening_a_lesson_records_it_as_the_resume_point(student, course, lessons):
+    progress = lesson_opened(user=student, lesson=lessons["intro"])
+    assert progress is not None and progress.completed_at is None
+    summary = _progress(student, course)
+    assert summary.last_lesson == lessons["intro"]
+    assert summary.last_activity_at is not None
+    assert summary.required_lessons == 4  # the optional lesson does not count
+    lesson_opened(user=student, lesson=lessons["video"])
+    assert _progress(student, course).last_lesson == lessons["video"]
+    assert LessonProgress.objects.filter(user=student).count() == 2
+
+
+def test_staff_previews_record_nothing(teacher, lessons):
+    assert lesson_opened(user=teacher, lesson=lessons["intro"]) is None
+    with pytest.raises(StaffPreview):
+        lesson_complete(user=teacher, lesson=lessons["intro"])
+    assert not LessonProgress.objects.exists()
+    assert not CourseProgress.objects.exists()
+
+
+def test_outsiders_and_ended_enrolments_cannot_record(course, lessons):
+    outsider = UserFactory()
+    with pytest.raises(LessonUnavailable, match="Enrol in this course"):
+        lesson_opened(user=outsider, lesson=lessons["intro"])
+    former = UserFactory()
+    enrol(former, course, ends_at=timezone.now() - timedelta(days=1))
+    with pytest.raises(LessonUnavailable, match="ended on"):
+        lesson_complete(user=former, lesson=lessons["intro"])
+    assert not LessonProgress.objects.exists()
+
+
+# --- Completing -------------------------------------------------------------------------------
+
+
+def test_completing_is_idempotent(student, course, lessons):
+    first = lesson_complete(user=student, lesson=lessons["intro"])
+    stamp = first.completed_at
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        again = lesson_complete(user=student, lesson=lessons["intro"])
+    assert again.pk == first.pk and again.completed_at == stamp
+    summary = _progress(student, course)
+    assert (summary.completed_lessons, summary.required_lessons, summary.percent) == (1, 4, 25)
+
+
+def test_uploaded_videos_and_assessments_cannot_be_marked_complete_by_hand(student, lessons):
+    with pytest.raises(ValidationError, match="watched 90%"):
+        lesson_complete(user=student, lesson=lessons["video"])
+    quiz = make_lesson(lessons["intro"].module, title="Quiz", kind=Lesson.Kind.QUIZ)
+    with pytest.raises(ValidationError, match="assessment"):
+        lesson_complete(user=student, lesson=quiz)
+    with pytest.raises(ValidationError, match="Only file lessons"):
+        lesson_complete(user=student, lesson=lessons["intro"], opened_file=True)
+    assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
+
+
+def test_externally_hosted_videos_are_marked_complete_by_hand(student, lessons):
+    external = make_lesson(
+        lessons["intro"].module,
+        title="Talk",
+        kind=Lesson.Kind.VIDEO,
+        video_url="https://video.example.org/talk",
+    )
+    assert lesson_complete(user=student, lesson=external).completed_at is not None
+
+
+def test_a_lesson_with_a_prerequisite_opens_once_it_is_complete(student, lessons):
+    with pytest.raises(LessonUnavailable, match="“Introduction”"):
+        lesson_opened(user=student, lesson=lessons["after"])
+    lesson_complete(user=student, lesson=lessons["intro"])
+    assert lesson_opened(user=student, lesson=lessons["after"]) is not None
+
+
+# --- Video -------------------------------------------------------------------------------------
+
+
+def test_video_completes_once_the_share_is_watched(student, course, lessons, settings):
+    settings.VIDEO_COMPLETION_PERCENT = 90
+    video = lessons["video"]
+    progress = video_progress(user=student, lesson=video, ranges=[[0, 50]], position=50)
+    assert progress.video_watched_seconds == 50 and progress.completed_at is None
+    # rewatching the same part adds nothing
+    progress = video_progress(user=student, lesson=video, ranges=[[10, 50]], position=50)
+    assert progress.video_watched_seconds == 50 and progress.completed_at is None
+    # ranges past the end are capped to the video
+    progress = video_progress(user=student, lesson=video, ranges=[[50, 89.5]], position=500)
+    assert progress.video_position_seconds == 100
+    assert progress.completed_at is None
+    progress = video_progress(user=student, lesson=video, ranges=[[89.5, 400]], position=100)
+    assert progress.video_watched_ranges == [[0.0, 100.0]]
+    assert progress.video_watched_seconds == 100
+    assert progress.completed_at is not None
+    assert _progress(student, course).completed_lessons == 1
+
+
+def test_video_duration_from_the_player_when_the_lesson_has_none(student, lessons):
+    video = lessons["video"]
+    video.video_duration_seconds = None
+    video.save()
+    with pytest.raises(ValidationError, match="duration"):
+        video_progress(user=student, lesson=video, ranges=[[0, 5]], position=5)
+    with pytest.raises(ValidationError, match="24 hours"):
+        video_progress(user=student, lesson=video, ranges=[[0, 5]], position=5, duration=10**9)
+    progress = video_progress(user=student, lesson=video, ranges=[[0, 60]], position=3, duration=60)
+    assert progress.completed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("ranges", "position"),
+    [([[5, 1]], 0), ("0-10", 0), ([[0, "x"]], 0), ([[0, 1]], float("nan")), ([[0, 1]], True)],
+)
+def test_bad_video_reports_write_nothing(student, lessons, ranges, position):
+    with pytest.raises(ValidationError):
+        video_progress(user=student, lesson=lessons["video"], ranges=ranges, position=position)
+    assert not LessonProgress.objects.exists()
+
+
+def test_only_uploaded_videos_report_watching(student, lessons):
+    with pytest.raises(ValidationError, match="uploaded videos"):
+        video_progress(user=student, lesson=lessons["intro"], ranges=[[0, 1]], position=1)
+
+
+# --- Course completion -------------------------------------------------------------------------
+
+
+def test_completing_every_required_lesson_completes_the_course_once(student, course, lessons):
+    _complete_all_required(student, lessons)
+    summary = _progress(student, course)
+    assert summary.percent == 100 and summary.completed_at is not None
+    events = AuditEvent.objects.filter(action="course.completed")
+    assert events.count() == 1
+    event = events.get()
+    assert event.actor == student
+    assert event.target_id == course.public_id
+    assert event.details["learner"] == student.public_id
+    # more activity never completes it twice
+    lesson_complete(user=student, lesson=lessons["optional"])
+    lesson_complete(user=student, lesson=lessons["intro"])
+    assert AuditEvent.objects.filter(action="course.completed").count() == 1
+
+
+def test_a_course_without_required_lessons_stays_at_zero(student):
+    empty = make_course()
+    enrol(student, empty)
+    module = make_module(empty)
+    optional = make_lesson(module, is_required=False)
+    lesson_complete(user=student, lesson=optional)
+    summary = _progress(student, empty)
+    assert (summary.percent, summary.required_lessons, summary.completed_at) == (0, 0, None)
+
+
+def test_pass_grade_courses_need_a_grade_source(student, course, lessons):
+    course.completion_rule = Course.CompletionRule.PASS_GRADE
+    course.pass_grade = 70
+    course.save()
+    _complete_all_required(student, lessons)
+    assert _progress(student, course).completed_at is None  # lessons alone never do it
+    grades = {"value": None}
+
+    def fake_grades(user, of_course):
+        return grades["value"] if of_course == course else None
+
+    register_grade_source(fake_grades)
+    try:
+        course_completion_refresh(user=student, course=course)
+        assert _progress(student, course).completed_at is None  # no grade yet
+        grades["value"] = 69.5
+        course_completion_refresh(user=student, course=course)
+        assert _progress(student, course).completed_at is None
+        grades["value"] = 70
+        course_completion_refresh(user=student, course=course)
+        assert _progress(student, course).completed_at is not None
+        event = AuditEvent.objects.get(action="course.completed")
+        assert event.details["grade"] == "70" and event.details["rule"] == "pass_grade"
+    finally:
+        unregister_grade_source(fake_grades)
+
+
+def test_completed_courses_satisfy_course_prerequisites(student, course, lessons):
+    advanced = make_course(title="Advanced")
+    advanced.prerequisites.add(course)
+    assert missing_prerequisites(student, advanced) == [course]
+    _complete_all_required(student, lessons)
+    assert missing_prerequisites(student, advanced) == []
+
+
+# --- Recount when the course changes -------------------------------------------------------------
+
+
+def test_course_changes_recount_progress(
+    student, course, lessons, django_capture_on_commit_callbacks
+):
+    lesson_complete(user=student, lesson=lessons["intro"])
+    lesson_complete(user=student, lesson=lessons["doc"], opened_file=True)
+    assert _progress(student, course).percent == 50
+    # the instructor unpublishes the video and the wrap-up: 2 of 2 required are done
+    Lesson.objects.filter(pk__in=[lessons["video"].pk, lessons["after"].pk]).update(
+        is_published=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_course(course.pk)
+    summary = _progress(student, course)
+    assert (summary.completed_lessons, summary.required_lessons, summary.percent) == (2, 2, 100)
+    assert summary.completed_at is not None
+    assert AuditEvent.objects.get(action="course.completed").actor is None  # the system
+    # a new required lesson lowers the percent; the completion earned stays
+    make_lesson(lessons["intro"].module, title="New chapter")
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_course(course.pk)
+    summary = _progress(student, course)
+    assert (summary.completed_lessons, summary.required_lessons, summary.percent) == (2, 3, 66)
+    assert summary.completed_at is not None
+
+
+def test_large_courses_are_recounted_by_a_job(
+    student, course, lessons, monkeypatch, django_capture_on_commit_callbacks
+):
+    lesson_complete(user=student, lesson=lessons["intro"])
+    monkeypatch.setattr(learning_apps, "INLINE_RECOUNT_ROWS", 0)
+    calls = []
+    from syllabus.learning import tasks
+
+    original = tasks.course_progress_recount_task
+    monkeypatch.setattr(
+        tasks, "course_progress_recount_task", lambda cid: calls.append(cid) or original(cid)
+    )
+    Lesson.objects.filter(pk=lessons["after"].pk).update(is_required=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_course(course.pk)
+    assert calls == [course.pk]  # jobs run inline in tests (SYLLABUS_JOBS_IMMEDIATE)
+    assert _progress(student, course).required_lessons == 3
+
+
+def _learners_with_progress(course, lessons, n):
+    for _ in range(n):
+        user = UserFactory()
+        enrol(user, course)
+        lesson_complete(user=user, lesson=lessons["intro"])
+
+
+def test_recount_uses_the_same_queries_for_3_or_30_learners(course, lessons):
+    _learners_with_progress(course, lessons, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert course_progress_recount(course_id=course.pk) == 3
+    _learners_with_progress(course, lessons, 27)
+    with CaptureQueriesContext(connection) as many:
+        assert course_progress_recount(course_id=course.pk) == 30
+    assert len(many) == len(few)
+    assert set(CourseProgress.objects.values_list("percent", flat=True)) == {25}
+
+
+def test_recount_of_an_unknown_course_does_nothing():
+    assert course_progress_recount(course_id=987654) == 0
+
+
+def test_outsiders_get_permission_denied_not_a_crash(lessons):
+    with pytest.raises(PermissionDenied):
+        video_progress(user=UserFactory(), lesson=lessons["video"], ranges=[], position=0)
