@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.text import slugify
 
 from syllabus.accounts.models import Role, User
+from syllabus.core.markdown import render_markdown
 from syllabus.courses.models import Category, Course, CourseMembership, Lesson, Module, Tag
 from syllabus.courses.search import refresh_search_text
 from tests.factories import UserFactory
@@ -58,7 +59,7 @@ def make_course(
         status=status,
         summary=summary,
         description=description,
-        description_html=f"<p>{description}</p>" if description else "",
+        description_html=render_markdown(description) if description else "",
         category=category(category_name) if category_name else None,
         level=level,
         estimated_hours=Decimal(hours) if hours else None,
