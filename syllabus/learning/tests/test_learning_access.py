@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -63,7 +64,7 @@ CASES = {
 
 def _who(kind, course):
     now = timezone.now()
-    return {
+    makers: dict[str, Any] = {
         "learner": lambda: _learner(course),
         "ended": lambda: _learner(course, ends_at=now - timedelta(minutes=1)),
         "ending": lambda: _learner(course, ends_at=now + LATER),
@@ -74,7 +75,8 @@ def _who(kind, course):
         "anonymous": AnonymousUser,
         "instructor": lambda: _staff("instructor")(course),
         "ta": lambda: _staff("teaching_assistant")(course),
-    }[kind]()
+    }
+    return makers[kind]()
 
 
 def _change(change, course, lessons, user):

@@ -271,9 +271,12 @@ def test_large_courses_are_recounted_by_a_job(
     from syllabus.learning import tasks
 
     original = tasks.course_progress_recount_task
-    monkeypatch.setattr(
-        tasks, "course_progress_recount_task", lambda cid: calls.append(cid) or original(cid)
-    )
+
+    def spy(course_id):
+        calls.append(course_id)
+        return original(course_id)
+
+    monkeypatch.setattr(tasks, "course_progress_recount_task", spy)
     Lesson.objects.filter(pk=lessons["after"].pk).update(is_required=False)
     with django_capture_on_commit_callbacks(execute=True):
         invalidate_course(course.pk)
