@@ -132,4 +132,40 @@ API: dict[tuple[str, str], Row] = {
     ("DELETE", f"{V1}/lessons/{{public_id}}/media/{{field}}"): Row(EDITORS, kwargs=_media),
 }
 
-UI: dict[str, Row] = {}
+
+def _lesson_field(c: dict[str, Any]) -> dict[str, Any]:
+    return {"public_id": c["authoring_lesson"], "field": "file"}
+
+
+UI: dict[str, Row] = {
+    "courses:teach": Row(EDITORS),
+    "courses:new": Row(CREATORS),
+    "courses:edit": Row(EDITORS, kwargs=_course),
+    "courses:publish": Row(EDITORS, method="post", kwargs=_fresh),
+    "courses:unpublish": Row(EDITORS, kwargs=_course),
+    "courses:archive": Row(EDITORS, kwargs=_course),
+    "courses:copy": Row(EDITORS, kwargs=_course),
+    "courses:outline": Row(EDITORS, kwargs=_course),
+    "courses:module_new": Row(EDITORS, kwargs=_course),
+    "courses:module_edit": Row(EDITORS, kwargs=_module),
+    "courses:module_delete": Row(EDITORS, kwargs=_module),
+    "courses:module_move": Row(
+        EDITORS, method="post", kwargs=_fresh_module, data={"direction": "up"}
+    ),
+    "courses:module_publish": Row(
+        EDITORS, method="post", kwargs=_fresh_module, data={"published": "1"}
+    ),
+    "courses:lesson_new": Row(EDITORS, kwargs=_module),
+    "courses:lesson_edit": Row(EDITORS, kwargs=_lesson),
+    "courses:lesson_delete": Row(EDITORS, kwargs=_lesson),
+    "courses:lesson_move": Row(
+        EDITORS, method="post", kwargs=_fresh_lesson, data={"direction": "up"}
+    ),
+    "courses:lesson_publish": Row(
+        EDITORS, method="post", kwargs=_fresh_lesson, data={"published": "1"}
+    ),
+    "courses:lesson_preview": Row(EDITORS, kwargs=_lesson),
+    "courses:lesson_upload": Row(EDITORS, method="post", kwargs=_lesson_field, data={}),
+    "courses:lesson_media_remove": Row(EDITORS, kwargs=_lesson_field),
+    "courses:lesson_media": Row(EDITORS, kwargs=_lesson_field),
+}

@@ -1,0 +1,254 @@
+"""HTML forms of the authoring pages: parsing only; the services hold the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from syllabus.courses import uploads
+from syllabus.courses.models import Category, Course, Lesson, Module
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _when(label: str, help_text: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, required=False, widget=DateTimeLocalInput(), help_text=help_text
+    )
+
+
+class CourseNewForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        max_length=500, required=False, help_text="One or two sentences for the catalog."
+    )
+
+
+class CourseSettingsForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        max_length=500, required=False, help_text="One or two sentences for the catalog."
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown: **bold**, *italic*, lists, links. Scripts and HTML are removed.",
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(), required=False, empty_label="No category"
+    )
+    tags = forms.CharField(
+        required=False, max_length=1000, help_text="Separate tags with commas (at most 20)."
+    )
+    level = forms.ChoiceField(choices=Course.Level.choices)
+    estimated_hours = forms.DecimalField(
+        required=False, min_value=0, max_value=9999, decimal_places=1, label="Estimated hours"
+    )
+    image = forms.FileField(
+        required=False,
+        help_text=uploads.describe_limit(uploads.IMAGE),
+        widget=forms.ClearableFileInput(attrs={"accept": uploads.accept_attribute("image")}),
+    )
+    image_alt = forms.CharField(
+        max_length=250,
+        required=False,
+        label="Image description (alt text)",
+        help_text="Required with an image: what it shows, for people who cannot see it.",
+    )
+    available_from = _when("Opens", "Empty: open as soon as it is published.")
+    available_until = _when("Closes", "Empty: no end date.")
+    enrolment = forms.ChoiceField(choices=Course.Enrolment.choices, label="Who can enrol")
+    enrolment_key = forms.CharField(
+        max_length=64, required=False, help_text="Needed when enrolment is by key."
+    )
+    capacity = forms.IntegerField(
+        required=False, min_value=1, help_text="Most learners at once; empty for no limit."
+    )
+    default_enrolment_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Enrolment length (days)",
+        help_text="Enrolments end this many days after they start; empty for no end.",
+    )
+    completion_rule = forms.ChoiceField(choices=Course.CompletionRule.choices)
+    pass_grade = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        label="Pass grade (%)",
+        help_text="Needed for the pass-grade rule.",
+    )
+    prerequisites = forms.ModelMultipleChoiceField(
+        queryset=Course.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Courses a learner must complete before enrolling.",
+    )
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.course = course
+        field = self.fields["prerequisites"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = (
+            Course.objects.exclude(pk=course.pk)
+            .exclude(status=Course.Status.ARCHIVED)
+            .only("pk", "title")
+            .order_by("title")
+        )
+
+    def clean_tags(self) -> list[str]:
+        raw: str = self.cleaned_data.get("tags") or ""
+        return [t.strip() for t in raw.split(",") if t.strip()]
+
+    def changes(self) -> dict[str, Any]:
+        """Service changes from the cleaned data (the image is handled on its own)."""
+        data = dict(self.cleaned_data)
+        data.pop("image", None)
+        for key in ("summary", "description", "image_alt", "enrolment_key"):
+            data[key] = data.get(key) or ""
+        data["prerequisites"] = list(data.get("prerequisites") or [])
+        return data
+
+
+def course_settings_initial(course: Course) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        field: getattr(course, field)
+        for field in CourseSettingsForm.base_fields
+        if field not in ("tags", "prerequisites", "image", "category")
+    }
+    initial["category"] = course.category_id
+    initial["tags"] = ", ".join(course.tags.order_by("name").values_list("name", flat=True))
+    initial["prerequisites"] = list(course.prerequisites.values_list("pk", flat=True))
+    return initial
+
+
+class CopyForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Title of the copy")
+
+
+class ModuleForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(max_length=500, required=False)
+    available_from = _when("Opens", "Empty: opens with the course.")
+
+
+class LessonNewForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(
+        choices=[
+            (Lesson.Kind.TEXT, "Text: a page written in Markdown"),
+            (Lesson.Kind.VIDEO, "Video: an uploaded file or an address, with captions"),
+            (Lesson.Kind.FILE, "File: a document to download"),
+        ],
+        widget=forms.RadioSelect,
+        initial=Lesson.Kind.TEXT,
+        help_text="Quizzes and assignments arrive with assessments.",
+    )
+
+
+class LessonForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    module = forms.ModelChoiceField(queryset=Module.objects.none(), empty_label=None)
+    body = forms.CharField(
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        label="Text",
+        help_text="Markdown. Scripts, event handlers and javascript: links are removed.",
+    )
+    video_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Video address",
+        help_text="An external http(s) address, instead of uploading a file.",
+    )
+    video_duration_seconds = forms.IntegerField(
+        required=False, min_value=0, label="Video length (seconds)"
+    )
+    captions_language = forms.CharField(
+        max_length=16, required=False, help_text="A language tag such as en or fr."
+    )
+    transcript = forms.CharField(
+        required=False,
+        max_length=500_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Required before a video lesson is published.",
+    )
+    is_required = forms.BooleanField(required=False, label="Required for completing the course")
+    estimated_minutes = forms.IntegerField(required=False, min_value=0, label="Minutes")
+    available_from = _when("Opens", "Empty: opens with its module.")
+    due_at = _when("Due")
+    prerequisite = forms.ModelChoiceField(
+        queryset=Lesson.objects.none(),
+        required=False,
+        empty_label="None: open at once",
+        help_text="This lesson opens once that one is complete.",
+    )
+
+    KIND_FIELDS = {
+        Lesson.Kind.TEXT: {
+            "video_url",
+            "video_duration_seconds",
+            "captions_language",
+            "transcript",
+        },
+        Lesson.Kind.FILE: {
+            "video_url",
+            "video_duration_seconds",
+            "captions_language",
+            "transcript",
+        },
+        Lesson.Kind.VIDEO: set(),
+    }
+
+    def __init__(self, *args: Any, lesson: Lesson, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.KIND_FIELDS.get(Lesson.Kind(lesson.kind), set()):
+            del self.fields[name]
+        module = self.fields["module"]
+        assert isinstance(module, forms.ModelChoiceField)
+        module.queryset = Module.objects.filter(course_id=lesson.course_id).order_by("position")
+        prerequisite = self.fields["prerequisite"]
+        assert isinstance(prerequisite, forms.ModelChoiceField)
+        prerequisite.queryset = (
+            Lesson.objects.filter(course_id=lesson.course_id)
+            .exclude(pk=lesson.pk)
+            .select_related("module")
+            .order_by("module__position", "position")
+        )
+        prerequisite.label_from_instance = lambda obj: f"{obj.module.title}: {obj.title}"  # type: ignore[method-assign]
+
+    def changes(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        for key in ("body", "video_url", "captions_language", "transcript"):
+            if key in data and data[key] is None:
+                data[key] = ""
+        return data
+
+
+def lesson_initial(lesson: Lesson) -> dict[str, Any]:
+    initial = {field: getattr(lesson, field) for field in LessonForm.base_fields}
+    initial["module"] = lesson.module_id
+    initial["prerequisite"] = lesson.prerequisite_id
+    return initial
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args: Any, kind: str, label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        field.label = label
+        field.help_text = uploads.describe_limit(kind)
+        field.widget.attrs["accept"] = uploads.accept_attribute(kind)
