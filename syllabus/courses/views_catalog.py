@@ -32,7 +32,12 @@ from syllabus.courses.selectors import (
     published_outline,
     visible_course,
 )
-from syllabus.courses.services_catalog import category_create, category_delete, category_update
+from syllabus.courses.services_catalog import (
+    can_manage_categories,
+    category_create,
+    category_delete,
+    category_update,
+)
 
 CATEGORY_PAGE_SIZE = 50
 
@@ -55,6 +60,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "querystring": urlencode(query),
         "filtered": bool(query),
         "can_create": has_site_perm(request.user, "course.create"),
+        "can_manage_categories": can_manage_categories(request.user),
+        "now": timezone.now(),
     }
     template = "courses/catalog.html"
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":

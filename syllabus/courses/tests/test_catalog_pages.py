@@ -339,3 +339,19 @@ def test_other_words_under_courses_are_not_taken_as_course_ids(client):
     # Course ids start with crs_: /courses/categories/ is its own page.
     response = client.get("/courses/categories/")
     assert response.status_code == 302  # sign in first, not a 404 course page
+
+
+def test_cards_show_availability(client):
+    now = timezone.now()
+    make_course("Soon", available_from=now + timedelta(days=20))
+    make_course("Over", available_until=now - timedelta(days=2))
+    page = text(client.get("/courses/"))
+    assert "<dt>Starts</dt>" in page and "Closed on" in page
+
+
+def test_administrators_get_a_link_to_the_categories(client):
+    assert "Manage categories" not in text(client.get("/courses/"))
+    client.force_login(UserFactory(site_roles=["manager"]))
+    assert "Manage categories" not in text(client.get("/courses/"))
+    client.force_login(UserFactory(site_roles=["admin"]))
+    assert 'href="/courses/categories/">Manage categories' in text(client.get("/courses/"))
