@@ -145,7 +145,7 @@ def add_request_fields(
         return event_dict
     if "route" not in event_dict:
         match = getattr(request, "resolver_match", None)
-        if match is not None and getattr(match, "route", None):
+        if match is not None and getattr(match, "route", None) is not None:
             from syllabus.core.metrics import route_template
 
             event_dict["route"] = route_template(request)

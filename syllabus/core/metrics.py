@@ -137,7 +137,7 @@ def route_template(request: Any) -> str:
     """
     match = getattr(request, "resolver_match", None)
     route = getattr(match, "route", None) if match is not None else None
-    if not route:
+    if route is None:
         path = getattr(request, "path_info", "") or ""
         from django.conf import settings
 
@@ -191,11 +191,16 @@ def count_queries() -> Iterator[QueryTally]:
 _MISSING = object()
 
 
+_inside_get_many = threading.local()
+
+
 class _CountingCache:
     """Counts hits and misses of ``get`` and ``get_many`` (mixed into a cache backend)."""
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         value = super().get(key, _MISSING, version)  # type: ignore[misc]
+        if getattr(_inside_get_many, "active", False):  # counted by get_many
+            return default if value is _MISSING else value
         if value is _MISSING:
             CACHE_REQUESTS.labels(result="miss").inc()
             return default
@@ -204,7 +209,12 @@ class _CountingCache:
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         keys = list(keys)
-        found: dict[Any, Any] = super().get_many(keys, version)  # type: ignore[misc]
+        # Some backends (local memory) implement get_many with get: count once, here.
+        _inside_get_many.active = True
+        try:
+            found: dict[Any, Any] = super().get_many(keys, version)  # type: ignore[misc]
+        finally:
+            _inside_get_many.active = False
         if found:
             CACHE_REQUESTS.labels(result="hit").inc(len(found))
         if len(keys) > len(found):
