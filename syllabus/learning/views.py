@@ -150,7 +150,7 @@ def complete(request: HttpRequest, public_id: str) -> HttpResponse:
         following = lessons[index + 1] if index is not None and index + 1 < len(lessons) else None
         return render(
             request,
-            "learning/lesson.html#complete-panel",
+            "learning/lesson.html#learn-complete-panel",
             {
                 "lesson": lesson,
                 "completed": lesson.pk in completed,

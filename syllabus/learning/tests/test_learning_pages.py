@@ -64,7 +64,7 @@ def test_marking_complete_with_htmx_swaps_the_panel(student, lessons):
     assert response.status_code == 200
     html = response.content.decode()
     assert "You have completed this lesson." in html
-    assert f'id="outline-state-{lessons["intro"].public_id}"' in html
+    assert f'id="learn-state-{lessons["intro"].public_id}"' in html
     assert 'hx-swap-oob="true"' in html
     assert "25%" in html
     assert "Next: Watch this" in html
@@ -279,7 +279,7 @@ def test_dashboard_shows_progress_next_lesson_due_dates_and_news(student, course
         Announcement.objects.create(course=course, title=f"News {n}", body="b")
     lesson_complete(user=student, lesson=lessons["intro"])
     html = _client(student).get(DASHBOARD).content.decode()
-    assert '<progress max="100" value="25"' in html
+    assert '<progress class="learn-bar" max="100" value="25"' in html
     assert "25% complete · 1 of 4 required lessons" in html
     assert f'href="{_lesson_url(lessons["video"])}"' in html and "Continue" in html
     assert "Due in the next 14 days" in html

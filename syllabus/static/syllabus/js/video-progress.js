@@ -13,7 +13,7 @@
     var url = video.dataset.progressUrl;
     if (!url) { return; } // staff preview: nothing is recorded
     var csrf = video.dataset.csrf || "";
-    var status = document.getElementById("video-status");
+    var status = document.getElementById("learn-video-status");
     var pending = [];
     var current = null;
     var lastTime = null;
@@ -42,6 +42,15 @@
       if (!status || !data) { return; }
       if (data.completed) {
         status.textContent = "You have watched this video: the lesson is complete.";
+        var state = document.getElementById("learn-state-" + data.lesson);
+        if (state) { state.textContent = "Completed"; }
+        var bar = document.getElementById("learn-course-progress-bar");
+        if (bar && typeof data.course_percent === "number") {
+          bar.value = data.course_percent;
+          bar.textContent = data.course_percent + "%";
+          var text = bar.nextElementSibling;
+          if (text) { text.textContent = text.textContent.replace(/^\d+%/, data.course_percent + "%"); }
+        }
       } else if (typeof data.watched_percent === "number") {
         status.textContent = "Watched " + Math.floor(data.watched_percent) + "% of this video.";
       }
@@ -75,8 +84,8 @@
 
     video.addEventListener("timeupdate", function () {
       var now = video.currentTime;
-      if (video.paused || video.seeking) { lastTime = now; return; }
-      if (lastTime !== null && now >= lastTime && now - lastTime <= MAX_STEP_SECONDS) {
+      if (video.seeking) { lastTime = now; return; }
+      if (lastTime !== null && now >= lastTime && now - lastTime <= MAX_STEP_SECONDS * Math.max(1, video.playbackRate || 1)) {
         if (!current) { current = [lastTime, now]; } else { current[1] = now; }
       } else {
         closeRange();
@@ -84,6 +93,7 @@
       lastTime = now;
     });
     video.addEventListener("seeking", function () { closeRange(); lastTime = video.currentTime; });
+    video.addEventListener("play", function () { lastTime = video.currentTime; });
     video.addEventListener("pause", function () { send(false); });
     video.addEventListener("ended", function () { send(false); });
     window.setInterval(function () { if (!video.paused) { send(false); } }, SEND_EVERY_MS);
