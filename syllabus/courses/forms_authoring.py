@@ -215,6 +215,9 @@ class LessonForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in self.KIND_FIELDS.get(Lesson.Kind(lesson.kind), set()):
             del self.fields[name]
+        if lesson.kind != Lesson.Kind.TEXT:
+            self.fields["body"].label = "Introduction (optional)"
+            self.fields["body"].help_text = "Markdown, shown above the video or document."
         module = self.fields["module"]
         assert isinstance(module, forms.ModelChoiceField)
         module.queryset = Module.objects.filter(course_id=lesson.course_id).order_by("position")
