@@ -38,7 +38,10 @@ def _latin1(text: str) -> str:
     return text.replace("`", "").encode("latin-1", "replace").decode("latin-1")
 
 
-def summary_pdf(course: str, module: str, sections: list[tuple[str, tuple[str, ...]]]) -> bytes:
+@cache
+def summary_pdf(
+    course: str, module: str, sections: tuple[tuple[str, tuple[str, ...]], ...]
+) -> bytes:
     """A one-page module summary: each lesson's title and key points."""
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(f"{course}: {module}"))
@@ -80,6 +83,7 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
     return ImageFont.load_default(size=size)
 
 
+@cache
 def cover_png(title: str, category: str, category_name: str) -> bytes:
     """A plain 800x450 cover: the category's colour, the category and the title."""
     image = Image.new("RGB", (800, 450), _COLOURS.get(category, (40, 40, 40)))

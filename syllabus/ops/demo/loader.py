@@ -252,11 +252,11 @@ def _fill_outline(definition: c.Course, course: Course, now: Any) -> None:
                 # Module summaries are optional reading: they do not count for completion.
                 lesson.is_required = False
                 lesson.body = lesson_def.intro
-                sections = [
+                sections = tuple(
                     (other.title, other.points)
                     for other in module_def.lessons
                     if isinstance(other, c.Text)
-                ]
+                )
                 pdf = files.summary_pdf(definition.title, module_def.title, sections)
                 name = f"{module_def.title.lower().replace(' ', '-')}-summary.pdf"
                 lesson.file.save(name, ContentFile(pdf), save=False)
