@@ -32,6 +32,11 @@ from syllabus.communication.services import (
 )
 
 PAGE_SIZE = 20
+EMAIL_SUMMARY = {
+    NotificationPreference.EmailMode.IMMEDIATE: "Each notification is also emailed to you.",
+    NotificationPreference.EmailMode.DAILY_DIGEST: "You get one email a day that sums them up.",
+    NotificationPreference.EmailMode.OFF: "You get no emails about them.",
+}
 
 
 def _view_state(data: QueryDict) -> tuple[str, str]:
@@ -61,7 +66,7 @@ def _render_list(
             "show": show,
             "querystring": urlencode({"show": show}) if show != "all" else "",
             "unread": unread_count(user.pk),
-            "email_mode": NotificationPreference.EmailMode(email_mode_of(user)).label,
+            "email_summary": EMAIL_SUMMARY[NotificationPreference.EmailMode(email_mode_of(user))],
             "status": status,
         },
     )

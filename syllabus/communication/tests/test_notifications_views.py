@@ -159,7 +159,7 @@ def test_the_header_badge_shows_the_unread_count(client, person):
     _add(person, 3)
     text = client.get(reverse("accounts:profile")).text
     assert 'id="nav-notifications"' in text
-    assert '(3<span class="visually-hidden"> unread</span>)' in text
+    assert '(3)</span><span class="visually-hidden"> unread</span>' in text
 
 
 def test_no_badge_count_when_everything_is_read(client, person):

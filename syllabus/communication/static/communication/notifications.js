@@ -1,5 +1,7 @@
 // Notifications page: after htmx marks something read, keep keyboard focus in a sensible
-// place (the same notification, or the page heading when it left the list).
+// place: the same notification, or the page heading when it left the list. htmx fires
+// afterSettle once per swapped element (the out-of-band badge and status line too), so
+// every call puts focus in the same place.
 (function () {
   "use strict";
   var lastId = null;
@@ -13,9 +15,8 @@
     if (!target) {
       target = document.getElementById("notifications-heading");
     }
-    if (target) {
+    if (target && document.activeElement !== target) {
       target.focus();
     }
-    lastId = null;
   });
 })();
