@@ -24,9 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from syllabus.accounts.models import Role
 from syllabus.accounts.permissions import acting_user, has_site_perm, site_permissions
-from syllabus.accounts.roles import COURSE
 from syllabus.core.forms import add_service_errors
 from syllabus.courses import services, uploads
 from syllabus.courses.forms_authoring import (
@@ -43,6 +41,7 @@ from syllabus.courses.forms_authoring import (
 from syllabus.courses.media import MEDIA_FIELDS, lesson_media_response
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.templatetags.authoring_tags import can_teach, editing_roles
 
 PAGE_SIZE = 25
 UPLOAD_LABELS = {"video": "Video file", "captions": "Captions (WebVTT)", "file": "Document"}
@@ -93,23 +92,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _editing_roles() -> list[Role]:
-    return [r for r in Role.objects.filter(scope=COURSE) if "course.edit" in r.permissions]
-
-
-def _can_teach(user: Any) -> bool:
-    """Someone who creates courses, edits any course, or edits at least one."""
-    permissions = site_permissions(user)
-    if "course.create" in permissions or "course.edit" in permissions:
-        return True
-    return CourseMembership.objects.filter(user=user, role__in=_editing_roles()).exists()
-
-
 def _editable_courses(user: Any) -> QuerySet[Course]:
     courses = Course.objects.all()
     if "course.edit" not in site_permissions(user):
         courses = courses.filter(
-            pk__in=CourseMembership.objects.filter(user=user, role__in=_editing_roles()).values(
+            pk__in=CourseMembership.objects.filter(user=user, role__in=editing_roles()).values(
                 "course_id"
             )
         )
@@ -128,7 +115,7 @@ def _editable_courses(user: Any) -> QuerySet[Course]:
 @login_required
 @require_safe
 def teach(request: HttpRequest) -> HttpResponse:
-    if not _can_teach(request.user):
+    if not can_teach(request.user):
         raise PermissionDenied("Teaching pages are for instructors.")
     status = request.GET.get("status", "")
     courses = _editable_courses(request.user)
