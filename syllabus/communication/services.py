@@ -42,6 +42,7 @@ MARK_READ_MAX_IDS = 500
 TITLE_MAX = 200
 BODY_MAX = 2000
 UNREAD_CACHE_SECONDS = 3600
+DJANGO_DEFAULT_DOMAIN = "example.com"  # the sites framework's domain until someone sets it
 
 
 # --- The unread count (the header badge) ----------------------------------------------------
@@ -249,16 +250,21 @@ def preference_set(*, user: Any, email_mode: str) -> NotificationPreference:
 
 
 def site_url() -> str:
-    """The site's address for links in emails, from the sites framework's domain.
+    """The site's address for links in emails (jobs have no request to ask).
 
-    ``SYLLABUS_SITE_URL`` (when the configuration has it) wins over the domain.
+    ``settings.SITE_URL`` when the configuration has one; else the sites framework's
+    domain once an operator has set it; else the first concrete host in ALLOWED_HOSTS.
+    HTTPS when Syllabus serves TLS or sits behind a TLS proxy.
     """
     configured = str(getattr(settings, "SITE_URL", "") or "")
     if configured:
         return configured.rstrip("/") + "/"
     domain = Site.objects.get_current().domain
-    scheme = "https" if getattr(settings, "TLS", False) or not settings.DEBUG else "http"
-    return f"{scheme}://{domain}/"
+    if not domain or domain == DJANGO_DEFAULT_DOMAIN:
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
+        domain = hosts[0] if hosts else "localhost"
+    secure = getattr(settings, "TLS", False) or getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    return f"{'https' if secure else 'http'}://{domain}/"
 
 
 def _link(url: str) -> str:

@@ -382,3 +382,27 @@ def test_the_unread_count_is_not_cached_inside_a_transaction(django_assert_num_q
     with django_assert_num_queries(2):
         unread_count(user.pk)
         unread_count(user.pk)
+
+
+# --- Links in emails --------------------------------------------------------------------------
+
+
+def test_email_links_use_the_configured_site_url(settings):
+    settings.SITE_URL = "https://learn.example.edu/"
+    assert services.site_url() == "https://learn.example.edu/"
+    assert services._link("/courses/x/") == "https://learn.example.edu/courses/x/"
+
+
+def test_email_links_fall_back_to_the_site_domain_then_allowed_hosts(settings):
+    from django.contrib.sites.models import Site
+
+    settings.SITE_URL = ""
+    settings.TLS = True
+    settings.ALLOWED_HOSTS = [".internal", "lms.example.edu", "localhost"]
+    Site.objects.clear_cache()
+    Site.objects.filter(pk=settings.SITE_ID).update(domain="example.com")
+    assert services.site_url() == "https://lms.example.edu/"
+    Site.objects.filter(pk=settings.SITE_ID).update(domain="school.example.org")
+    Site.objects.clear_cache()
+    assert services.site_url() == "https://school.example.org/"
+    Site.objects.clear_cache()
