@@ -27,19 +27,18 @@ from django.utils.formats import date_format
 
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
 from syllabus.courses.permissions import has_course_perm
+from syllabus.courses.services_enrolment import active_learner_q as enrolment_active_learner_q
 
 LEARNER_ROLE = "learner"
 
 
 def active_learner_q(now: datetime | None = None, prefix: str = "") -> Q:
-    """Memberships that make someone a learner today (role ``learner``, not ended).
+    """Memberships that make someone a learner today (role ``learner``, not ended): the
+    enrolment app's rule, so an expired learner is out before the expiry job runs.
 
     ``prefix`` applies the condition through a relation (``"memberships__"``).
     """
-    now = now or timezone.now()
-    return Q(**{f"{prefix}role__slug": LEARNER_ROLE}) & (
-        Q(**{f"{prefix}ends_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": now})
-    )
+    return enrolment_active_learner_q(now=now, prefix=prefix)
 
 
 def learner_membership(user: Any, course: Course) -> CourseMembership | None:

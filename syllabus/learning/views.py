@@ -112,6 +112,8 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
             "lesson": lesson,
             "course": course,
             "staff": access.staff,
+            "can_see_roster": access.staff
+            and has_course_perm(request.user, course, "course.view_learners"),
             "modules": states,
             "previous": previous,
             "next": following,

@@ -148,6 +148,9 @@ def test_staff_preview_shows_drafts_and_records_nothing(teacher, lessons):
     html = response.content.decode()
     assert response.status_code == 200
     assert "viewing this lesson as course staff" in html and "<strong>draft</strong>" in html
+    assert (
+        reverse("learning:roster", kwargs={"public_id": lessons["intro"].course.public_id}) in html
+    )
     assert "Mark as complete" not in html
     assert not LessonProgress.objects.exists()
     url = reverse("learning:lesson_complete", kwargs={"public_id": lessons["intro"].public_id})
@@ -285,6 +288,14 @@ def test_dashboard_shows_progress_next_lesson_due_dates_and_news(student, course
     assert "Due in the next 14 days" in html
     assert "Wrap up" not in html  # due in 30 days
     assert "News 6" in html and "News 2" in html and "News 1" not in html
+    newest = Announcement.objects.get(title="News 6")
+    assert (
+        reverse(
+            "courses:announcement",
+            kwargs={"public_id": course.public_id, "announcement_id": newest.public_id},
+        )
+        in html
+    )
     assert "None yet" in html  # no completed course
 
 
