@@ -10,6 +10,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from syllabus.accounts.models import Role
 from syllabus.audit.models import AuditEvent
@@ -21,6 +24,7 @@ from syllabus.courses.selectors_announcements import (
     latest_announcements,
 )
 from syllabus.courses.services_announcements import (
+    _clean,
     announcement_delete,
     announcement_post,
     announcement_update,
@@ -253,3 +257,18 @@ def test_the_panel_excerpt_is_plain_text(course, teacher):
     assert "<" not in excerpt
     assert excerpt.startswith("Heading bold word")
     assert excerpt.endswith("…") and len(excerpt) <= 240
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(title=st.text(max_size=260), body=st.text(max_size=300))
+def test_any_title_and_body_are_either_refused_clearly_or_stored_cleanly(title, body):
+    """Random text never raises anything but ValidationError; what is accepted is trimmed
+    and within the limits."""
+    try:
+        clean_title, clean_body = _clean(title, body)
+    except ValidationError as exc:
+        assert set(exc.message_dict) <= {"title", "body"}
+        return
+    assert 0 < len(clean_title) <= 200
+    assert clean_title == " ".join(clean_title.split())
+    assert clean_body and clean_body == clean_body.strip()
