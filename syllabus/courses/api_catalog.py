@@ -9,6 +9,7 @@ permission (administrators); a category that still has courses cannot be deleted
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,9 @@ from syllabus.courses.services_catalog import (
 )
 
 router = Router(tags=["catalog"])
+
+SLUG = r"^[-a-zA-Z0-9_]*$"
+SLUG_RE = re.compile(SLUG)
 
 
 def _anyone(request: HttpRequest) -> Any:
@@ -106,9 +110,9 @@ class CatalogPageOut(Schema):
 
 class CatalogQuery(Schema):
     q: str = Field("", max_length=200, description="Words to search for; all must match.")
-    category: str = Field("", max_length=100, description="A category slug.")
+    category: str = Field("", max_length=100, pattern=SLUG, description="A category slug.")
     level: Course.Level | None = None
-    tag: str = Field("", max_length=50, description="A tag slug.")
+    tag: str = Field("", max_length=50, pattern=SLUG, description="A tag slug.")
     has_places: bool = Field(False, description="Only courses with free places.")
     page: int = Field(1, ge=1, description="Past the last page: the last page.")
     page_size: int = Field(settings.CATALOG_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
@@ -231,7 +235,7 @@ def _require_category_admin(request: HttpRequest) -> None:
 
 
 def _category(slug: str) -> Category:
-    category = Category.objects.filter(slug=slug).first()
+    category = Category.objects.filter(slug=slug).first() if SLUG_RE.fullmatch(slug) else None
     if category is None:
         raise Http404
     return category

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ from syllabus.courses.models import Category, Course, CourseMembership, Lesson, 
 from syllabus.courses.permissions import courses_visible_to
 from syllabus.courses.search import search
 
+COURSE_ID = re.compile(r"crs_[0-9a-z]{1,40}")
 INSTRUCTOR = "instructor"
 LEARNER = "learner"
 MAX_PAGE_SIZE = 100
@@ -56,6 +58,8 @@ MAX_PAGE_SIZE = 100
 def visible_course(user: Any, public_id: str) -> Course | None:
     """The course with ``public_id`` if ``user`` may see it (drafts only for their
     members and course editors), else None: callers answer 404, never revealing drafts."""
+    if not COURSE_ID.fullmatch(public_id or ""):
+        return None  # not an id (and nothing PostgreSQL refuses, such as NUL, reaches it)
     return (
         Course.objects.filter(courses_visible_to(user), public_id=public_id)
         .select_related("category")

@@ -7,6 +7,7 @@ metadata say, so both follow in the same transaction (the cache on commit).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.cache import cache
@@ -25,6 +26,8 @@ NAME_MAX = Category._meta.get_field("name").max_length or 100
 SLUG_MAX = Category._meta.get_field("slug").max_length or 100
 DESCRIPTION_MAX = Category._meta.get_field("description").max_length or 300
 POSITION_MAX = 10_000
+# Control characters other than tab and line breaks: never stored (PostgreSQL refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def can_manage_categories(user: Any) -> bool:
@@ -42,6 +45,11 @@ def _clean(
     name = " ".join((name or "").split())
     description = (description or "").strip()
     errors: dict[str, str] = {}
+    for field, value in (("name", name), ("slug", slug or ""), ("description", description)):
+        if _CONTROL.search(value):
+            errors[field] = "Remove the control characters (such as NUL) from this text."
+    if errors:
+        raise ValidationError(errors)
     if not name:
         errors["name"] = "Give the category a name."
     elif len(name) > NAME_MAX:

@@ -170,3 +170,21 @@ def test_category_and_tag_lists_have_bounded_queries(client):
     for i in range(3, 30):
         make_course(f"C{i}", category_name=f"Cat {i}", tags=[f"T{i}"])
     assert (_queries(client, "/api/v1/categories"), _queries(client, "/api/v1/tags")) == few
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/catalog?category=%00", 422),
+        ("/api/v1/catalog?tag=a%00b", 422),
+        ("/api/v1/catalog?category=not%20a%20slug", 422),
+        ("/api/v1/catalog?q=a%00b", 200),
+        ("/api/v1/catalog/crs_%00", 404),
+        ("/api/v1/catalog/not-an-id", 404),
+        ("/courses/?q=a%00b", 400),
+        ("/courses/?category=%00", 400),
+    ],
+)
+def test_nul_and_junk_in_parameters_are_4xx_never_500(client, url, status):
+    # PostgreSQL refuses NUL in text: it must never reach a query.
+    assert client.get(url).status_code == status

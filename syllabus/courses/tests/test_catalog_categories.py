@@ -244,3 +244,26 @@ def test_api_token_needs_the_course_edit_scope(client, admin):
     )
     assert response.status_code == 403
     assert not Category.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "status"),
+    [
+        ("post", "/api/v1/categories", {"name": "a\x00b"}, 422),
+        ("post", "/api/v1/categories", {"name": "Ok", "description": "bell\x07"}, 422),
+        ("patch", "/api/v1/categories/a%00", {"name": "x"}, 404),
+        ("delete", "/api/v1/categories/a%00", {}, 404),
+    ],
+)
+def test_control_characters_are_refused(client, admin, method, url, data, status):
+    client.force_login(admin)
+    response, body = _json(client, method, url, data)
+    assert response.status_code == status, body
+    assert not Category.objects.exists()
+
+
+def test_form_refuses_nul(client, admin):
+    client.force_login(admin)
+    response = client.post("/courses/categories/", {"name": "a\x00b", "position": "0"})
+    assert response.status_code == 400
+    assert not Category.objects.exists()
