@@ -9,7 +9,7 @@ from django import template
 from syllabus.accounts.models import Role
 from syllabus.accounts.permissions import site_permissions
 from syllabus.accounts.roles import COURSE
-from syllabus.courses.models import CourseMembership
+from syllabus.courses.permissions import course_role_permissions
 
 register = template.Library()
 
@@ -30,7 +30,8 @@ def can_teach(user: Any) -> bool:
         cached = (
             "course.create" in permissions
             or "course.edit" in permissions
-            or CourseMembership.objects.filter(user=user, role__in=editing_roles()).exists()
+            # One query: the permissions of the roles the user holds in any course.
+            or "course.edit" in course_role_permissions(user)
         )
         user.__dict__["_can_teach"] = cached
     return bool(cached)

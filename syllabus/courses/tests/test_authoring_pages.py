@@ -261,3 +261,11 @@ def test_page_queries_do_not_grow_with_rows(client, course, instructor):
     few = count(outline), count(teach)
     grow(8)
     assert (count(outline), count(teach)) == few
+
+
+def test_the_header_links_to_teach_only_for_people_who_teach(client, course):
+    teach = reverse("courses:teach").encode()
+    assert teach in client.get(reverse("courses:edit", args=[course.public_id])).content
+    learner = Client()
+    learner.force_login(UserFactory())
+    assert teach not in learner.get(reverse("accounts:profile")).content
