@@ -267,3 +267,17 @@ def test_form_refuses_nul(client, admin):
     response = client.post("/courses/categories/", {"name": "a\x00b", "position": "0"})
     assert response.status_code == 400
     assert not Category.objects.exists()
+
+
+def test_the_admin_shows_catalog_models_read_only(client):
+    make_course("In admin", category_name="Shown", tags=["T"])
+    client.force_login(UserFactory(site_roles=["admin"], is_staff=True))
+    for page in ("category", "tag", "course"):
+        assert client.get(f"/admin/courses/{page}/").status_code == 200
+        assert client.get(f"/admin/courses/{page}/add/").status_code == 403
+    category = Category.objects.get()
+    response = client.post(f"/admin/courses/category/{category.pk}/change/", {"name": "X"})
+    assert response.status_code == 403
+    assert Category.objects.get().name == "Shown"
+    page = client.get("/admin/courses/category/").content.decode()
+    assert "/courses/categories/shown/edit/" in page

@@ -355,3 +355,13 @@ def test_administrators_get_a_link_to_the_categories(client):
     assert "Manage categories" not in text(client.get("/courses/"))
     client.force_login(UserFactory(site_roles=["admin"]))
     assert 'href="/courses/categories/">Manage categories' in text(client.get("/courses/"))
+
+
+def test_members_get_links_to_the_lessons(client, course):
+    lesson = Lesson.objects.get(course=course, title="Lesson 1.1")
+    link = f'href="/learn/{lesson.public_id}/"'
+    assert link not in text(client.get(f"/courses/{course.public_id}/"))
+    learner = UserFactory()
+    member(course, learner, "learner")
+    client.force_login(learner)
+    assert link in text(client.get(f"/courses/{course.public_id}/"))
