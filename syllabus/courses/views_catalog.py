@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -51,7 +51,15 @@ def catalog(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid() if form.is_bound else True
     filters = form.filters()
     page = catalog_page(request.user, filters, request.GET.get("page"))
-    query: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
+    # Page links carry the valid filters only (an invalid one is dropped, not repeated).
+    query = {
+        "q": filters.q,
+        "category": filters.category,
+        "level": filters.level,
+        "tag": filters.tag,
+        "has_places": "on" if filters.has_places else "",
+    }
+    query = {key: value for key, value in query.items() if value}
     context = {
         "form": form,
         "page": page,
@@ -67,7 +75,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":
         template = "courses/catalog.html#results"
     response = render(request, template, context, status=200 if valid else 400)
-    response["Vary"] = "HX-Request, HX-Target"
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
 

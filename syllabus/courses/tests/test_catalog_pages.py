@@ -365,3 +365,12 @@ def test_members_get_links_to_the_lessons(client, course):
     member(course, learner, "learner")
     client.force_login(learner)
     assert link in text(client.get(f"/courses/{course.public_id}/"))
+
+
+def test_page_links_keep_only_valid_filters(client, settings):
+    settings.CATALOG_PAGE_SIZE = 1
+    make_course("One", level="advanced")
+    make_course("Two", level="advanced")
+    page = text(client.get("/courses/", {"level": "advanced", "junk": "x", "tag": "nope"}))
+    assert "?level=advanced&amp;page=2" in page
+    assert "junk" not in page.split("catalog-results")[1]
