@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import AfterValidator
 
 from syllabus.accounts.models import User
 from syllabus.accounts.tokens import token_allows
@@ -32,13 +33,23 @@ router = Router(tags=["enrolment"])
 PAGE_SIZE = 50
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refuse it here (422), not in the database (500).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class Error(Schema):
     detail: str
     code: str
 
 
 class KeyIn(Schema):
-    key: str | None = Field(None, max_length=64, description="The enrolment key, on key courses.")
+    key: Text | None = Field(None, max_length=64, description="The enrolment key, on key courses.")
 
 
 class CourseRef(Schema):
@@ -78,22 +89,22 @@ class EnrolmentPage(Schema):
 
 
 class EnrolmentQuery(Schema):
-    q: str = Field("", max_length=200, description="Part of a name or email.")
-    role: str = Field("", max_length=64, description="Only this course role.")
-    cohort: str = Field("", max_length=40, description="Only this cohort (its public id).")
+    q: Text = Field("", max_length=200, description="Part of a name or email.")
+    role: Text = Field("", max_length=64, description="Only this course role.")
+    cohort: Text = Field("", max_length=40, description="Only this cohort (its public id).")
     page: int = Field(1, ge=1)
 
 
 class EnrolmentIn(Schema):
-    email: str = Field(..., max_length=254, description="The email of an existing account.")
-    role: str = Field("learner", max_length=64, description="learner, teaching_assistant, ...")
-    cohort: str | None = Field(None, max_length=40, description="A cohort's public id.")
+    email: Text = Field(..., max_length=254, description="The email of an existing account.")
+    role: Text = Field("learner", max_length=64, description="learner, teaching_assistant, ...")
+    cohort: Text | None = Field(None, max_length=40, description="A cohort's public id.")
     ends_at: date | None = Field(None, description="Last day of access (learners only).")
     override_capacity: bool = Field(False, description="Enrol even when the course is full.")
 
 
 class EnrolmentPatch(Schema):
-    cohort: str | None = Field(None, max_length=40, description="A cohort's public id, or null.")
+    cohort: Text | None = Field(None, max_length=40, description="A cohort's public id, or null.")
     ends_at: date | None = Field(None, description="Last day of access, or null for no end.")
 
 
@@ -127,7 +138,7 @@ class CohortOut(Schema):
 
 
 class CohortIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: Text = Field(..., min_length=1, max_length=100)
 
 
 class ImportRowOut(Schema):
@@ -201,7 +212,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _found(*ids: str) -> None:
+    """Ids from the path: a NUL byte can match nothing (and PostgreSQL refuses it)."""
+    if any("\x00" in value for value in ids):
+        raise Http404
+
+
 def _course(request: HttpRequest, public_id: str) -> Course:
+    _found(public_id)
     course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
     if course is None:
         raise Http404
@@ -408,6 +426,7 @@ def add_enrolment(request: HttpRequest, public_id: str, payload: EnrolmentIn) ->
 
 
 def _member(course: Course, user_id: str) -> User:
+    _found(user_id)
     user = User.objects.filter(public_id=user_id, course_memberships__course=course).first()
     if user is None:
         raise Http404
@@ -489,6 +508,7 @@ def create_cohort(request: HttpRequest, public_id: str, payload: CohortIn) -> An
 
 
 def _visible_cohort(request: HttpRequest, public_id: str) -> Cohort:
+    _found(public_id)
     cohort = (
         Cohort.objects.filter(
             public_id=public_id, course__in=Course.objects.filter(courses_visible_to(request.user))
@@ -593,6 +613,7 @@ def upload_import(request: HttpRequest, public_id: str, options: Query[ImportQue
 
 
 def _import(request: HttpRequest, public_id: str) -> EnrolmentImport:
+    _found(public_id)
     imp = (
         EnrolmentImport.objects.filter(
             public_id=public_id,

@@ -15,3 +15,7 @@ class CoursesConfig(AppConfig):
         # carry course permissions (accounts never imports courses: we register ourselves).
         register_mfa_role_source(course_role_slugs)
         register_scope_source(course_role_permissions)
+
+        from syllabus.courses.services_enrolment import connect_signals
+
+        connect_signals()  # free places (capacity raised...) go to the waiting list

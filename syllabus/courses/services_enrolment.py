@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,7 +40,7 @@ from syllabus.audit.services import record
 from syllabus.core.email import email_queue
 from syllabus.core.ratelimit import limiter
 from syllabus.courses import csv_import
-from syllabus.courses.cache import invalidate_course
+from syllabus.courses.cache import course_changed, invalidate_course
 from syllabus.courses.models import (
     Cohort,
     Course,
@@ -54,6 +55,8 @@ from syllabus.courses.permissions import (
 )
 from syllabus.courses.prerequisites import missing_prerequisites
 from syllabus.courses.services import _role_set, course_role_remove, course_role_set
+
+log = structlog.get_logger(__name__)
 
 LEARNER = "learner"
 KEY_RATE_BUCKET = "enrol-key"
@@ -464,6 +467,25 @@ def waitlist_promote(
         return promoted
 
 
+def _promote_after_change(sender: Any, course_id: int, **kwargs: Any) -> None:
+    """After any committed change to a course (capacity raised in its settings, someone
+    removed through another path), free places go to the waiting list."""
+    if not WaitlistEntry.objects.filter(course_id=course_id).exists():
+        return
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return
+    try:
+        waitlist_promote(course=course)
+    except Exception:  # the change itself is committed: never fail its request
+        log.exception("enrolment.waitlist_promote_failed", course=course.public_id)
+
+
+def connect_signals() -> None:
+    """Called from ``CoursesConfig.ready``."""
+    course_changed.connect(_promote_after_change, dispatch_uid="enrolment.waitlist_promote")
+
+
 def _notify_promoted(membership: CourseMembership, base_url: str | None) -> None:
     course = membership.course
     link = ""
@@ -669,7 +691,8 @@ def enrolment_remove(
 
 def enrolments_expire(*, now: datetime | None = None) -> int:
     """End every learner enrolment whose end date has passed (the daily job); each in its
-    own transaction with its ``enrolment.expired`` event, then the waiting list moves up."""
+    own transaction with its ``enrolment.expired`` event, then the waiting lists move up.
+    Returns how many enrolments ended."""
     now = now or timezone.now()
     ended = 0
     expired = CourseMembership.objects.filter(
@@ -688,6 +711,10 @@ def enrolments_expire(*, now: datetime | None = None) -> int:
             _lock(membership.course)
             _end(membership, actor=None, action="enrolment.expired", promote=True)
             ended += 1
+    # Places freed by paths that do not know about waiting lists (the members API and CLI
+    # remove people through services.course_role_remove) are given away here too.
+    for course in Course.objects.filter(waitlist__isnull=False).distinct():
+        waitlist_promote(course=course)
     return ended
 
 

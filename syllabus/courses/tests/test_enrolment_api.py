@@ -303,3 +303,27 @@ def test_every_enrolment_operation_is_documented():
     assert all(op.get("summary") for op in ours.values())
     upload = ours[("post", "/api/v1/courses/{public_id}/enrolment-imports")]
     assert set(upload["requestBody"]["content"]) == {"text/csv", "multipart/form-data"}
+
+
+def test_nul_bytes_are_refused_before_the_database(client, course, teacher):
+    """PostgreSQL text cannot hold NUL: every input refuses it with a 4xx, never a 500."""
+    client.force_login(teacher)
+    for query in ("q=a%00b", "cohort=a%00b", "role=a%00b"):
+        response = client.get(f"{base(course)}/enrolments?{query}")
+        assert (response.status_code, response.json()["code"]) == (422, "invalid")
+    for path in (
+        "/api/v1/courses/crs_%00/enrolment",
+        "/api/v1/enrolment-imports/imp_%00",
+        f"{base(course)}/enrolments/usr_%00",
+    ):
+        response = patch(client, path, {}) if path.endswith("usr_%00") else client.get(path)
+        assert response.status_code == 404, path
+    for path, data in [
+        (f"{base(course)}/enrolments", {"email": "a\x00@example.org"}),
+        (f"{base(course)}/enrolments", {"email": "a@example.org", "cohort": "coh_\x00"}),
+        (f"{base(course)}/cohorts", {"name": "a\x00b"}),
+        (f"{base(course)}/enrol", {"key": "a\x00"}),
+    ]:
+        response = post(client, path, data)
+        assert (response.status_code, response.json()["code"]) == (422, "invalid"), path
+    assert not Cohort.objects.exists()

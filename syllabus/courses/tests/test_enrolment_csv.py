@@ -230,11 +230,12 @@ def test_apply_then_rerun_the_same_file_changes_nothing(course, teacher):
         "ghost@example.org;;;",
     )
     imp, _ = import_preview(actor=teacher, course=course, data=data, filename="class.csv")
+    assert imp is not None
     report = import_apply(actor=teacher, imp=imp)
     assert report["totals"] == {"enrol": 2, "update": 0, "unchanged": 0, "error": 1}
     ada = CourseMembership.objects.get(course=course, user__email="ada@example.org")
     assert ada.source == CourseMembership.Source.CSV
-    assert ada.cohort.name == "Group A"
+    assert ada.cohort is not None and ada.cohort.name == "Group A"
     assert ada.ends_at == end_of_day(future)
     bob = CourseMembership.objects.get(course=course, user__email="bob@example.org")
     assert bob.role.slug == "teaching_assistant"

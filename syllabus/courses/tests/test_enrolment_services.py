@@ -454,3 +454,35 @@ def test_cohorts_create_rename_delete_keep_members_enrolled():
     assert events("cohort.deleted").get().actor == teacher
     with pytest.raises(PermissionDenied):
         cohort_create(actor=person, course=course, name="Mine")
+
+
+def test_raising_capacity_in_the_course_settings_promotes_the_waiting_list(
+    django_capture_on_commit_callbacks,
+):
+    from syllabus.courses.services import course_update
+
+    course = make_course(capacity=1)
+    teacher = staff(course)
+    enrol_self(user=UserFactory(), course=course)
+    waiting = UserFactory()
+    waitlist_join(user=waiting, course=course)
+    with django_capture_on_commit_callbacks(execute=True):
+        course_update(actor=teacher, course=course, changes={"capacity": 2})
+    assert is_active_learner(waiting, course)
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_the_daily_job_also_fills_places_freed_elsewhere():
+    """The members API and the CLI remove people through course_role_remove, which does
+    not know about waiting lists; the daily job gives such places away."""
+    from syllabus.courses.services import course_role_remove
+
+    course = make_course(capacity=1)
+    teacher = staff(course)
+    learner, waiting = UserFactory(), UserFactory()
+    enrol_self(user=learner, course=course)
+    waitlist_join(user=waiting, course=course)
+    course_role_remove(actor=teacher, course=course, user=learner)
+    assert not is_active_learner(waiting, course)
+    enrolments_expire_task.call_local()
+    assert is_active_learner(waiting, course)
