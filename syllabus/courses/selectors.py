@@ -108,10 +108,12 @@ def _build_metas(course_ids: list[int]) -> dict[int, dict[str, Any]]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     ):
-        name = membership.user.full_name or membership.user.email.split("@")[0]
-        instructors.setdefault(membership.course_id, []).append(
-            {"public_id": membership.user.public_id, "full_name": name}
-        )
+        # Catalog pages are public: a teacher without a name is not listed (their
+        # email address is never shown in its place).
+        if name := membership.user.full_name.strip():
+            instructors.setdefault(membership.course_id, []).append(
+                {"public_id": membership.user.public_id, "full_name": name}
+            )
     prerequisites: dict[int, list[int]] = {}
     for from_id, to_id in Course.prerequisites.through.objects.filter(
         from_course_id__in=course_ids

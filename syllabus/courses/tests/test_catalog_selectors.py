@@ -263,3 +263,13 @@ def test_renaming_a_category_refreshes_meta_and_search(django_capture_on_commit_
     assert after is not None and after["category"]["name"] == "Spreadsheets"
     page = catalog_page(None, CatalogFilters(q="spreadsheets"))
     assert [m["title"] for m in page.items] == ["Tables"]
+
+
+def test_instructors_without_a_name_are_not_shown_by_email():
+    course = make_course("Anonymous teacher")
+    member(course, UserFactory(full_name="", email="secret.person@example.org"), "instructor")
+    member(course, UserFactory(full_name="Ada Teacher"), "instructor")
+    meta = course_meta(course.pk)
+    assert meta is not None
+    assert [p["full_name"] for p in meta["instructors"]] == ["Ada Teacher"]
+    assert "secret" not in str(meta)
