@@ -28,13 +28,24 @@ def on_course_changed(sender: Any, course_id: int, **kwargs: Any) -> None:
     import structlog
 
     from syllabus.learning.models import CourseProgress
-    from syllabus.learning.selectors import forget_course_summaries
+    from syllabus.learning.selectors import (
+        counted_fingerprint,
+        forget_course_summaries,
+        remember_counted_fingerprint,
+        required_fingerprint,
+    )
     from syllabus.learning.services import course_progress_recount
     from syllabus.learning.tasks import course_progress_recount_task
 
     forget_course_summaries(course_id)
+    # Enrolments, titles, announcements... also send the signal: recount only when the
+    # required lessons or the completion rule changed since the last recount.
+    fingerprint = required_fingerprint(course_id)
+    if counted_fingerprint(course_id) == fingerprint:
+        return
     rows = CourseProgress.objects.filter(course_id=course_id).count()
-    if not rows:
+    if not rows:  # nothing to recount; rows created later are counted when created
+        remember_counted_fingerprint(course_id, fingerprint)
         return
     if rows > INLINE_RECOUNT_ROWS:
         course_progress_recount_task(course_id)

@@ -11,6 +11,8 @@ difference means the summary is rebuilt, so a change is visible on the next requ
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -148,6 +150,30 @@ def required_lesson_ids(course_id: int) -> QuerySet[Lesson, int]:
     return Lesson.objects.filter(
         course_id=course_id, is_required=True, is_published=True, module__is_published=True
     ).values_list("pk", flat=True)
+
+
+def required_fingerprint(course_id: int) -> str:
+    """What course progress depends on: the required published lessons and the
+    completion rule. When a course changes but this does not (a new enrolment, a new
+    title), nobody's progress needs recounting."""
+    lessons = list(required_lesson_ids(course_id).order_by("pk"))
+    rule = Course.objects.filter(pk=course_id).values_list("completion_rule", "pass_grade").first()
+    raw = json.dumps([lessons, rule], default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _fingerprint_key(course_id: int) -> str:
+    return f"learning:required:{course_id}"
+
+
+def counted_fingerprint(course_id: int) -> str | None:
+    """The fingerprint the course's progress rows were last recounted with."""
+    value = cache.get(_fingerprint_key(course_id))
+    return value if isinstance(value, str) else None
+
+
+def remember_counted_fingerprint(course_id: int, fingerprint: str) -> None:
+    cache.set(_fingerprint_key(course_id), fingerprint, timeout=None)
 
 
 # --- Progress summary (cached) ----------------------------------------------------------------

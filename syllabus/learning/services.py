@@ -45,6 +45,8 @@ from syllabus.learning.ranges import (
 from syllabus.learning.selectors import (
     forget_course_summaries,
     forget_progress_summary,
+    remember_counted_fingerprint,
+    required_fingerprint,
     required_lesson_ids,
 )
 
@@ -328,6 +330,7 @@ def course_progress_recount(*, course_id: int, now: datetime | None = None) -> i
     if course is None:
         return 0
     now = now or timezone.now()
+    fingerprint = required_fingerprint(course_id)
     required = required_lesson_ids(course_id)
     total = required.count()
     done = (
@@ -356,5 +359,10 @@ def course_progress_recount(*, course_id: int, now: datetime | None = None) -> i
     for progress in pending.iterator(chunk_size=500):
         if _complete_if_met(progress, course=course, user=progress.user, now=now, actor=None):
             progress.save(update_fields=["completed_at"])
-    transaction.on_commit(lambda: forget_course_summaries(course_id))
+
+    def done() -> None:
+        remember_counted_fingerprint(course_id, fingerprint)
+        forget_course_summaries(course_id)
+
+    transaction.on_commit(done)
     return count

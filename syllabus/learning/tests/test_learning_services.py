@@ -302,6 +302,25 @@ def test_recount_uses_the_same_queries_for_3_or_30_learners(course, lessons):
     assert set(CourseProgress.objects.values_list("percent", flat=True)) == {25}
 
 
+def test_changes_that_leave_required_lessons_alone_recount_nothing(
+    student, course, lessons, django_capture_on_commit_callbacks
+):
+    lesson_complete(user=student, lesson=lessons["intro"])
+    with django_capture_on_commit_callbacks(execute=True):
+        course_progress_recount(course_id=course.pk)
+    CourseProgress.objects.update(percent=99)  # would be put right by a recount
+    course.title = "Renamed"
+    course.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_course(course.pk)  # e.g. a new title or an enrolment
+    assert _progress(student, course).percent == 99
+    lessons["optional"].is_required = True
+    lessons["optional"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_course(course.pk)
+    assert _progress(student, course).percent == 20  # 1 of 5
+
+
 def test_recount_of_an_unknown_course_does_nothing():
     assert course_progress_recount(course_id=987654) == 0
 
