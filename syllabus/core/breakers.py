@@ -17,7 +17,9 @@ show open breakers. ``guarded(name)`` wraps a block of calls (object storage, we
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +30,30 @@ from django.conf import settings
 
 CircuitBreakerError = pybreaker.CircuitBreakerError
 log = structlog.get_logger(__name__)
+
+
+class _QuietRedisErrors(logging.Filter):
+    """pybreaker logs an error with a traceback on every call while Redis is down (it then
+    uses the default state): keep one short warning a minute instead of a flood."""
+
+    _last = 0.0
+    _lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "RedisError" not in record.getMessage():
+            return True
+        now = time.monotonic()
+        with self._lock:
+            if now - _QuietRedisErrors._last < 60:
+                return False
+            _QuietRedisErrors._last = now
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+logging.getLogger("pybreaker").addFilter(_QuietRedisErrors())
 
 
 class _Observer(pybreaker.CircuitBreakerListener):
