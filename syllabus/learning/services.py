@@ -360,9 +360,9 @@ def course_progress_recount(*, course_id: int, now: datetime | None = None) -> i
         if _complete_if_met(progress, course=course, user=progress.user, now=now, actor=None):
             progress.save(update_fields=["completed_at"])
 
-    def done() -> None:
+    def counted() -> None:
         remember_counted_fingerprint(course_id, fingerprint)
         forget_course_summaries(course_id)
 
-    transaction.on_commit(done)
+    transaction.on_commit(counted)
     return count
