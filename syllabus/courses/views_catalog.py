@@ -72,8 +72,12 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     template = "courses/catalog.html"
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "catalog-results":
+    live = bool(request.headers.get("HX-Request")) and (
+        request.headers.get("HX-Target") == "catalog-results"
+    )
+    if live:
         template = "courses/catalog.html#results"
+        context["live_update"] = True
     response = render(request, template, context, status=200 if valid else 400)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -110,6 +110,8 @@ def test_htmx_gets_only_the_results(client):
     page = text(response)
     assert response.status_code == 200
     assert "<html" not in page and 'id="catalog-results"' in page and "Python basics" in page
+    status = 'id="catalog-status" class="visually-hidden" role="status" hx-swap-oob="true">'
+    assert status + "1 course found" in page  # announced by screen readers
 
 
 def test_the_form_works_without_javascript(client):
