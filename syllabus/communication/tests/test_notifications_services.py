@@ -86,7 +86,8 @@ def test_notify_gives_every_notification_its_own_public_id(django_capture_on_com
         notify(UserFactory.create_batch(5), kind="k", title="T")
     ids = list(Notification.objects.values_list("public_id", flat=True))
     assert len(set(ids)) == 5
-    assert all(i.startswith("ntf_") for i in ids)
+    assert all(i.startswith("ntf_") and len(i) == 20 for i in ids)
+    assert all(set(i[4:]) <= set("0123456789abcdefghjkmnpqrstvwxyz") for i in ids)
 
 
 @pytest.mark.parametrize(
