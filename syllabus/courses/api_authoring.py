@@ -520,6 +520,16 @@ def update_course(request: HttpRequest, public_id: str, payload: CoursePatchIn) 
     return _course_out(request, course)
 
 
+@router.delete(
+    "/courses/{public_id}",
+    response={204: None, **_WRITE_ERRORS},
+    summary="Delete a draft course that has no learners (others: archive instead)",
+)
+def delete_course(request: HttpRequest, public_id: str) -> Any:
+    services.course_delete(actor=_actor(request), course=_course(request, public_id))
+    return Status(204, None)
+
+
 def _course_action(request: HttpRequest, public_id: str, action: Any) -> dict[str, Any]:
     course = _course(request, public_id)
     return _course_out(request, action(actor=_actor(request), course=course))

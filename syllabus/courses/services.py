@@ -489,6 +489,40 @@ def course_copy(*, actor: Any, course: Course, title: str | None = None) -> Cour
     return copy
 
 
+@transaction.atomic
+def course_delete(*, actor: Any, course: Course) -> None:
+    """Delete a course that never reached learners (a draft without learners), with its
+    modules, lessons and files. Anything else is archived instead, which keeps records."""
+    require_course_edit(actor, course)
+    course = _locked_course(course)
+    if course.status == Course.Status.PUBLISHED:
+        raise ValidationError("Unpublish the course before deleting it.")
+    if CourseMembership.objects.filter(course=course, role__slug=LEARNER).exists():
+        raise ValidationError(
+            "This course has learners: archive it instead, which keeps their records."
+        )
+    files = [course.image.name] + [
+        name
+        for lesson in Lesson.objects.filter(course=course)
+        for name in (lesson.video.name, lesson.captions.name, lesson.file.name)
+    ]
+    record(
+        actor=actor,
+        action="course.deleted",
+        target=course,
+        details={"title": course.title, "status": course.status},
+    )
+    course_id = course.pk
+    teachers = list(CourseMembership.objects.filter(course=course).select_related("user"))
+    course.delete()
+    for membership in teachers:
+        forget_course_permissions(membership.user)
+        mfa_requirement_refresh(membership.user)
+    for name in files:
+        _delete_on_commit(name)
+    invalidate_course(course_id)
+
+
 LESSON_COPY_FIELDS = (
     "title",
     "kind",

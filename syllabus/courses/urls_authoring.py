@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
     re_path(rf"^{COURSE}/edit/unpublish/$", views.course_unpublish, name="unpublish"),
     re_path(rf"^{COURSE}/edit/archive/$", views.course_archive, name="archive"),
     re_path(rf"^{COURSE}/edit/copy/$", views.course_copy, name="copy"),
+    re_path(rf"^{COURSE}/edit/delete/$", views.course_delete, name="delete"),
     re_path(rf"^{COURSE}/outline/$", views.outline, name="outline"),
     re_path(rf"^{COURSE}/modules/new/$", views.module_new, name="module_new"),
     re_path(rf"^modules/{MODULE}/edit/$", views.module_edit, name="module_edit"),

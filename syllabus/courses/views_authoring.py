@@ -283,6 +283,35 @@ def course_archive(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def course_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    course = _course(request, public_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "courses/teach/confirm.html",
+            {
+                "heading": f"Delete “{course.title}”?",
+                "explanation": (
+                    "The course, its modules, lessons and files are deleted. This cannot be "
+                    "undone. Only a draft without learners can be deleted; archive a course "
+                    "that has learners instead."
+                ),
+                "button": "Delete the course",
+                "cancel": reverse("courses:edit", args=[public_id]),
+                "danger": True,
+            },
+        )
+    try:
+        services.course_delete(actor=acting_user(request), course=course)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+        return redirect("courses:edit", public_id=public_id)
+    messages.success(request, f"“{course.title}” is deleted.")
+    return redirect("courses:teach")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def course_copy(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id)
     form = CopyForm(request.POST or None, initial={"title": f"{course.title[:193]} (copy)"})

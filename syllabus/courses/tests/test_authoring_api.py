@@ -404,3 +404,15 @@ def test_list_queries_do_not_grow_with_rows(client, course, instructor):
         Lesson.objects.create(course=course, module=module, title=f"L{i}", position=i)
     assert count(f"/courses/{course.public_id}/modules") == few_modules
     assert count(f"/modules/{module.public_id}/lessons") == few_lessons
+
+
+def test_delete_a_draft_course(client, course):
+    assert send(client, "delete", f"/courses/{course.public_id}").status_code == 204
+    assert not Course.objects.filter(pk=course.pk).exists()
+
+
+def test_a_published_course_cannot_be_deleted(client, course):
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.PUBLISHED)
+    response = send(client, "delete", f"/courses/{course.public_id}")
+    assert response.status_code == 422 and "Unpublish" in response.json()["detail"]
+    assert Course.objects.filter(pk=course.pk).exists()

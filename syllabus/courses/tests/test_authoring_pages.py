@@ -269,3 +269,12 @@ def test_the_header_links_to_teach_only_for_people_who_teach(client, course):
     learner = Client()
     learner.force_login(UserFactory())
     assert teach not in learner.get(reverse("accounts:profile")).content
+
+
+def test_deleting_a_course_asks_first(client, course):
+    url = reverse("courses:delete", args=[course.public_id])
+    assert b"cannot be undone" in client.get(url).content
+    assert Course.objects.filter(pk=course.pk).exists()
+    response = client.post(url)
+    assert response["Location"] == reverse("courses:teach")
+    assert not Course.objects.filter(pk=course.pk).exists()

@@ -21,6 +21,7 @@ from syllabus.courses.models import Course, CourseMembership, Lesson, Module, Ta
 from syllabus.courses.services import (
     course_archive,
     course_copy,
+    course_delete,
     course_image_set,
     course_publish,
     course_unpublish,
@@ -551,3 +552,32 @@ def test_outline_changes_are_visible_on_the_next_read(
     with django_capture_on_commit_callbacks(execute=True):
         module_update(actor=instructor, module=module, changes={"title": "Renamed"})
     assert [m["title"] for m in selectors.course_outline(course)] == ["Renamed"]
+
+
+def test_only_drafts_without_learners_can_be_deleted(
+    course, module, instructor, django_capture_on_commit_callbacks
+):
+    lesson = lesson_create(actor=instructor, module=module, title="Doc", kind="file")
+    lesson = lesson_upload(
+        actor=instructor, lesson=lesson, field="file", upload=upload("d.pdf", PDF)
+    )
+    publishable(course, module, instructor)
+    course_publish(actor=instructor, course=course)
+    with pytest.raises(ValidationError, match="Unpublish"):
+        course_delete(actor=instructor, course=course)
+    course_unpublish(actor=instructor, course=course)
+    learner = UserFactory()
+    membership = CourseMembership.objects.create(
+        course=course, user=learner, role=Role.objects.get(slug="learner")
+    )
+    with pytest.raises(ValidationError, match="archive it instead"):
+        course_delete(actor=instructor, course=course)
+    membership.delete()
+    with pytest.raises(PermissionDenied):
+        course_delete(actor=learner, course=course)
+    with django_capture_on_commit_callbacks(execute=True):
+        course_delete(actor=instructor, course=course)
+    assert not Course.objects.filter(pk=course.pk).exists()
+    assert not default_storage.exists(lesson.file.name)
+    event = AuditEvent.objects.get(action="course.deleted")
+    assert event.details["title"] == "Authoring 101"
