@@ -37,6 +37,7 @@ EmailMode = NotificationPreference.EmailMode
 
 INSERT_BATCH = 1000  # rows per INSERT statement
 EMAIL_BATCH = 200  # notifications per immediate-email job
+PARAMS_CHUNK = 5000  # ids per IN (...) list
 DIGEST_MAX_ITEMS = 50  # a digest lists this many and counts the rest
 DIGEST_WINDOW = timedelta(days=7)  # older unemailed notifications are not sent any more
 MARK_READ_MAX_IDS = 500
@@ -166,11 +167,17 @@ def _queue_immediate_emails(created: Sequence[Notification]) -> None:
     """One job per EMAIL_BATCH notifications whose recipient wants immediate emails."""
     from syllabus.communication.tasks import notification_email_task
 
-    not_immediate = set(
-        NotificationPreference.objects.filter(user_id__in={n.recipient_id for n in created})
-        .exclude(email_mode=EmailMode.IMMEDIATE)
-        .values_list("user_id", flat=True)
-    )
+    recipients = sorted({n.recipient_id for n in created})
+    not_immediate: set[int] = set()
+    # In chunks: PostgreSQL takes at most 65,535 parameters in one statement.
+    for start in range(0, len(recipients), PARAMS_CHUNK):
+        not_immediate.update(
+            NotificationPreference.objects.filter(
+                user_id__in=recipients[start : start + PARAMS_CHUNK]
+            )
+            .exclude(email_mode=EmailMode.IMMEDIATE)
+            .values_list("user_id", flat=True)
+        )
     ids = [n.pk for n in created if n.recipient_id not in not_immediate]
     for start in range(0, len(ids), EMAIL_BATCH):
         enqueue_on_commit(

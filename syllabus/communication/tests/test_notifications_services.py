@@ -189,6 +189,18 @@ def test_no_immediate_email_unless_the_person_wants_one(mode, django_capture_on_
     assert Notification.objects.get(recipient=quiet).emailed_at is None
 
 
+def test_preferences_are_read_in_chunks_for_large_courses(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "PARAMS_CHUNK", 3)
+    people = UserFactory.create_batch(7)
+    for person in people[::2]:  # 0, 2, 4, 6 want no immediate email
+        preference_set(user=person, email_mode=Mode.OFF)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(people, kind="k", title="T")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people[1::2])
+
+
 def test_immediate_emails_skip_inactive_people_and_read_notifications():
     inactive = UserFactory(is_active=False)
     reader = UserFactory()
