@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from syllabus.courses.cache import VERSION, cached, catalog_generation, course_key
 from syllabus.courses.models import Category, Course, CourseMembership, Lesson, Module, Tag
@@ -51,6 +52,14 @@ COURSE_ID = re.compile(r"crs_[0-9a-z]{1,40}")
 INSTRUCTOR = "instructor"
 LEARNER = "learner"
 MAX_PAGE_SIZE = 100
+
+
+def _active_learners() -> Q:
+    """Learner memberships whose access has not ended, seen from a course: the rule of
+    ``services_enrolment.active_learner_q`` (places are counted the same way)."""
+    ends = Q(memberships__ends_at__isnull=True) | Q(memberships__ends_at__gt=timezone.now())
+    return Q(memberships__role__slug=LEARNER) & ends
+
 
 # --- One course -------------------------------------------------------------------------------
 
@@ -99,7 +108,7 @@ def _build_metas(course_ids: list[int]) -> dict[int, dict[str, Any]]:
         .select_related("category")
         .prefetch_related("tags")
         .annotate(
-            learner_total=Count("memberships", filter=Q(memberships__role__slug=LEARNER)),
+            learner_total=Count("memberships", filter=_active_learners()),
         )
     )
     instructors: dict[int, list[dict[str, str]]] = {}
@@ -271,7 +280,7 @@ def catalog_queryset(user: Any, filters: CatalogFilters) -> QuerySet[Course]:
         courses = courses.filter(pk__in=tagged.values("course_id"))
     if filters.has_places:
         courses = courses.annotate(
-            learner_total=Count("memberships", filter=Q(memberships__role__slug=LEARNER))
+            learner_total=Count("memberships", filter=_active_learners())
         ).filter(Q(capacity__isnull=True) | Q(capacity__gt=F("learner_total")))
     if filters.q.strip():
         return search(courses, filters.q)

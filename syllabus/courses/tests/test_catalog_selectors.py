@@ -273,3 +273,15 @@ def test_instructors_without_a_name_are_not_shown_by_email():
     assert meta is not None
     assert [p["full_name"] for p in meta["instructors"]] == ["Ada Teacher"]
     assert "secret" not in str(meta)
+
+
+def test_ended_enrolments_do_not_take_places():
+    course = make_course("Ended", capacity=2, learners=2)
+    course.memberships.filter(role__slug="learner").update(
+        ends_at=timezone.now() - timedelta(days=1)
+    )
+    meta = course_meta(course.pk)
+    assert meta is not None and meta["learner_count"] == 0 and meta["places_left"] == 2
+    assert [m["title"] for m in catalog_page(None, CatalogFilters(has_places=True)).items] == [
+        "Ended"
+    ]
