@@ -3,11 +3,11 @@ progress services share.
 
 Order of the checks (the first that fails gives the answer):
 
-1. Course staff (``course.edit`` or ``course.view_learners`` in the course, site-wide or
+1. Drafts are never revealed: an unpublished course is *hidden* (the pages answer 404)
+   from those who cannot see it in the catalog (``courses_visible_to``).
+2. Course staff (``course.edit`` or ``course.view_learners`` in the course, site-wide or
    by course role) may open every lesson, drafts included, to preview it; their visits
-   record no progress.
-2. Drafts are never revealed: an unpublished course (to non-members), module or lesson
-   is *hidden* (the pages answer 404).
+   record no progress. For everyone else a draft module or lesson is hidden too.
 3. Otherwise the person must be an active learner (a ``learner`` membership whose end
    date is empty or in the future), the course published and open, the module and the
    lesson available (``available_from`` passed), and the lesson's prerequisite (when it
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
-from syllabus.courses.permissions import has_course_perm
+from syllabus.courses.permissions import courses_visible_to, has_course_perm
 from syllabus.courses.services_enrolment import active_learner_q as enrolment_active_learner_q
 
 LEARNER_ROLE = "learner"
@@ -138,6 +138,8 @@ def lesson_access(
     module: Module = lesson.module
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Access(False, "Sign in to open lessons.", code="not_authenticated")
+    if course.status != Course.Status.PUBLISHED and not _course_visible(user, course):
+        return HIDDEN  # a draft course its viewer may not know about
     if is_course_staff(user, course):
         return Access(True, staff=True)
     membership = learner_membership(user, course)
@@ -171,6 +173,10 @@ def lesson_access(
     if reason:
         return Access(False, reason, code="lesson_locked")
     return Access(True)
+
+
+def _course_visible(user: Any, course: Course) -> bool:
+    return Course.objects.filter(courses_visible_to(user), pk=course.pk).exists()
 
 
 def _published_prerequisite(lesson: Lesson) -> tuple[int, str] | None:

@@ -58,6 +58,7 @@ CASES = {
     "instructor, lesson opens later": ("instructor", "lesson_later", True, False, True, ""),
     "teaching assistant, draft course": ("ta", "course_draft", True, False, True, ""),
     "manager, draft module": ("manager", "module_draft", True, False, True, ""),
+    "manager, draft course of others": ("manager", "course_draft", False, True, False, ""),
     "admin, draft course": ("admin", "course_draft", True, False, True, ""),
 }
 
