@@ -53,9 +53,11 @@ class CourseSettingsForm(forms.Form):
     )
     image = forms.FileField(
         required=False,
+        label="New image",
         help_text=uploads.describe_limit(uploads.IMAGE),
-        widget=forms.ClearableFileInput(attrs={"accept": uploads.accept_attribute("image")}),
+        widget=forms.FileInput(attrs={"accept": uploads.accept_attribute("image")}),
     )
+    remove_image = forms.BooleanField(required=False, label="Remove the current image")
     image_alt = forms.CharField(
         max_length=250,
         required=False,
@@ -113,6 +115,7 @@ class CourseSettingsForm(forms.Form):
         """Service changes from the cleaned data (the image is handled on its own)."""
         data = dict(self.cleaned_data)
         data.pop("image", None)
+        data.pop("remove_image", None)
         for key in ("summary", "description", "image_alt", "enrolment_key"):
             data[key] = data.get(key) or ""
         data["prerequisites"] = list(data.get("prerequisites") or [])
@@ -123,7 +126,7 @@ def course_settings_initial(course: Course) -> dict[str, Any]:
     initial: dict[str, Any] = {
         field: getattr(course, field)
         for field in CourseSettingsForm.base_fields
-        if field not in ("tags", "prerequisites", "image", "category")
+        if field not in ("tags", "prerequisites", "image", "remove_image", "category")
     }
     initial["category"] = course.category_id
     initial["tags"] = ", ".join(course.tags.order_by("name").values_list("name", flat=True))

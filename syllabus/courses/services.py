@@ -742,6 +742,8 @@ def _lesson_apply(lesson: Lesson, changes: dict[str, Any]) -> list[str]:
     changed = _apply(lesson, changes)
     if not lesson.title:
         errors.setdefault("title", []).append("Give the lesson a title.")
+    if lesson.available_from and lesson.due_at and lesson.due_at < lesson.available_from:
+        errors.setdefault("due_at", []).append("The lesson cannot be due before it opens.")
     if lesson.video_url and lesson.kind != Lesson.Kind.VIDEO:
         errors.setdefault("video_url", []).append("Only video lessons have a video address.")
     if lesson.video_url and not lesson.video_url.lower().startswith(("https://", "http://")):

@@ -174,8 +174,8 @@ def course_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             image = form.cleaned_data.get("image")
             changes = form.changes()
-            if image is False:  # "clear" ticked on the file input
-                services.course_image_clear(actor=actor, course=course)
+            if form.cleaned_data.get("remove_image") and not image:
+                course = services.course_image_clear(actor=actor, course=course)
                 changes.pop("image_alt", None)
             elif image:
                 # Image first: its alt text is checked with it, and a refused image

@@ -278,3 +278,22 @@ def test_deleting_a_course_asks_first(client, course):
     response = client.post(url)
     assert response["Location"] == reverse("courses:teach")
     assert not Course.objects.filter(pk=course.pk).exists()
+
+
+def test_the_image_can_be_removed_from_the_settings_page(client, course, instructor):
+    from syllabus.courses.services import course_image_set
+    from syllabus.courses.tests.authoring_helpers import png_bytes
+
+    course_image_set(
+        actor=instructor,
+        course=course,
+        upload=SimpleUploadedFile("a.png", png_bytes()),
+        alt="A graph",
+    )
+    url = reverse("courses:edit", args=[course.public_id])
+    assert b"Remove the current image" in client.get(url).content
+    data = {"title": "T", "level": "beginner", "enrolment": "open"}
+    data.update({"completion_rule": "all_required", "remove_image": "on"})
+    assert client.post(url, data).status_code == 302
+    course.refresh_from_db()
+    assert not course.image and course.image_alt == "" and course.title == "T"

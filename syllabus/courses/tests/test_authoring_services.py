@@ -581,3 +581,17 @@ def test_only_drafts_without_learners_can_be_deleted(
     assert not default_storage.exists(lesson.file.name)
     event = AuditEvent.objects.get(action="course.deleted")
     assert event.details["title"] == "Authoring 101"
+
+
+def test_a_lesson_is_not_due_before_it_opens(module, instructor):
+    now = timezone.now()
+    with pytest.raises(ValidationError) as caught:
+        lesson_create(
+            actor=instructor,
+            module=module,
+            title="Late",
+            kind="text",
+            changes={"available_from": now, "due_at": now - timedelta(hours=1)},
+        )
+    assert "due_at" in caught.value.message_dict
+    assert not Lesson.objects.exists()
