@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
-from syllabus.courses.models import Lesson
+from syllabus.courses.models import CourseMembership, Lesson
 from syllabus.learning.models import CourseProgress, LessonProgress
 
 
@@ -96,12 +96,20 @@ def progress_rows(
     return rows, summary
 
 
-def backdate_completed(user_ids: Iterable[int]) -> int:
-    """``first_opened_at``/``last_opened_at`` are set to now on insert; move completed
-    rows' to their completion time (opened a quarter of an hour before), in one query."""
-    return LessonProgress.objects.filter(
-        user_id__in=list(user_ids), completed_at__isnull=False
-    ).update(
+def backdate_completed(user_ids: Iterable[int]) -> None:
+    """Inserts stamp rows with the current time. Move completed lessons' opening times to
+    their completion (opened a quarter of an hour before), and enrolments to the day
+    before the learner first opened a lesson of the course: two queries in all."""
+    ids = list(user_ids)
+    LessonProgress.objects.filter(user_id__in=ids, completed_at__isnull=False).update(
         first_opened_at=F("completed_at") - timedelta(minutes=15),
         last_opened_at=F("completed_at"),
     )
+    first_opened = (
+        LessonProgress.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"))
+        .order_by("first_opened_at")
+        .values("first_opened_at")[:1]
+    )
+    CourseMembership.objects.filter(
+        user_id__in=ids, role__slug="learner", created_at__gt=Subquery(first_opened)
+    ).update(created_at=Subquery(first_opened) - timedelta(days=1))

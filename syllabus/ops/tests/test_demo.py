@@ -193,6 +193,15 @@ def test_progress_rows_are_consistent_with_lessons_and_each_other():
             assert LessonProgress.objects.filter(
                 user_id=user_id, lesson_id=summary.last_lesson_id
             ).exists()
+    first_opened: dict[tuple[int, int], object] = {}
+    for user_id, course_id, opened in LessonProgress.objects.order_by(
+        "-first_opened_at"
+    ).values_list("user_id", "course_id", "first_opened_at"):
+        first_opened[(user_id, course_id)] = opened
+    for membership in learners:
+        opened = first_opened.get((membership.user_id, membership.course_id))
+        if opened is not None:  # enrolled before they opened anything
+            assert membership.created_at < opened
     percents = [s.percent for s in summaries.values()]
     assert percents.count(100) >= 2 and percents.count(0) >= 2 and len(set(percents)) >= 8
     for row in LessonProgress.objects.select_related("lesson"):
