@@ -160,7 +160,8 @@ class ImportTotals(Schema):
 
 class ImportOut(Schema):
     public_id: str | None = Field(None, description="Empty for a dry run (nothing is kept).")
-    status: str = Field(..., description="dry_run, previewed or applied")
+    status: str = Field(..., description="dry_run, previewed, queued or applied")
+    failed: str = Field("", description="Why a queued import could not be applied.")
     totals: ImportTotals
     warnings: list[str]
     rows: list[ImportRowOut]
@@ -570,6 +571,7 @@ def _import_out(imp: EnrolmentImport | None, report: dict[str, Any], status: str
     return {
         "public_id": imp.public_id if imp else None,
         "status": status,
+        "failed": report.get("failed", ""),
         "totals": report["totals"],
         "warnings": report.get("warnings", []),
         "rows": report["rows"],
@@ -635,19 +637,24 @@ def _import(request: HttpRequest, public_id: str) -> EnrolmentImport:
 )
 def get_import(request: HttpRequest, public_id: str) -> Any:
     imp = _import(request, public_id)
-    return _import_out(imp, imp.report, imp.status)
+    status = "queued" if svc.import_queued_at(imp) else imp.status
+    return _import_out(imp, imp.report, status)
 
 
 @router.post(
     "/enrolment-imports/{public_id}/apply",
-    response={200: ImportOut, **_ERRORS},
+    response={200: ImportOut, 202: ImportOut, **_ERRORS},
     summary="Apply a previewed import: valid rows, in one transaction",
     description="Rows are checked again against the course as it is now. Re-running the "
     "same file changes nothing (every row unchanged). An import applies once "
-    "(already_applied).",
+    "(already_applied). Large imports are applied by the background worker: 202 with "
+    "status queued; GET the import until its status is applied.",
 )
 @refusals
 def apply_import(request: HttpRequest, public_id: str) -> Any:
     imp = _import(request, public_id)
-    report = svc.import_apply(actor=_user(request), imp=imp)
+    report = svc.import_apply_or_queue(actor=_user(request), imp=imp)
+    if report is None:
+        imp.refresh_from_db()
+        return Status(202, _import_out(imp, imp.report, "queued"))
     return _import_out(imp, report, "applied")

@@ -372,6 +372,7 @@ def _end(
     action: str,
     promote: bool,
     reason: str = "",
+    invalidate: bool = True,
 ) -> None:
     """Delete one membership with its audit event (self-leave, expiry)."""
     course, user, slug = membership.course, membership.user, membership.role.slug
@@ -383,7 +384,8 @@ def _end(
         details["ends_at"] = membership.ends_at.isoformat()
     record(actor=actor, action=action, target=user, details=details)
     forget_course_permissions(user)
-    invalidate_course(course.pk)
+    if invalidate:
+        invalidate_course(course.pk)
     if promote:
         waitlist_promote(course=course)
 
@@ -613,6 +615,20 @@ def enrolment_update(
     membership = _existing(course, user)
     if membership is None:
         raise EnrolmentError("This person is not in the course.", "not_enrolled", 404)
+    if _update_membership(actor, course, membership, cohort=cohort, ends_at=ends_at):
+        invalidate_course(course.pk)
+    return membership
+
+
+def _update_membership(
+    actor: Any,
+    course: Course,
+    membership: CourseMembership,
+    *,
+    cohort: Cohort | None = _UNSET,
+    ends_at: datetime | None = _UNSET,
+) -> bool:
+    """Set cohort and/or end date, audited; False when nothing changed."""
     changes: dict[str, Any] = {}
     if cohort is not _UNSET and cohort != membership.cohort:
         if cohort is not None and cohort.course_id != course.pk:
@@ -624,16 +640,15 @@ def enrolment_update(
         changes["ends_at"] = ends_at.isoformat() if ends_at else None
         membership.ends_at = ends_at
     if not changes:
-        return membership
+        return False
     membership.save(update_fields=["cohort", "ends_at", "updated_at"])
     record(
         actor=actor,
         action="enrolment.updated",
-        target=user,
+        target=membership.user,
         details={"course": course.public_id, **changes},
     )
-    invalidate_course(course.pk)
-    return membership
+    return True
 
 
 @transaction.atomic
@@ -975,17 +990,29 @@ def import_apply(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any]:
             cohorts[name.lower()] = cohort_create(actor=actor, course=course, name=name)
         return cohorts[name.lower()]
 
+    wanted = {by_line[r["line"]].email.lower() for r in rows if r["outcome"] in (ENROL, UPDATE)}
+    users = {
+        u.email.lower(): u
+        for u in User.objects.annotate(lower_email=Lower("email")).filter(lower_email__in=wanted)
+    }
+    roles = {r.slug: r for r in Role.objects.filter(scope=COURSE)}
     for item in rows:
         if item["outcome"] not in (ENROL, UPDATE):
             continue
         row = by_line[item["line"]]
-        user = User.objects.get(email__iexact=row.email)
-        role = Role.objects.get(slug=row.role or LEARNER, scope=COURSE)
+        user = users[row.email.lower()]
+        role = roles[row.role or LEARNER]
         ends_at = end_of_day(row.ends_at) if row.ends_at else None
         existing = _existing(course, user)
         if item["outcome"] == ENROL:
             if existing is not None:  # expired: end it first
-                _end(existing, actor=None, action="enrolment.expired", promote=False)
+                _end(
+                    existing,
+                    actor=None,
+                    action="enrolment.expired",
+                    promote=False,
+                    invalidate=False,
+                )
             _create_learner(
                 actor=actor,
                 course=course,
@@ -1000,16 +1027,17 @@ def import_apply(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any]:
             continue
         assert existing is not None
         if existing.role.slug != role.slug:
-            _role_set(actor=actor, course=course, user=user, role=role)
+            existing = _role_set(actor=actor, course=course, user=user, role=role)
             if role.slug != LEARNER and existing.ends_at:
-                CourseMembership.objects.filter(pk=existing.pk).update(ends_at=None)
+                existing.ends_at = None
+                existing.save(update_fields=["ends_at", "updated_at"])
         updates: dict[str, Any] = {}
         if row.cohort:
             updates["cohort"] = cohort_named(row.cohort)
         if ends_at is not None:
             updates["ends_at"] = ends_at
         if updates:
-            enrolment_update(actor=actor, course=course, user=user, **updates)
+            _update_membership(actor, course, existing, **updates)
 
     report = _report(rows, warnings=parsed.warnings, override=override)
     imp.status = EnrolmentImport.Status.APPLIED
@@ -1024,3 +1052,60 @@ def import_apply(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any]:
     )
     invalidate_course(course.pk)
     return report
+
+
+# Files with more changes than this are applied by the worker: each row writes its
+# membership and audit event, and thousands of them would outlast a web request.
+IMPORT_INLINE_CHANGES = 300
+IMPORT_QUEUE_STALE_MINUTES = 30
+
+
+def import_queued_at(imp: EnrolmentImport) -> datetime | None:
+    """When the import was handed to the worker and is not applied yet, else None."""
+    value = imp.report.get("queued_at")
+    if not value or imp.status == EnrolmentImport.Status.APPLIED:
+        return None
+    return datetime.fromisoformat(value)
+
+
+def import_apply_or_queue(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any] | None:
+    """Apply a small import now (returns its report); queue a large one for the worker
+    (returns None). A queued import is not queued twice unless it has been waiting for
+    IMPORT_QUEUE_STALE_MINUTES (a worker that died)."""
+    _require_manage(actor, imp.course)
+    totals = imp.report.get("totals", {})
+    if totals.get(ENROL, 0) + totals.get(UPDATE, 0) <= IMPORT_INLINE_CHANGES:
+        return import_apply(actor=actor, imp=imp)
+    from syllabus.core.jobs import enqueue_on_commit
+    from syllabus.courses.tasks import enrolment_import_apply_task
+
+    with transaction.atomic():
+        imp = EnrolmentImport.objects.select_for_update().get(pk=imp.pk)
+        if imp.status == EnrolmentImport.Status.APPLIED:
+            raise EnrolmentError("This import was already applied.", "already_applied")
+        queued = import_queued_at(imp)
+        now = timezone.now()
+        if queued and now - queued < timedelta(minutes=IMPORT_QUEUE_STALE_MINUTES):
+            raise EnrolmentError("This import is already being applied.", "already_queued")
+        imp.report = {**imp.report, "queued_at": now.isoformat(), "failed": ""}
+        imp.save(update_fields=["report", "updated_at"])
+        enqueue_on_commit(enrolment_import_apply_task, imp.pk, getattr(actor, "pk", None))
+    return None
+
+
+def import_apply_queued(*, import_id: int, actor_id: int | None) -> None:
+    """The worker's half of ``import_apply_or_queue``; a refusal is kept on the import
+    (shown on its page) rather than retried."""
+    imp = EnrolmentImport.objects.filter(pk=import_id).select_related("course").first()
+    if imp is None or imp.status == EnrolmentImport.Status.APPLIED:
+        return
+    actor = User.objects.filter(pk=actor_id, is_active=True).first() if actor_id else None
+    try:
+        if actor_id and actor is None:
+            raise PermissionDenied("The person who applied this import can no longer sign in.")
+        import_apply(actor=actor, imp=imp)
+    except (EnrolmentError, PermissionDenied) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        EnrolmentImport.objects.filter(pk=imp.pk).update(
+            report={**imp.report, "queued_at": "", "failed": message}
+        )

@@ -431,6 +431,7 @@ def _render_report(
         "show": show,
         "querystring": urlencode({"show": show}) if show else "",
         "changes": report["totals"]["enrol"] + report["totals"]["update"],
+        "queued_at": svc.import_queued_at(imp) if imp else None,
     }
     return render(request, "courses/import_preview.html", context)
 
@@ -444,16 +445,22 @@ def import_preview(request: HttpRequest, public_id: str, import_id: str) -> Http
         raise Http404("No such import.")
     if request.method == "POST":
         try:
-            report = svc.import_apply(actor=acting_user(request), imp=imp)
+            report = svc.import_apply_or_queue(actor=acting_user(request), imp=imp)
         except svc.EnrolmentError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            totals = report["totals"]
-            if totals["enrol"] + totals["update"] == 0:
+            if report is None:
+                messages.info(
+                    request,
+                    "The import is being applied in the background: this page shows the "
+                    "results when it is done.",
+                )
+            elif report["totals"]["enrol"] + report["totals"]["update"] == 0:
                 messages.info(
                     request, "Nothing to change: everyone in this file is already as listed."
                 )
             else:
+                totals = report["totals"]
                 messages.success(
                     request,
                     f"Import applied: {totals['enrol']} enrolled, {totals['update']} updated, "
@@ -462,6 +469,17 @@ def import_preview(request: HttpRequest, public_id: str, import_id: str) -> Http
                 )
         return redirect(
             "courses:people_import_preview", public_id=course.public_id, import_id=imp.public_id
+        )
+    if request.GET.get("poll") and _is_htmx(request):
+        queued_at = svc.import_queued_at(imp)
+        if queued_at is None:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"  # applied (or failed): show the page again
+            return response
+        return render(
+            request,
+            "courses/import_preview.html#queued",
+            {"course": course, "imp": imp, "queued_at": queued_at},
         )
     return _render_report(request, course, imp, imp.report)
 

@@ -327,3 +327,25 @@ def test_nul_bytes_are_refused_before_the_database(client, course, teacher):
         response = post(client, path, data)
         assert (response.status_code, response.json()["code"]) == (422, "invalid"), path
     assert not Cohort.objects.exists()
+
+
+def test_a_large_import_answers_202_queued(
+    client, course, teacher, monkeypatch, django_capture_on_commit_callbacks
+):
+    from syllabus.courses import services_enrolment
+
+    monkeypatch.setattr(services_enrolment, "IMPORT_INLINE_CHANGES", 0)
+    UserFactory(email="ada@example.org")
+    client.force_login(teacher)
+    kept = client.post(
+        f"{base(course)}/enrolment-imports",
+        data=b"email\nada@example.org\n",
+        content_type="text/csv",
+    ).json()
+    apply_url = f"/api/v1/enrolment-imports/{kept['public_id']}/apply"
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = client.post(apply_url)
+    assert (queued.status_code, queued.json()["status"]) == (202, "queued")
+    assert client.get(f"/api/v1/enrolment-imports/{kept['public_id']}").json()["status"] == (
+        "applied"
+    )

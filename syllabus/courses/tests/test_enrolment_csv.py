@@ -326,3 +326,50 @@ def test_every_row_gets_an_outcome(course, teacher, names):
     assert sum(report["totals"].values()) == len(listed)
     assert all(r["outcome"] in {"enrol", "unchanged", "update", "error"} for r in report["rows"])
     assert all(r["message"] for r in report["rows"])
+
+
+@pytest.mark.django_db
+def test_large_imports_are_applied_by_the_worker(
+    course, teacher, monkeypatch, django_capture_on_commit_callbacks
+):
+    from syllabus.courses import services_enrolment
+    from syllabus.courses.services_enrolment import import_apply_or_queue, import_queued_at
+
+    monkeypatch.setattr(services_enrolment, "IMPORT_INLINE_CHANGES", 1)
+    emails = [UserFactory().email for _ in range(2)]
+    imp, _ = import_preview(actor=teacher, course=course, data=_csv("email", *emails))
+    assert imp is not None
+    with django_capture_on_commit_callbacks() as queued:
+        assert import_apply_or_queue(actor=teacher, imp=imp) is None
+    imp.refresh_from_db()
+    assert import_queued_at(imp) is not None
+    with pytest.raises(EnrolmentError) as caught:
+        import_apply_or_queue(actor=teacher, imp=imp)
+    assert caught.value.code == "already_queued"
+    assert not CourseMembership.objects.filter(user__email__in=emails).exists()
+    for callback in queued:  # the worker runs the job
+        callback()
+    imp.refresh_from_db()
+    assert imp.status == EnrolmentImport.Status.APPLIED and import_queued_at(imp) is None
+    assert CourseMembership.objects.filter(user__email__in=emails).count() == 2
+    assert AuditEvent.objects.get(action="enrolment.import_applied").actor == teacher
+
+
+@pytest.mark.django_db
+def test_a_queued_import_keeps_the_reason_it_failed(
+    course, teacher, monkeypatch, django_capture_on_commit_callbacks
+):
+    from syllabus.courses import services_enrolment
+    from syllabus.courses.services_enrolment import import_apply_or_queue, import_queued_at
+
+    monkeypatch.setattr(services_enrolment, "IMPORT_INLINE_CHANGES", 0)
+    imp, _ = import_preview(actor=teacher, course=course, data=_csv("email", UserFactory().email))
+    assert imp is not None
+    with django_capture_on_commit_callbacks() as queued:
+        import_apply_or_queue(actor=teacher, imp=imp)
+    CourseMembership.objects.filter(user=teacher).delete()  # no longer teaches it
+    for callback in queued:
+        callback()
+    imp.refresh_from_db()
+    assert imp.status == EnrolmentImport.Status.PREVIEWED and import_queued_at(imp) is None
+    assert "enrolment.manage" in imp.report["failed"]

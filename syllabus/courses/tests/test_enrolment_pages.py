@@ -296,3 +296,29 @@ def test_csv_upload_errors_are_400(client, course, teacher, settings):
     )
     assert big.status_code == 400 and "larger than 1 KB" in big.content.decode()
     assert not EnrolmentImport.objects.exists()
+
+
+def test_a_large_import_is_applied_in_the_background(
+    client, course, teacher, monkeypatch, django_capture_on_commit_callbacks
+):
+    from syllabus.courses import services_enrolment
+
+    monkeypatch.setattr(services_enrolment, "IMPORT_INLINE_CHANGES", 0)
+    UserFactory(email="ada@example.org")
+    client.force_login(teacher)
+    kept = client.post(
+        url("people_import", course),
+        {"file": SimpleUploadedFile("a.csv", b"email\nada@example.org\n")},
+    )
+    page = kept["Location"]
+    with django_capture_on_commit_callbacks() as queued:
+        answer = client.post(page, follow=True).content.decode()
+    assert "being applied in the background" in answer
+    assert 'id="import-queued"' in answer and "Apply:" not in answer
+    poll = client.get(page, {"poll": "1"}, HTTP_HX_REQUEST="true")
+    assert poll.status_code == 200 and b"import-queued" in poll.content
+    for callback in queued:
+        callback()
+    done = client.get(page, {"poll": "1"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 204 and done["HX-Refresh"] == "true"
+    assert "Import applied" in client.get(page).content.decode()
