@@ -149,7 +149,7 @@ WELCOME = Video(
     "How this course works",
     "A short tour of Syllabus: modules, the three kinds of lessons, and how your "
     "progress is kept. Captions are on by default; the transcript is below the video.",
-    minutes=2,
+    minutes=1,
 )
 
 COURSES: tuple[Course, ...] = (
@@ -416,9 +416,9 @@ COURSES: tuple[Course, ...] = (
         description=(
             "When a spreadsheet gets slow or a task repeats every week, Python helps. This "
             "course introduces pandas for loading, cleaning and summarising data, with "
-            "short exercises you can run in a notebook.\n\n## Before you start\n\nYou should "
-            "be comfortable with the ideas in *SQL Fundamentals*: tables, filters, joins "
-            "and groups."
+            "short exercises you can run in a notebook.\n\n## Who it is for\n\nAnalysts "
+            "who already think in tables, filters, joins and groups, and want to automate "
+            "the work they repeat."
         ),
         category="data-and-analytics",
         tags=("python", "pandas"),
@@ -780,9 +780,9 @@ COURSES: tuple[Course, ...] = (
         summary="Courses everyone can use: structure, alternatives and plain language.",
         description=(
             "Accessibility is part of good teaching. This course covers headings, links, "
-            "images, captions and documents, so every learner can take part.\n\n## Before "
-            "you start\n\nComplete *Teaching Online* first: this course builds on its "
-            "planning ideas."
+            "images, captions and documents, so every learner can take part.\n\n## Who it "
+            "is for\n\nAnyone who builds courses, and wants every learner to be able to "
+            "take part, whatever their sight, hearing, mobility or first language."
         ),
         category="teaching-and-learning",
         tags=("accessibility", "course-design"),
@@ -1123,8 +1123,8 @@ COURSES: tuple[Course, ...] = (
         description=(
             "When personal data is lost or exposed, the first hours matter. This course "
             "walks through a realistic breach, from the first report to the lessons "
-            "learned.\n\n## Before you start\n\nComplete *Introduction to Data Protection* "
-            "and *Information Security Essentials*."
+            "learned.\n\n## Who it is for\n\nPeople who will coordinate the response to an "
+            "incident: data protection leads, IT and team managers."
         ),
         category="safety-and-compliance",
         tags=("gdpr", "security", "incident-response"),

@@ -106,13 +106,15 @@ def load_demo() -> LoadReport:
     now = timezone.now()
     filled: list[tuple[c.Course, Course]] = []
     courses: dict[str, Course] = {}
-    for definition in c.COURSES:
+    for index, definition in enumerate(c.COURSES):
         course = Course.objects.filter(slug=definition.slug).first()
         if course is not None and course.created_by_id is not None:
             report.skipped.append(definition.slug)  # someone's own course has this slug
             continue
         if course is None or not course.modules.exists():
-            course = _fill_course(definition, course, categories[definition.category], now)
+            course = _fill_course(
+                definition, course, categories[definition.category], now, age=index
+            )
             report.courses_created += 1
             report.modules_created += len(definition.modules)
             report.lessons_created += sum(len(m.lessons) for m in definition.modules)
@@ -165,7 +167,7 @@ def _load_people(report: LoadReport) -> dict[str, User]:
 
 
 def _fill_course(
-    definition: c.Course, course: Course | None, category: Category, now: Any
+    definition: c.Course, course: Course | None, category: Category, now: Any, age: int
 ) -> Course:
     if course is None:
         course = Course(slug=definition.slug)
@@ -202,8 +204,9 @@ def _fill_course(
     refresh_search_text(course)
     _fill_outline(definition, course, now)
     author = User.objects.filter(email=definition.instructor).first()
+    # Announcements a few days apart, newest last in the definition; courses differ.
     for days_ago, (title, body) in zip(
-        range(2, 40, 9), reversed(definition.announcements), strict=False
+        range(1 + age % 5, 60, 9), reversed(definition.announcements), strict=False
     ):
         announcement = Announcement.objects.create(
             course=course, author=author, title=title, body=body, body_html=render_markdown(body)
