@@ -84,9 +84,6 @@ class Access:
     staff: bool = False  # a preview: nothing is recorded
     code: str = "forbidden"  # API error code when refused
 
-    def __iter__(self) -> Any:  # ``allowed, reason = can_open_lesson(...)``
-        return iter((self.allowed, self.reason))
-
 
 HIDDEN = Access(False, "Not found.", hidden=True, code="not_found")
 

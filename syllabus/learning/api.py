@@ -183,34 +183,31 @@ def _require(request: HttpRequest, course: Course, code: str) -> None:
         raise PermissionDenied(f"This needs the {code} permission in this course.")
 
 
-def _lesson_progress(progress: LessonProgress, lesson: Lesson) -> dict[str, Any]:
-    duration = lesson.video_duration_seconds
+def _lesson_progress(
+    progress: LessonProgress, lesson: Lesson, reported_duration: float | None = None
+) -> dict[str, Any]:
     course_percent = (
         CourseProgress.objects.filter(user_id=progress.user_id, course_id=lesson.course_id)
         .values_list("percent", flat=True)
         .first()
     )
+    percent = None
+    if lesson.kind == Lesson.Kind.VIDEO:
+        # The share of the video watched, against the length the service used.
+        duration = lesson.video_duration_seconds or reported_duration
+        if duration:
+            percent = watched_percent(progress.video_watched_ranges or [], float(duration))
+        elif progress.completed_at:
+            percent = 100.0
     return {
         "lesson": lesson.public_id,
         "completed": progress.completed_at is not None,
         "completed_at": progress.completed_at,
         "video_position_seconds": progress.video_position_seconds,
         "video_watched_seconds": progress.video_watched_seconds,
-        "watched_percent": (
-            watched_percent(progress.video_watched_ranges or [], float(duration))
-            if duration
-            else _reported_percent(progress)
-        )
-        if lesson.kind == Lesson.Kind.VIDEO
-        else None,
+        "watched_percent": percent,
         "course_percent": course_percent or 0,
     }
-
-
-def _reported_percent(progress: LessonProgress) -> float | None:
-    """Without a known duration: the share against the end of the last range watched
-    is not meaningful, so only a completed video reports 100."""
-    return 100.0 if progress.completed_at else None
 
 
 @router.get(
@@ -319,7 +316,7 @@ def report_video_progress(request: HttpRequest, public_id: str, payload: VideoPr
         position=payload.position,
         duration=payload.duration,
     )
-    return _lesson_progress(progress, lesson)
+    return _lesson_progress(progress, lesson, payload.duration)
 
 
 def _roster_row(membership: Any) -> dict[str, Any]:

@@ -220,3 +220,15 @@ def test_staff_cannot_record_progress(teacher, lessons):
     response = _post(_client(teacher), f"/api/v1/lessons/{lessons['intro'].public_id}/open")
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     assert not CourseProgress.objects.exists()
+
+
+def test_video_progress_with_the_players_duration(student, lessons):
+    video = lessons["video"]
+    video.video_duration_seconds = None
+    video.save()
+    url = f"/api/v1/lessons/{video.public_id}/progress"
+    client = _client(student)
+    response = _post(client, url, {"ranges": [[0, 10]], "position": 10})
+    assert response.status_code == 422 and "duration" in response.json()["detail"]
+    body = _post(client, url, {"ranges": [[0, 10]], "position": 10, "duration": 40}).json()
+    assert body["watched_percent"] == 25 and body["completed"] is False
