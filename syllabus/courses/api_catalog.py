@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -114,6 +114,9 @@ class CatalogQuery(Schema):
     level: Course.Level | None = None
     tag: str = Field("", max_length=50, pattern=SLUG, description="A tag slug.")
     has_places: bool = Field(False, description="Only courses with free places.")
+    sort: Literal["", "title", "newest"] = Field(
+        "", description="Empty: best match first when searching, else by title."
+    )
     page: int = Field(1, ge=1, description="Past the last page: the last page.")
     page_size: int = Field(settings.CATALOG_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -275,6 +278,7 @@ def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
             level=filters.level.value if filters.level else "",
             tag=filters.tag,
             has_places=filters.has_places,
+            sort=filters.sort,
         ),
         filters.page,
         filters.page_size,

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from syllabus.courses.models import Course
-from syllabus.courses.selectors import CatalogFilters
+from syllabus.courses.selectors import SORTS, CatalogFilters
 from syllabus.courses.services_catalog import DESCRIPTION_MAX, NAME_MAX, POSITION_MAX, SLUG_MAX
 
 QUERY_MAX = 200
@@ -23,6 +23,7 @@ class CatalogFilterForm(forms.Form):
     )
     tag = forms.ChoiceField(label="Topic", required=False)
     has_places = forms.BooleanField(label="Only courses with free places", required=False)
+    sort = forms.ChoiceField(label="Order", required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,6 +45,7 @@ class CatalogFilterForm(forms.Form):
             level=data.get("level") or "",
             tag=data.get("tag") or "",
             has_places=bool(data.get("has_places")),
+            sort=data.get("sort") or "",
         )
 
 

@@ -224,6 +224,9 @@ def published_outline(outline: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- The catalog ------------------------------------------------------------------------------
 
 
+SORTS = {"": "Best match", "title": "Title (A to Z)", "newest": "Newest first"}
+
+
 @dataclass(frozen=True)
 class CatalogFilters:
     """What a catalog page asks for; every field is already validated."""
@@ -233,10 +236,12 @@ class CatalogFilters:
     level: str = ""
     tag: str = ""  # a tag slug
     has_places: bool = False
+    sort: str = ""  # "" (best match when searching, else title), "title" or "newest"
 
     def cache_part(self) -> str:
         raw = json.dumps(
-            [self.q, self.category, self.level, self.tag, self.has_places], ensure_ascii=True
+            [self.q, self.category, self.level, self.tag, self.has_places, self.sort],
+            ensure_ascii=True,
         )
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
@@ -283,7 +288,11 @@ def catalog_queryset(user: Any, filters: CatalogFilters) -> QuerySet[Course]:
             learner_total=Count("memberships", filter=_active_learners())
         ).filter(Q(capacity__isnull=True) | Q(capacity__gt=F("learner_total")))
     if filters.q.strip():
-        return search(courses, filters.q)
+        courses = search(courses, filters.q)
+        if not filters.sort:
+            return courses  # best match first
+    if filters.sort == "newest":
+        return courses.order_by(F("published_at").desc(nulls_last=True), "title", "pk")
     return courses.order_by("title", "pk")
 
 

@@ -58,6 +58,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "level": filters.level,
         "tag": filters.tag,
         "has_places": "on" if filters.has_places else "",
+        "sort": filters.sort,
     }
     query = {key: value for key, value in query.items() if value}
     context = {

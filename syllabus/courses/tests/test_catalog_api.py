@@ -188,3 +188,11 @@ def test_category_and_tag_lists_have_bounded_queries(client):
 def test_nul_and_junk_in_parameters_are_4xx_never_500(client, url, status):
     # PostgreSQL refuses NUL in text: it must never reach a query.
     assert client.get(url).status_code == status
+
+
+def test_catalog_sort_parameter(client):
+    make_course("Zebra")
+    make_course("Aardvark")
+    body = client.get("/api/v1/catalog", {"sort": "title"}).json()
+    assert [i["title"] for i in body["items"]] == ["Aardvark", "Zebra"]
+    assert client.get("/api/v1/catalog", {"sort": "random"}).status_code == 422

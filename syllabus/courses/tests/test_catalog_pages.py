@@ -376,3 +376,12 @@ def test_page_links_keep_only_valid_filters(client, settings):
     page = text(client.get("/courses/", {"level": "advanced", "junk": "x", "tag": "nope"}))
     assert "?level=advanced&amp;page=2" in page
     assert "junk" not in page.split("catalog-results")[1]
+
+
+def test_order_choice(client):
+    make_course("Older", published_at=timezone.now() - timedelta(days=5))
+    make_course("Newer", published_at=timezone.now())
+    page = text(client.get("/courses/", {"sort": "newest"}))
+    assert page.index("Newer") < page.index("Older")
+    assert '<option value="newest" selected>Newest first</option>' in page
+    assert client.get("/courses/", {"sort": "bogus"}).status_code == 400

@@ -285,3 +285,19 @@ def test_ended_enrolments_do_not_take_places():
     assert [m["title"] for m in catalog_page(None, CatalogFilters(has_places=True)).items] == [
         "Ended"
     ]
+
+
+def test_catalog_orders():
+    now = timezone.now()
+    make_course("A older python", published_at=now - timedelta(days=9))
+    make_course("B newer", published_at=now - timedelta(days=1), summary="python")
+    make_course("C never dated")
+
+    def titles(**kwargs):
+        return [m["title"] for m in catalog_page(None, CatalogFilters(**kwargs)).items]
+
+    assert titles() == ["A older python", "B newer", "C never dated"]
+    assert titles(sort="newest") == ["B newer", "A older python", "C never dated"]
+    assert titles(q="python") == ["A older python", "B newer"]  # title match first
+    assert titles(q="python", sort="newest") == ["B newer", "A older python"]
+    assert titles(q="newer python", sort="title") == ["B newer"]
