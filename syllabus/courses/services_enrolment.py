@@ -652,6 +652,27 @@ def _update_membership(
 
 
 @transaction.atomic
+def cohort_assign(
+    *, actor: Any, course: Course, users: Iterable[User], cohort: Cohort | None
+) -> int:
+    """Put several members in one cohort (or none); returns how many changed."""
+    _require_manage(actor, course)
+    if cohort is not None and cohort.course_id != course.pk:
+        raise EnrolmentError("That cohort belongs to another course.", "unknown_cohort", 422)
+    memberships = (
+        CourseMembership.objects.select_for_update(of=("self",))
+        .filter(course=course, user__in=list(users))
+        .select_related("role", "user", "cohort")
+    )
+    changed = sum(
+        _update_membership(actor, course, membership, cohort=cohort) for membership in memberships
+    )
+    if changed:
+        invalidate_course(course.pk)
+    return changed
+
+
+@transaction.atomic
 def member_change(
     *,
     actor: Any,

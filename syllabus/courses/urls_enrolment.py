@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     re_path(rf"^{COURSE}/waitlist/leave/$", views.waitlist_leave, name="waitlist_leave"),
     re_path(rf"^{COURSE}/people/$", views.people, name="people"),
     re_path(rf"^{COURSE}/people/add/$", views.people_add, name="people_add"),
+    re_path(rf"^{COURSE}/people/cohort/$", views.people_cohort, name="people_cohort"),
     re_path(rf"^{COURSE}/people/import/$", views.import_upload, name="people_import"),
     re_path(
         rf"^{COURSE}/people/import/{IMPORT}/$",

@@ -16,14 +16,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from syllabus.accounts.models import Role
+from syllabus.accounts.models import Role, User
 from syllabus.accounts.permissions import acting_user
 from syllabus.accounts.roles import COURSE
 from syllabus.core.forms import add_service_errors
@@ -218,6 +218,39 @@ def people(request: HttpRequest, public_id: str) -> HttpResponse:
     page = Paginator(members.order_by("user__email"), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update({"page": page, "filtered": filtered, "now": timezone.now()})
     return render(request, "courses/people.html", context)
+
+
+@login_required
+@require_POST
+def people_cohort(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Move the selected members of the people page into one cohort (or out of any)."""
+    course = _course(request, public_id, "enrolment.manage")
+    back = reverse("courses:people", args=[course.public_id])
+    if query := request.POST.get("back", ""):
+        kept = {k: v for k, v in QueryDict(query).items() if k in _KEPT and v}
+        if kept:
+            back = f"{back}?{urlencode(kept)}"
+    selected = [v for v in request.POST.getlist("members") if v.startswith("usr_")][:PAGE_SIZE]
+    choice = request.POST.get("cohort", "")
+    cohort = None
+    if choice != "none":
+        cohort = Cohort.objects.filter(course=course, public_id=choice).first()
+        if cohort is None:
+            messages.error(request, "Choose a cohort (or “No cohort”) to move people to.")
+            return redirect(back)
+    users = User.objects.filter(public_id__in=selected)
+    if not selected:
+        messages.error(request, "Select the people to move first (the boxes in the first column).")
+        return redirect(back)
+    changed = svc.cohort_assign(
+        actor=acting_user(request), course=course, users=users, cohort=cohort
+    )
+    where = f"cohort {cohort.name}" if cohort else "no cohort"
+    messages.success(request, f"{changed} member{'s' if changed != 1 else ''} moved to {where}.")
+    return redirect(back)
+
+
+_KEPT = ("q", "cohort", "role", "page")
 
 
 def _field_for(code: str) -> str | None:

@@ -322,3 +322,32 @@ def test_a_large_import_is_applied_in_the_background(
     done = client.get(page, {"poll": "1"}, HTTP_HX_REQUEST="true")
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
     assert "Import applied" in client.get(page).content.decode()
+
+
+def test_moving_selected_members_into_a_cohort(client, course, teacher):
+    learner = Role.objects.get(slug="learner")
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        CourseMembership.objects.create(course=course, user=person, role=learner)
+    cohort = Cohort.objects.create(course=course, name="East")
+    client.force_login(teacher)
+    page = client.get(url("people", course)).content.decode()
+    assert f'value="{people[0].public_id}"' in page and "Move selected" in page
+    moved = client.post(
+        url("people_cohort", course),
+        {
+            "members": [people[0].public_id, people[1].public_id],
+            "cohort": cohort.public_id,
+            "back": "q=&role=learner",
+        },
+    )
+    assert moved.status_code == 302 and moved["Location"].endswith("?role=learner")
+    assert set(CourseMembership.objects.filter(cohort=cohort).values_list("user", flat=True)) == {
+        people[0].pk,
+        people[1].pk,
+    }
+    assert AuditEvent.objects.filter(action="enrolment.updated").count() == 2
+    client.post(url("people_cohort", course), {"members": [people[0].public_id], "cohort": "none"})
+    assert CourseMembership.objects.filter(cohort=cohort).count() == 1
+    nothing = client.post(url("people_cohort", course), {"cohort": cohort.public_id}, follow=True)
+    assert "Select the people to move first" in nothing.content.decode()

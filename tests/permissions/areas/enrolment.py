@@ -72,6 +72,7 @@ UI: dict[str, Row] = {
     "courses:waitlist_leave": Row(SIGNED_IN, method="post", kwargs=_course, data={}),
     "courses:people": Row(STAFF, kwargs=_course),
     "courses:people_add": Row(STAFF, kwargs=_course),
+    "courses:people_cohort": Row(STAFF, method="post", kwargs=_course, data={}),
     "courses:people_import": Row(STAFF, kwargs=_course),
     "courses:people_import_preview": Row(
         STAFF, kwargs=lambda c: {"public_id": c["course"], "import_id": c["enrol_import"]}
