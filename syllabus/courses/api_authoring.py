@@ -179,6 +179,16 @@ class MoveIn(Schema):
     direction: Literal["up", "down"]
 
 
+class OrderIn(Schema):
+    order: list[str] = Field(
+        ..., max_length=1000, description="Every public_id of the list, in the new order."
+    )
+
+
+class OrderOut(Schema):
+    order: list[str]
+
+
 class LessonOut(Schema):
     public_id: str
     course: str
@@ -638,6 +648,18 @@ def create_module(request: HttpRequest, public_id: str, payload: ModuleIn) -> An
     return Status(201, _module_out(module))
 
 
+@router.put(
+    "/courses/{public_id}/modules/order",
+    response={200: OrderOut, **_WRITE_ERRORS},
+    summary="Reorder all the modules of a course at once (as drag and drop does)",
+)
+def order_modules(request: HttpRequest, public_id: str, payload: OrderIn) -> Any:
+    modules = services.module_reorder(
+        actor=_actor(request), course=_course(request, public_id), order=payload.order
+    )
+    return {"order": [m.public_id for m in modules]}
+
+
 @router.patch(
     "/modules/{public_id}",
     response={200: ModuleOut, **_WRITE_ERRORS},
@@ -739,6 +761,18 @@ def create_lesson(request: HttpRequest, public_id: str, payload: LessonIn) -> An
         ),
     )
     return Status(201, _lesson_out(request, _reload_lesson(lesson)))
+
+
+@router.put(
+    "/modules/{public_id}/lessons/order",
+    response={200: OrderOut, **_WRITE_ERRORS},
+    summary="Reorder all the lessons of a module at once (as drag and drop does)",
+)
+def order_lessons(request: HttpRequest, public_id: str, payload: OrderIn) -> Any:
+    lessons = services.lesson_reorder(
+        actor=_actor(request), module=_module(request, public_id), order=payload.order
+    )
+    return {"order": [lesson.public_id for lesson in lessons]}
 
 
 @router.get(

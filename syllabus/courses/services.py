@@ -661,6 +661,56 @@ def module_move(*, actor: Any, module: Module, direction: str) -> Module:
     return siblings[index]
 
 
+def _reorder(items: list[Any], order: list[str], noun: str) -> list[Any]:
+    """``items`` in the order of the public ids in ``order``, which must name each once."""
+    by_id = {item.public_id: item for item in items}
+    if len(order) != len(items) or set(order) != set(by_id):
+        raise ValidationError(
+            f"Give every {noun} of the list exactly once (the list may have changed: reload)."
+        )
+    return [by_id[public_id] for public_id in order]
+
+
+@transaction.atomic
+def module_reorder(*, actor: Any, course: Course, order: list[str]) -> list[Module]:
+    """Put a course's modules in the order of ``order`` (their public ids), as drag and
+    drop does; positions stay 0..n-1."""
+    require_course_edit(actor, course)
+    course = _locked_course(course)
+    modules = _reorder(list(course.modules.order_by("position", "pk")), order, "module")
+    if [m.position for m in modules] != list(range(len(modules))):
+        _renumber(modules)
+        record(
+            actor=actor,
+            action="module.reordered",
+            target=course,
+            details={"course": course.public_id, "order": order},
+        )
+        invalidate_course(course.pk)
+    return modules
+
+
+@transaction.atomic
+def lesson_reorder(*, actor: Any, module: Module, order: list[str]) -> list[Lesson]:
+    """Put a module's lessons in the order of ``order`` (their public ids)."""
+    course = module.course
+    require_course_edit(actor, course)
+    course = _locked_course(course)
+    lessons = _reorder(
+        list(Lesson.objects.filter(module=module).order_by("position", "pk")), order, "lesson"
+    )
+    if [lesson.position for lesson in lessons] != list(range(len(lessons))):
+        _renumber(lessons)
+        record(
+            actor=actor,
+            action="lesson.reordered",
+            target=module,
+            details={"course": course.public_id, "module": module.public_id, "order": order},
+        )
+        invalidate_course(course.pk)
+    return lessons
+
+
 # --- Authoring: lessons ------------------------------------------------------------------
 
 

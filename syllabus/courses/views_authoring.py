@@ -388,6 +388,34 @@ def lesson_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
 
 @login_required
 @require_POST
+def module_order(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """Drag and drop of modules (authoring.js): the whole new order in ``order``."""
+    course = _course(request, public_id)
+    order = request.POST.getlist("order")
+    try:
+        services.module_reorder(actor=acting_user(request), course=course, order=order)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    moved = request.POST.get("moved", "")[:40]
+    return _outline_response(request, course, f"module-{moved}-drag")
+
+
+@login_required
+@require_POST
+def lesson_order(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """Drag and drop of lessons within a module (authoring.js)."""
+    module = _module(request, public_id)
+    order = request.POST.getlist("order")
+    try:
+        services.lesson_reorder(actor=acting_user(request), module=module, order=order)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    moved = request.POST.get("moved", "")[:40]
+    return _outline_response(request, module.course, f"lesson-{moved}-drag")
+
+
+@login_required
+@require_POST
 def module_publish(request: HttpRequest, public_id: str) -> HttpResponseBase:
     module = _module(request, public_id)
     published = request.POST.get("published") == "1"

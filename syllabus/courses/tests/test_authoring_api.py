@@ -416,3 +416,25 @@ def test_a_published_course_cannot_be_deleted(client, course):
     response = send(client, "delete", f"/courses/{course.public_id}")
     assert response.status_code == 422 and "Unpublish" in response.json()["detail"]
     assert Course.objects.filter(pk=course.pk).exists()
+
+
+def test_reorder_modules_and_lessons_in_one_call(client, course):
+    module_id, first = build_course(client, course)
+    second = send(
+        client, "post", f"/modules/{module_id}/lessons", {"title": "Two", "kind": "text"}
+    ).json()["public_id"]
+    response = send(
+        client, "put", f"/modules/{module_id}/lessons/order", {"order": [second, first]}
+    )
+    assert response.status_code == 200 and response.json()["order"] == [second, first]
+    bad = send(client, "put", f"/modules/{module_id}/lessons/order", {"order": [first]})
+    assert bad.status_code == 422
+    other = send(client, "post", f"/courses/{course.public_id}/modules", {"title": "W2"}).json()
+    response = send(
+        client,
+        "put",
+        f"/courses/{course.public_id}/modules/order",
+        {"order": [other["public_id"], module_id]},
+    )
+    assert response.status_code == 200
+    assert list(course.modules.values_list("title", flat=True)) == ["W2", "Week 1"]

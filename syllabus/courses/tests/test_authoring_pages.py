@@ -297,3 +297,25 @@ def test_the_image_can_be_removed_from_the_settings_page(client, course, instruc
     assert client.post(url, data).status_code == 302
     course.refresh_from_db()
     assert not course.image and course.image_alt == "" and course.title == "T"
+
+
+def test_drag_and_drop_posts_the_new_order(client, course, instructor):
+    module = module_create(actor=instructor, course=course, title="M")
+    a = lesson_create(actor=instructor, module=module, title="A", kind="text")
+    b = lesson_create(actor=instructor, module=module, title="B", kind="text")
+    outline = client.get(reverse("courses:outline", args=[course.public_id])).content.decode()
+    assert "authoring.js" in outline and 'data-drag-id="' + a.public_id in outline
+    response = client.post(
+        reverse("courses:lesson_order", args=[module.public_id]),
+        {"order": [b.public_id, a.public_id], "moved": a.public_id},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith('<div id="outline"')
+    assert list(module.lessons.values_list("title", flat=True)) == ["B", "A"]
+    second = module_create(actor=instructor, course=course, title="N")
+    client.post(
+        reverse("courses:module_order", args=[course.public_id]),
+        {"order": [second.public_id, module.public_id]},
+    )
+    assert list(course.modules.values_list("title", flat=True)) == ["N", "M"]

@@ -595,3 +595,26 @@ def test_a_lesson_is_not_due_before_it_opens(module, instructor):
         )
     assert "due_at" in caught.value.message_dict
     assert not Lesson.objects.exists()
+
+
+def test_reorder_takes_a_whole_order_and_keeps_positions_dense(course, module, instructor):
+    from syllabus.courses.services import lesson_reorder, module_reorder
+
+    lessons = [text_lesson(module, instructor, title=t) for t in "ABC"]
+    ids = [lesson.public_id for lesson in lessons]
+    lesson_reorder(actor=instructor, module=module, order=[ids[2], ids[0], ids[1]])
+    assert list(module.lessons.values_list("title", "position")) == [
+        ("C", 0),
+        ("A", 1),
+        ("B", 2),
+    ]
+    for bad in ([ids[0], ids[1]], [ids[0], ids[0], ids[1]], [*ids, "les_other"]):
+        with pytest.raises(ValidationError, match="exactly once"):
+            lesson_reorder(actor=instructor, module=module, order=bad)
+    other = module_create(actor=instructor, course=course, title="Week 2")
+    module_reorder(actor=instructor, course=course, order=[other.public_id, module.public_id])
+    assert list(course.modules.values_list("title", flat=True)) == ["Week 2", "Week 1"]
+    with pytest.raises(PermissionDenied):
+        module_reorder(actor=UserFactory(), course=course, order=[module.public_id])
+    assert actions().count("lesson.reordered") == 1
+    assert actions().count("module.reordered") == 1

@@ -102,6 +102,12 @@ API: dict[tuple[str, str], Row] = {
     ("PUT", f"{V1}/courses/{{public_id}}/image"): Row(EDITORS, kwargs=_course),
     ("DELETE", f"{V1}/courses/{{public_id}}/image"): Row(EDITORS, kwargs=_course),
     ("GET", f"{V1}/courses/{{public_id}}/modules"): Row(EDITORS, kwargs=_course),
+    ("PUT", f"{V1}/courses/{{public_id}}/modules/order"): Row(
+        EDITORS, kwargs=_course, data={"order": []}
+    ),
+    ("PUT", f"{V1}/modules/{{public_id}}/lessons/order"): Row(
+        EDITORS, kwargs=_module, data={"order": []}
+    ),
     ("POST", f"{V1}/courses/{{public_id}}/modules"): Row(
         EDITORS, kwargs=_course, data={"title": "Matrix module"}
     ),
@@ -149,6 +155,8 @@ UI: dict[str, Row] = {
     "courses:delete": Row(EDITORS, kwargs=_course),
     "courses:outline": Row(EDITORS, kwargs=_course),
     "courses:module_new": Row(EDITORS, kwargs=_course),
+    "courses:module_order": Row(EDITORS, method="post", kwargs=_course, data={"order": []}),
+    "courses:lesson_order": Row(EDITORS, method="post", kwargs=_module, data={"order": []}),
     "courses:module_edit": Row(EDITORS, kwargs=_module),
     "courses:module_delete": Row(EDITORS, kwargs=_module),
     "courses:module_move": Row(
