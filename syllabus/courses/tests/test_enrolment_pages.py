@@ -351,3 +351,25 @@ def test_moving_selected_members_into_a_cohort(client, course, teacher):
     assert CourseMembership.objects.filter(cohort=cohort).count() == 1
     nothing = client.post(url("people_cohort", course), {"cohort": cohort.public_id}, follow=True)
     assert "Select the people to move first" in nothing.content.decode()
+
+
+def test_waitlist_tab_and_cohorts_page_use_bounded_queries(client, course, teacher):
+    course.capacity = 0
+    course.save()
+    client.force_login(teacher)
+
+    def add(n):
+        for i in range(n):
+            WaitlistEntry.objects.create(course=course, user=UserFactory())
+            Cohort.objects.create(course=course, name=f"C{Cohort.objects.count()}-{i}")
+
+    add(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url("people", course), {"tab": "waitlist"})
+        client.get(url("cohorts", course))
+    add(30)
+    with CaptureQueriesContext(connection) as many:
+        waitlist = client.get(url("people", course), {"tab": "waitlist"})
+        client.get(url("cohorts", course))
+    assert len(many) == len(few)
+    assert "Page 1 of 2" in waitlist.content.decode()
