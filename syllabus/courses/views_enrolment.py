@@ -227,7 +227,7 @@ def people_cohort(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id, "enrolment.manage")
     back = reverse("courses:people", args=[course.public_id])
     if query := request.POST.get("back", ""):
-        kept = {k: v for k, v in QueryDict(query).items() if k in _KEPT and v}
+        kept = {k: str(v) for k, v in QueryDict(query).items() if k in _KEPT and v}
         if kept:
             back = f"{back}?{urlencode(kept)}"
     selected = [v for v in request.POST.getlist("members") if v.startswith("usr_")][:PAGE_SIZE]
