@@ -164,7 +164,8 @@ def complete(request: HttpRequest, public_id: str) -> HttpResponse:
                 ).first(),
                 "oob": True,
             },
-            status=422 if error else 200,
+            # htmx swaps only 2xx answers: the refusal is shown in the panel (role=alert).
+            status=200,
         )
     if error:
         messages.error(request, error)
