@@ -301,3 +301,15 @@ def test_catalog_orders():
     assert titles(q="python") == ["A older python", "B newer"]  # title match first
     assert titles(q="python", sort="newest") == ["B newer", "A older python"]
     assert titles(q="newer python", sort="title") == ["B newer"]
+
+
+@pytest.mark.parametrize("sort", ["", "title", "newest"])
+def test_every_filter_at_once(sort):
+    make_course(
+        "Python full", category_name="Code", tags=["Py"], level="advanced", capacity=1, learners=1
+    )
+    make_course("Python open", category_name="Code", tags=["Py"], level="advanced", capacity=3)
+    filters = CatalogFilters(
+        q="python", category="code", level="advanced", tag="py", has_places=True, sort=sort
+    )
+    assert [m["title"] for m in catalog_page(None, filters).items] == ["Python open"]
