@@ -226,7 +226,7 @@ def test_draft_course_is_404_for_those_who_may_not_see_it(client):
     member(draft, teacher, "instructor")
     client.force_login(teacher)
     page = text(client.get(url))
-    assert "Hidden draft" in page and "only the course's teachers" in page
+    assert "Hidden draft" in page and "not in the catalog yet" in page
     client.force_login(UserFactory(site_roles=["admin"]))
     assert client.get(url).status_code == 200
 
@@ -385,3 +385,13 @@ def test_order_choice(client):
     assert page.index("Newer") < page.index("Older")
     assert '<option value="newest" selected>Newest first</option>' in page
     assert client.get("/courses/", {"sort": "bogus"}).status_code == 400
+
+
+def test_archived_course_stays_visible_to_its_members_only(client):
+    archived = make_course("Old course", status=Course.Status.ARCHIVED)
+    url = f"/courses/{archived.public_id}/"
+    assert client.get(url).status_code == 404
+    learner = UserFactory()
+    member(archived, learner, "learner")
+    client.force_login(learner)
+    assert "no longer in the catalog" in text(client.get(url))
