@@ -17,6 +17,7 @@ from syllabus.courses import services
 from syllabus.courses.models import Course, CourseMembership, Lesson
 from syllabus.ops.demo import files as demo_files
 from tests.e2e.course_helpers import course_author, sign_in, sign_out
+from tests.e2e.test_accessibility import assert_no_serious_violations
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,8 +52,11 @@ def _add_text_lesson(page: Any, title: str, body: str) -> None:
 
 
 def test_instructor_builds_publishes_enrols_and_follows_progress(
-    page, live_server, screenshot, browser_problems, tmp_path
+    page, live_server, screenshot, browser_problems, axe_audit, tmp_path
 ):
+    def accessible(name: str) -> None:
+        assert_no_serious_violations(axe_audit(page, f"instructor-journey-{name}"))
+
     author = course_author(AUTHOR_EMAIL, "Inès Instructor")
     learner = UserFactory(email=LEARNER_EMAIL, full_name="Lea Learner")
 
@@ -61,8 +65,10 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name="Teach").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Courses I teach")
+    accessible("teach-empty")
     page.get_by_role("link", name="New course").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New course")
+    accessible("new-course")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Summary").fill("Draw what you see: lines, shapes and shading.")
     page.get_by_role("button", name="Create the course").click()
@@ -74,6 +80,7 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
         course=course, user=author, role__slug="instructor"
     ).exists()
     screenshot("instructor-journey-1-new-course-outline")
+    accessible("outline-empty")
 
     # A module, then two text lessons in it.
     page.get_by_role("link", name="Add a module").click()
@@ -108,9 +115,12 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     files = page.get_by_role("region", name="Document")
     files.get_by_label("Document").set_input_files(str(fake))
     files.get_by_role("button", name="Upload").click()
-    expect(page.locator(".errorlist")).to_be_visible()
+    expect(files.locator(".errorlist")).to_contain_text(
+        "notes.pdf is named .pdf but its content looks like"
+    )
     expect(page.get_by_text("Current document:")).to_contain_text("practice-sheet.pdf")
     screenshot("instructor-journey-2-file-lesson")
+    accessible("lesson-edit-upload-error")
     page.get_by_role("link", name=re.compile("Modules and lessons of")).click()
     assert _outline_lesson_titles(page) == [
         "Holding the pencil",
@@ -127,6 +137,7 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     expect(outline.get_by_role("button", name=f"Unpublish module {MODULE}")).to_be_visible()
     expect(outline.locator(".status-tag", has_text="Draft")).to_have_count(0)
     screenshot("instructor-journey-3-outline-published")
+    accessible("outline")
 
     # Publish the course on its settings page.
     page.get_by_role("navigation", name="Course editing").get_by_role(
@@ -153,6 +164,7 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     expect(row.get_by_role("cell", name="Added by staff")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("1 learner")
     screenshot("instructor-journey-4-people")
+    accessible("people")
     membership = CourseMembership.objects.get(course=course, user=learner)
     assert membership.role.slug == "learner"
     assert membership.source == CourseMembership.Source.MANUAL
@@ -186,6 +198,7 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     expect(learner_row).to_contain_text("1 of 3")
     expect(learner_row).not_to_contain_text("Not started")
     screenshot("instructor-journey-5-roster")
+    accessible("roster")
     assert browser_problems.unexpected(allow=ALLOWED) == []
 
 

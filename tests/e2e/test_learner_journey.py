@@ -17,6 +17,7 @@ from syllabus.courses import services
 from syllabus.courses.models import Course
 from syllabus.learning.models import CourseProgress, LessonProgress
 from tests.e2e.course_helpers import progress_bar_value, published_course_with_video, sign_in
+from tests.e2e.test_accessibility import assert_no_serious_violations
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,8 +42,11 @@ def _other_published_course() -> Course:
 
 
 def test_learner_finds_enrols_studies_and_sees_progress(
-    page, live_server, screenshot, browser_problems
+    page, live_server, screenshot, browser_problems, axe_audit
 ):
+    def accessible(name: str) -> None:
+        assert_no_serious_violations(axe_audit(page, f"learner-journey-{name}"))
+
     tides = published_course_with_video(
         title=TITLE,
         description="How the Moon moves the sea, and how to read an estuary at low water.",
@@ -69,6 +73,7 @@ def test_learner_finds_enrols_studies_and_sees_progress(
     expect(results.get_by_role("heading", name=other.title)).to_have_count(0)
     expect(page).to_have_url(re.compile(r"\?q=estuary"))  # the search can be bookmarked
     screenshot("learner-journey-1-catalog-search")
+    accessible("catalog-search")
 
     results.get_by_role("link", name=TITLE).click()
 
@@ -79,9 +84,11 @@ def test_learner_finds_enrols_studies_and_sees_progress(
     expect(main).to_contain_text("Watch the tide come in")
     panel = page.get_by_role("region", name="Enrolment")
     screenshot("learner-journey-2-course-page")
+    accessible("course-page")
     panel.get_by_role("button", name="Enrol in this course").click()
     expect(panel.get_by_text("You are enrolled.")).to_be_visible()
     screenshot("learner-journey-3-enrolled")
+    accessible("enrolled")
     panel.get_by_role("link", name="Continue learning").click()
 
     # Continue learning opens the first lesson: a text lesson to mark complete.
@@ -100,6 +107,7 @@ def test_learner_finds_enrols_studies_and_sees_progress(
     expect(outline).to_contain_text("33% · 1 of 3 required lessons")
     assert progress_bar_value(bar) == 33
     screenshot("learner-journey-4-text-complete")
+    accessible("text-lesson")
 
     # The video lesson: captions and transcript are offered; playing it completes it.
     page.get_by_role("link", name="Next: Watch the tide come in").first.click()
@@ -141,6 +149,7 @@ def test_learner_finds_enrols_studies_and_sees_progress(
     assert watched.completed_at is not None
     assert watched.video_watched_seconds >= 0.9 * 20
     screenshot("learner-journey-6-video-complete")
+    accessible("video-lesson")
 
     # The dashboard shows the course with its progress bar and the next lesson.
     nav.get_by_role("link", name="Dashboard").click()
@@ -153,6 +162,7 @@ def test_learner_finds_enrols_studies_and_sees_progress(
     expect(card).to_contain_text("66% complete · 2 of 3 required lessons")
     expect(card).to_contain_text("Last studied")
     screenshot("learner-journey-7-dashboard-66")
+    accessible("dashboard")
 
     # Finishing the last lesson completes the course: it moves to "Completed courses".
     card.get_by_role("link", name=re.compile(r"^Continue .*: Tide tables$")).click()
@@ -170,6 +180,7 @@ def test_learner_finds_enrols_studies_and_sees_progress(
         "You have completed every course you are enrolled in."
     )
     screenshot("learner-journey-8-dashboard-completed")
+    accessible("dashboard-completed")
 
     progress = CourseProgress.objects.get(user=learner, course=tides.course)
     assert progress.percent == 100 and progress.completed_at is not None
