@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from syllabus.courses import services
 from syllabus.courses.models import Course
+from syllabus.courses.services_enrolment import enrol_self
 from syllabus.learning.models import CourseProgress, LessonProgress
 from tests.e2e.course_helpers import progress_bar_value, published_course_with_video, sign_in
 from tests.e2e.test_accessibility import assert_no_serious_violations
@@ -216,3 +217,50 @@ def test_a_draft_course_is_not_found_nor_enrollable(page, live_server, browser_p
     response = page.goto(f"/courses/{course.public_id}/")
     assert response is not None and response.status == 404
     assert browser_problems.unexpected(allow=ALLOWED) == []
+
+
+def test_webm_video_plays_and_resumes_where_the_learner_stopped(
+    page, live_server, screenshot, browser_problems
+):
+    tides = published_course_with_video(
+        title=TITLE, description="The Moon moves the sea.", video_name="welcome.webm"
+    )
+    learner = UserFactory(email=LEARNER_EMAIL)
+    enrol_self(user=learner, course=tides.course)
+    sign_in(page, LEARNER_EMAIL)
+
+    page.goto(f"/learn/{tides.video.public_id}/")
+    video = page.locator("video#learn-video")
+    expect(video.locator("source")).to_have_attribute("type", "video/webm")
+    # Play at normal speed past the fourth second, then pause from the keyboard.
+    video.evaluate(
+        "v => v.addEventListener('timeupdate', () => {"
+        " if (v.currentTime > 4) { v.setAttribute('data-e2e-past-4', 'yes'); } })"
+    )
+    video.focus()
+    page.keyboard.press("Space")
+    expect(video).to_have_attribute("data-e2e-past-4", "yes", timeout=15_000)
+    page.keyboard.press("Space")
+    expect(video).to_have_js_property("paused", True)
+    # The pause reports what was watched; the server answers with the share so far.
+    status = page.locator("#learn-video-status")
+    expect(status).to_have_text(re.compile(r"^Watched \d+% of this video\.$"))
+    watched = LessonProgress.objects.get(user=learner, lesson=tides.video)
+    assert watched.completed_at is None
+    assert 4 <= watched.video_watched_seconds < 15
+    stopped_at = watched.video_position_seconds
+    assert stopped_at >= 4
+
+    # Coming back later: the page says so and the player starts where the learner stopped.
+    page.reload()
+    expect(status).to_have_text(
+        "You have watched part of this video; it continues where you stopped."
+    )
+    video.evaluate(
+        "v => v.readyState >= 1 || new Promise(ok =>"
+        " v.addEventListener('loadedmetadata', ok, {once: true}))"
+    )
+    page.wait_for_function("() => document.querySelector('#learn-video').currentTime > 0")
+    assert abs(video.evaluate("v => v.currentTime") - stopped_at) < 0.5
+    screenshot("learner-journey-video-resumed", full_page=False)
+    assert browser_problems.unexpected(allow=(*ALLOWED, VIDEO_ABORTED)) == []
