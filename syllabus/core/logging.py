@@ -2,7 +2,7 @@
 
 Every line carries ``timestamp``, ``level``, ``message`` (also as ``event``, structlog's
 name), ``logger`` and, while a request is served, ``request_id``, ``ip``, ``user_agent``,
-``route`` and ``user_id`` (once the request's user is known). The access log line adds
+``route`` and ``user_id`` (once the request's user is known), and ``pid``. The access log line adds
 ``method``, ``path``, ``status``, ``duration_ms`` and the request's database work.
 
 Sensitive values never reach a line: keys that name a secret are replaced by
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
@@ -158,6 +159,12 @@ def add_request_fields(
     return event_dict
 
 
+def add_process(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """``pid``: which process (gunicorn worker, job worker) wrote the line."""
+    event_dict.setdefault("pid", os.getpid())
+    return event_dict
+
+
 def add_message(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The seed's ``message`` field (structlog calls it ``event``; both are kept)."""
     if "event" in event_dict and "message" not in event_dict:
@@ -171,6 +178,7 @@ SHARED_PROCESSORS: list[Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     add_request_fields,
+    add_process,
     add_message,
 ]
 
