@@ -354,9 +354,13 @@ def outline(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "courses/teach/outline.html", context)
 
 
-def _outline_response(request: HttpRequest, course: Course, focus: str) -> HttpResponseBase:
+def _outline_response(
+    request: HttpRequest, course: Course, focus: str, announce: str = ""
+) -> HttpResponseBase:
+    """With htmx: the outline partial, and ``announce`` for the polite live region (an
+    out-of-band swap, so screen readers hear what changed). Without: back to the page."""
     if _is_htmx(request):
-        context = {**_outline_context(course, focus), "htmx": True}
+        context = {**_outline_context(course, focus), "htmx": True, "announce": announce}
         return render(request, "courses/teach/outline.html#outline", context)
     url = reverse("courses:outline", args=[course.public_id])
     return redirect(f"{url}?{urlencode({'focus': focus})}#{focus.rsplit('-', 1)[0]}")
@@ -367,11 +371,17 @@ def _outline_response(request: HttpRequest, course: Course, focus: str) -> HttpR
 def module_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
     module = _module(request, public_id)
     direction = request.POST.get("direction", "")
+    announce = ""
     try:
-        services.module_move(actor=acting_user(request), module=module, direction=direction)
+        moved = services.module_move(actor=acting_user(request), module=module, direction=direction)
     except ValidationError as exc:
         messages.error(request, _message(exc))
-    return _outline_response(request, module.course, f"module-{module.public_id}-{direction}")
+    else:
+        total = Module.objects.filter(course_id=module.course_id).count()
+        announce = f"Module “{moved.title}” moved {direction}: {moved.position + 1} of {total}."
+    return _outline_response(
+        request, module.course, f"module-{module.public_id}-{direction}", announce
+    )
 
 
 @login_required
@@ -379,11 +389,17 @@ def module_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
 def lesson_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
     lesson = _lesson(request, public_id)
     direction = request.POST.get("direction", "")
+    announce = ""
     try:
-        services.lesson_move(actor=acting_user(request), lesson=lesson, direction=direction)
+        moved = services.lesson_move(actor=acting_user(request), lesson=lesson, direction=direction)
     except ValidationError as exc:
         messages.error(request, _message(exc))
-    return _outline_response(request, lesson.course, f"lesson-{lesson.public_id}-{direction}")
+    else:
+        total = Lesson.objects.filter(module_id=lesson.module_id).count()
+        announce = f"Lesson “{moved.title}” moved {direction}: {moved.position + 1} of {total}."
+    return _outline_response(
+        request, lesson.course, f"lesson-{lesson.public_id}-{direction}", announce
+    )
 
 
 @login_required

@@ -195,6 +195,7 @@ def test_moving_without_and_with_htmx_keeps_focus(client, course, instructor):
     assert body.lstrip().startswith('<div id="outline"')
     assert "<html" not in body
     assert body.count("autofocus") == 1
+    assert "Module “Second” moved down: 2 of 2." in body  # the live region, out of band
     assert list(course.modules.values_list("title", flat=True)) == ["First", "Second"]
     refused = client.post(
         reverse("courses:module_move", args=[first.public_id]),
