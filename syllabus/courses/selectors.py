@@ -46,7 +46,7 @@ from django.utils import timezone
 from syllabus.courses.cache import VERSION, cached, catalog_generation, course_key
 from syllabus.courses.models import Category, Course, CourseMembership, Lesson, Module, Tag
 from syllabus.courses.permissions import courses_visible_to
-from syllabus.courses.search import search
+from syllabus.courses.search import search, search_words
 
 COURSE_ID = re.compile(r"crs_[0-9a-z]{1,40}")
 INSTRUCTOR = "instructor"
@@ -287,7 +287,7 @@ def catalog_queryset(user: Any, filters: CatalogFilters) -> QuerySet[Course]:
         courses = courses.annotate(
             learner_total=Count("memberships", filter=_active_learners())
         ).filter(Q(capacity__isnull=True) | Q(capacity__gt=F("learner_total")))
-    if filters.q.strip():
+    if search_words(filters.q):  # words to search for (not only punctuation)
         courses = search(courses, filters.q)
         if not filters.sort:
             return courses  # best match first

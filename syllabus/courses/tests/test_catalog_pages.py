@@ -10,6 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from syllabus.courses.models import Course, Lesson, Module
 from syllabus.courses.tests.catalog_helpers import make_course, member
@@ -395,3 +397,20 @@ def test_archived_course_stays_visible_to_its_members_only(client):
     member(archived, learner, "learner")
     client.force_login(learner)
     assert "no longer in the catalog" in text(client.get(url))
+
+
+PARAMETERS = st.dictionaries(
+    st.sampled_from(["q", "category", "level", "tag", "has_places", "sort", "page", "page_size"]),
+    st.text(max_size=30),
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=PARAMETERS)
+def test_any_parameters_get_an_answer_never_a_server_error(client, params):
+    make_course("Always here", category_name="Code", tags=["Py"])
+    assert client.get("/courses/", params).status_code in (200, 400)
+    assert client.get("/api/v1/catalog", params).status_code in (200, 422)

@@ -313,3 +313,11 @@ def test_every_filter_at_once(sort):
         q="python", category="code", level="advanced", tag="py", has_places=True, sort=sort
     )
     assert [m["title"] for m in catalog_page(None, filters).items] == ["Python open"]
+
+
+@pytest.mark.parametrize("q", [":", "***", " "])
+def test_punctuation_only_search_lists_everything_in_title_order(q):
+    make_course("B", capacity=5)
+    make_course("A", capacity=5)
+    filters = CatalogFilters(q=q, has_places=True)  # GROUP BY: no default ordering
+    assert [m["title"] for m in catalog_page(None, filters).items] == ["A", "B"]
