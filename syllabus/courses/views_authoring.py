@@ -17,7 +17,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -100,13 +101,24 @@ def _editable_courses(user: Any) -> QuerySet[Course]:
                 "course_id"
             )
         )
+    # One subquery per count: joining modules, lessons and memberships at once would
+    # multiply rows (modules x lessons x learners) on big courses.
     return courses.annotate(
-        module_count=Count("modules", distinct=True),
-        lesson_count=Count("lessons", distinct=True),
-        learner_count=Count(
-            "memberships", filter=Q(memberships__role__slug="learner"), distinct=True
-        ),
+        module_count=_count(Module.objects.all()),
+        lesson_count=_count(Lesson.objects.all()),
+        learner_count=_count(CourseMembership.objects.filter(role__slug="learner")),
     ).order_by("title", "pk")
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    per_course = (
+        rows.filter(course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(per_course), 0)
 
 
 # --- Teach: my courses, new course -------------------------------------------------------

@@ -90,8 +90,16 @@ def test_create_a_course_needs_course_create(client):
 
 def test_teach_lists_my_courses_only(client, course, instructor):
     other = course_with_instructor(UserFactory(), "Not mine")
+    module = module_create(actor=instructor, course=course, title="M")
+    for title in ("A", "B"):
+        lesson_create(actor=instructor, module=module, title=title, kind="text")
+    CourseMembership.objects.create(
+        course=course, user=UserFactory(), role=Role.objects.get(slug="learner")
+    )
     page = client.get(reverse("courses:teach"))
     assert page.status_code == 200
+    row = page.content.decode().split(course.title)[1].split("</tr>")[0]
+    assert [cell.split("<")[0] for cell in row.split("<td>")[2:5]] == ["1", "2", "1"]
     assert course.title.encode() in page.content
     assert other.title.encode() not in page.content
     assert b"New course" not in page.content  # no course.create
