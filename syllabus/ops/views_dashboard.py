@@ -35,7 +35,7 @@ class Chart:
     mean_points: str
     p95_points: str
     y_ticks: list[tuple[float, str]]
-    x_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str, str]]
     has_data: bool
     plot_left: int
     plot_right: int
@@ -72,10 +72,11 @@ def build_chart(points: list[aggregates.SeriesPoint]) -> Chart:
         )
 
     y_ticks = [(y(top * f), f"{top * f:.0f} ms") for f in (0, 0.25, 0.5, 0.75, 1)]
+    last = len(points) - 1
     x_ticks = [
-        (x(i), timezone.localtime(p.start).strftime("%H:%M"))
+        (x(i), timezone.localtime(p.start).strftime("%H:%M"), "end" if i == last else "middle")
         for i, p in enumerate(points)
-        if i % 6 == 0 or i == len(points) - 1
+        if i % 6 == 0 or i == last
     ]
     return Chart(
         width=WIDTH,
