@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from syllabus.courses import uploads
 from syllabus.courses.models import Category, Course, Lesson, Module
+from syllabus.courses.permissions import courses_visible_to
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -95,13 +97,18 @@ class CourseSettingsForm(forms.Form):
         help_text="Courses a learner must complete before enrolling.",
     )
 
-    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, course: Course, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.course = course
         field = self.fields["prerequisites"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
+        # Courses the editor can see (published ones, and drafts they teach), and those
+        # already required, so saving never drops a prerequisite they cannot see.
         field.queryset = (
-            Course.objects.exclude(pk=course.pk)
+            Course.objects.filter(
+                courses_visible_to(user) | Q(pk__in=course.prerequisites.values("pk"))
+            )
+            .exclude(pk=course.pk)
             .exclude(status=Course.Status.ARCHIVED)
             .only("pk", "title")
             .order_by("title")

@@ -179,6 +179,7 @@ def course_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         course=course,
+        user=request.user,
         initial=course_settings_initial(course),
     )
     if request.method == "POST" and form.is_valid():

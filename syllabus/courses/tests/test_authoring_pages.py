@@ -328,3 +328,19 @@ def test_drag_and_drop_posts_the_new_order(client, course, instructor):
         {"order": [second.public_id, module.public_id]},
     )
     assert list(course.modules.values_list("title", flat=True)) == ["N", "M"]
+
+
+def test_prerequisites_offered_are_those_the_editor_can_see(client, course):
+    published = course_with_instructor(UserFactory(), "Published basics")
+    Course.objects.filter(pk=published.pk).update(status=Course.Status.PUBLISHED)
+    hidden = course_with_instructor(UserFactory(), "Someone's draft")
+    url = reverse("courses:edit", args=[course.public_id])
+    page = client.get(url).content.decode()
+    assert "Published basics" in page and "Someone&#x27;s draft" not in page
+    data = {"title": "T", "level": "beginner", "enrolment": "open"}
+    data.update({"completion_rule": "all_required", "prerequisites": [published.pk]})
+    assert client.post(url, data).status_code == 302
+    assert list(course.prerequisites.all()) == [published]
+    refused = client.post(url, {**data, "prerequisites": [hidden.pk]})
+    assert refused.status_code == 200
+    assert list(course.prerequisites.all()) == [published]
