@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -11,17 +12,27 @@ from syllabus.courses.selectors import SORTS, CatalogFilters
 from syllabus.courses.services_catalog import DESCRIPTION_MAX, NAME_MAX, POSITION_MAX, SLUG_MAX
 
 QUERY_MAX = 200
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+class SlugChoiceField(forms.ChoiceField):
+    """Offers the categories or tags that have published courses, and accepts any
+    well-formed slug (a link from a draft course's page, or a category emptied since the
+    link was made): an unknown one simply finds no course."""
+
+    def valid_value(self, value: str) -> bool:
+        return bool(_SLUG.fullmatch(value)) or super().valid_value(value)
 
 
 class CatalogFilterForm(forms.Form):
     """The catalog's GET form. Category and tag choices are those with published courses."""
 
     q = forms.CharField(label="Search courses", required=False, max_length=QUERY_MAX)
-    category = forms.ChoiceField(label="Category", required=False)
+    category = SlugChoiceField(label="Category", required=False)
     level = forms.ChoiceField(
         label="Level", required=False, choices=[("", "Any level"), *Course.Level.choices]
     )
-    tag = forms.ChoiceField(label="Topic", required=False)
+    tag = SlugChoiceField(label="Topic", required=False)
     has_places = forms.BooleanField(label="Only courses with free places", required=False)
     sort = forms.ChoiceField(label="Order", required=False, choices=list(SORTS.items()))
 

@@ -73,7 +73,7 @@ def test_has_places_filter(client):
 
 def test_invalid_filters_answer_400_and_say_why(client):
     make_course("Anything")
-    response = client.get("/courses/", {"level": "wizard", "category": "nope"})
+    response = client.get("/courses/", {"level": "wizard", "category": "not a slug"})
     assert response.status_code == 400
     page = text(response)
     assert "Some filters were not valid" in page
@@ -375,7 +375,7 @@ def test_page_links_keep_only_valid_filters(client, settings):
     settings.CATALOG_PAGE_SIZE = 1
     make_course("One", level="advanced")
     make_course("Two", level="advanced")
-    page = text(client.get("/courses/", {"level": "advanced", "junk": "x", "tag": "nope"}))
+    page = text(client.get("/courses/", {"level": "advanced", "junk": "x", "tag": "not valid!"}))
     assert "?level=advanced&amp;page=2" in page
     assert "junk" not in page.split("catalog-results")[1]
 
@@ -414,3 +414,10 @@ def test_any_parameters_get_an_answer_never_a_server_error(client, params):
     make_course("Always here", category_name="Code", tags=["Py"])
     assert client.get("/courses/", params).status_code in (200, 400)
     assert client.get("/api/v1/catalog", params).status_code in (200, 422)
+
+
+def test_unknown_category_or_tag_finds_nothing(client):
+    make_course("Anything", category_name="Real")
+    response = client.get("/courses/", {"category": "emptied-since", "tag": "gone"})
+    assert response.status_code == 200
+    assert "No courses found" in text(response)
