@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -522,7 +523,8 @@ def update_course(request: HttpRequest, public_id: str, payload: CoursePatchIn) 
         changes["tags"] = changes["tags"] or []
     if "prerequisites" in changes:
         wanted = set(changes["prerequisites"] or [])
-        found = list(Course.objects.filter(public_id__in=wanted))
+        visible = courses_visible_to(request.user) | Q(pk__in=course.prerequisites.values("pk"))
+        found = list(Course.objects.filter(visible, public_id__in=wanted))
         if len(found) != len(wanted):
             raise ValidationError({"prerequisites": "Some prerequisite courses do not exist."})
         changes["prerequisites"] = found

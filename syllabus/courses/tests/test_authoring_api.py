@@ -438,3 +438,12 @@ def test_reorder_modules_and_lessons_in_one_call(client, course):
     )
     assert response.status_code == 200
     assert list(course.modules.values_list("title", flat=True)) == ["W2", "Week 1"]
+
+
+def test_a_hidden_draft_cannot_be_named_as_a_prerequisite(client, course):
+    hidden = course_with_instructor(UserFactory(), "Someone's draft")
+    response = send(
+        client, "patch", f"/courses/{course.public_id}", {"prerequisites": [hidden.public_id]}
+    )
+    assert response.status_code == 422
+    assert not course.prerequisites.exists()
