@@ -6,9 +6,16 @@ share it), so each test compares a scrape before and after what it does.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import resolve
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from syllabus.accounts.models import Role
@@ -30,15 +37,48 @@ def _token(settings):
     business.numbers_forget()
 
 
-def scrape(client: Client | None = None) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = (client or Client()).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    assert response.status_code == 200, response.content[:300]
-    assert response["Content-Type"].startswith("text/plain")
+# Gauges computed at scrape time by the answering process (not summed across processes).
+SCRAPE_TIME = (
+    "syllabus_active_users", "syllabus_sessions_active", "syllabus_users_new_today",
+    "syllabus_enrolments", "syllabus_course_completions",
+    "syllabus_course_progress_average_ratio", "syllabus_jobs_pending",
+    "syllabus_jobs_dead_letters", "syllabus_disk_free_ratio", "syllabus_db_connections",
+    "syllabus_tls_certificate_expiry_timestamp_seconds",
+)  # fmt: skip
+
+
+def _parse(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     samples = {}
-    for family in text_string_to_metric_families(response.content.decode()):
+    for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
+
+
+def _own_samples(tmp: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """This process's samples only: parallel test workers share the metrics folder, and
+    their requests must not change the counts this test compares."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    for path in folder.glob(f"*_{os.getpid()}.db"):
+        shutil.copy(path, tmp / path.name)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(tmp))
+    return _parse(generate_latest(registry).decode())
+
+
+def scrape(client: Client | None = None) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """GET /metrics (the endpoint answers), with this process's own counters."""
+    response = (client or Client()).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"].startswith("text/plain")
+    served = _parse(response.content.decode())
+    with tempfile.TemporaryDirectory() as tmp:
+        own = _own_samples(Path(tmp))
+    assert {name for name, _ in own} <= {name for name, _ in served}
+    return {
+        **own,
+        **{key: v for key, v in served.items() if key[0].startswith(SCRAPE_TIME)},
+    }
 
 
 def value(samples, name: str, **labels: str) -> float:
