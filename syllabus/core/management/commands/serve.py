@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 from typing import Any
@@ -52,16 +53,18 @@ def _worker_exit(server: Any, worker: Any) -> None:
 
 
 def metrics_dir_tidy() -> None:
-    """Forget the live gauges of processes that no longer run (a previous server's)."""
-    from prometheus_client import multiprocess
-
+    """Remove the metric files of processes that no longer run (prometheus-client asks for
+    a clean folder at start-up): a restart starts the counters again, as any restarted
+    Prometheus target does, and the folder does not fill with files of old processes. Files
+    of live processes (a job worker sharing the folder) are kept."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory or not os.path.isdir(directory):
         return
     for name in os.listdir(directory):
-        pid = name.rsplit("_", 1)[-1].removesuffix(".db")
-        if name.startswith("gauge_live") and pid.isdigit() and not _running(int(pid)):
-            multiprocess.mark_process_dead(int(pid), directory)
+        pid = name.removesuffix(".db").rsplit("_", 1)[-1]
+        if name.endswith(".db") and pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(directory, name))
 
 
 def _running(pid: int) -> bool:
