@@ -16,7 +16,7 @@ from syllabus.audit.models import AuditEvent
 from syllabus.courses import services
 from syllabus.courses.models import Course, CourseMembership, Lesson
 from syllabus.ops.demo import files as demo_files
-from tests.e2e.course_helpers import course_author, sign_in, sign_out
+from tests.e2e.course_helpers import course_author, sign_in, sign_out, unexpected_problems
 from tests.e2e.test_accessibility import assert_no_serious_violations
 from tests.factories import UserFactory
 
@@ -26,7 +26,6 @@ AUTHOR_EMAIL = "ines@example.org"
 LEARNER_EMAIL = "lea@example.org"
 TITLE = "Sketching for beginners"
 MODULE = "Week 1: Lines and shapes"
-ALLOWED = ("favicon.ico",)
 
 
 def _outline_lesson_titles(page: Any) -> list[str]:
@@ -199,7 +198,7 @@ def test_instructor_builds_publishes_enrols_and_follows_progress(
     expect(learner_row).not_to_contain_text("Not started")
     screenshot("instructor-journey-5-roster")
     accessible("roster")
-    assert browser_problems.unexpected(allow=ALLOWED) == []
+    assert unexpected_problems(browser_problems) == []
 
 
 def _course_with_lessons(instructor: Any, titles: list[str]) -> Course:
@@ -263,4 +262,4 @@ def test_outline_moves_a_lesson_down_from_the_keyboard(
     assert ordered == ["Middle", "Intro", "End"]
     page.reload()
     assert _outline_lesson_titles(page) == ["Middle", "Intro", "End"]
-    assert browser_problems.unexpected(allow=ALLOWED) == []
+    assert unexpected_problems(browser_problems) == []
