@@ -64,6 +64,8 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = env_list("SYLLABUS_CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env_str("SYLLABUS_SITE_NAME", "Syllabus")
+# The public address, for links in emails sent by background jobs (no request to ask).
+SITE_URL = env_url("SYLLABUS_SITE_URL", schemes=("https", "http")) or ""
 SITE_ID = 1
 
 INSTALLED_APPS = [
