@@ -301,11 +301,22 @@ def _full(course: Course, now: datetime) -> bool:
     return course.capacity is not None and learner_count(course, now=now) >= course.capacity
 
 
-@transaction.atomic
 def enrol_self(
     *, user: User, course: Course, key: str | None = None, base_url: str | None = None
 ) -> CourseMembership:
     """Enrol ``user`` as a learner on an open (or key) course they can see."""
+    if course.capacity is not None:
+        # People already waiting come first: a place freed without promotion (through
+        # the members API, say) goes to them, not to whoever asks next. Its own
+        # transaction, so a refusal below does not undo their places.
+        for promoted in waitlist_promote(course=course, base_url=base_url):
+            if promoted.user_id == user.pk:
+                return promoted
+    return _enrol_self(user=user, course=course, key=key)
+
+
+@transaction.atomic
+def _enrol_self(*, user: User, course: Course, key: str | None) -> CourseMembership:
     now = timezone.now()
     course = _lock(course)
     _check_not_member(course, user, now)
@@ -419,6 +430,7 @@ def waitlist_leave(*, user: User, course: Course, actor: User | None = None) -> 
     actor = actor or user
     if actor.pk != user.pk:
         _require_manage(actor, course)
+    course = _lock(course)  # never while the list is being promoted
     deleted, _ = WaitlistEntry.objects.filter(course=course, user=user).delete()
     if not deleted:
         raise EnrolmentError("Not on the waiting list of this course.", "not_waitlisted", 404)

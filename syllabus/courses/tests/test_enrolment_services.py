@@ -486,3 +486,18 @@ def test_the_daily_job_also_fills_places_freed_elsewhere():
     assert not is_active_learner(waiting, course)
     enrolments_expire_task.call_local()
     assert is_active_learner(waiting, course)
+
+
+def test_people_waiting_come_before_a_newcomer_when_a_place_was_freed_elsewhere():
+    from syllabus.courses.services import course_role_remove
+
+    course = make_course(capacity=1)
+    teacher = staff(course)
+    learner, waiting, newcomer = UserFactory(), UserFactory(), UserFactory()
+    enrol_self(user=learner, course=course)
+    waitlist_join(user=waiting, course=course)
+    course_role_remove(actor=teacher, course=course, user=learner)  # no promotion here
+    with _Refused("course_full"):
+        enrol_self(user=newcomer, course=course)
+    assert is_active_learner(waiting, course)
+    assert not is_active_learner(newcomer, course)
