@@ -465,3 +465,19 @@ def test_roster_export_needs_export_run_and_a_recent_check(teacher, course):
     assert not AuditEvent.objects.filter(action="export.run").exists()
     mark_recent_mfa(client, person, method="password")
     assert client.get(_export(course)).status_code == 200
+
+
+def test_file_lesson_page_offers_the_download(student, lessons):
+    html = _client(student).get(_lesson_url(lessons["doc"])).content.decode()
+    assert f'href="{_media_url(lessons["doc"], "file")}" download' in html
+    assert "Download handout.pdf" in html
+    assert "Opening the document completes this lesson." in html
+    assert "Mark as complete" not in html
+
+
+def test_course_home_after_the_enrolment_ended(course, lessons):
+    former = UserFactory()
+    enrol(former, course, ends_at=timezone.now() - timedelta(days=1))
+    response = _client(former).get(_home(course))
+    assert response.status_code == 403
+    assert "Your enrolment in this course has ended." in response.content.decode()
