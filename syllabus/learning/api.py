@@ -363,7 +363,7 @@ def course_roster(request: HttpRequest, public_id: str, query: Query[RosterQuery
     summary="Export a course's roster as CSV (export.run and a recent second factor; audited)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The roster as CSV",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             }
