@@ -68,14 +68,18 @@ class LearnerCourse:
 
 
 def published_course_with_video(
-    *, title: str, description: str, video_name: str = "welcome.mp4"
+    *,
+    title: str,
+    description: str,
+    summary: str = "A first look at the tides.",
+    video_name: str = "welcome.mp4",
 ) -> LearnerCourse:
     """A published open course built by its instructor through the authoring services: one
     module with a text lesson, a video lesson (the committed demo video with its WebVTT
     captions and transcript, uploaded and checked like any upload) and a short text
     wrap-up, all required."""
     teacher = UserFactory(full_name="Tomás Teacher")
-    course = services.course_create(actor=None, title=title, summary="A first look at the tides.")
+    course = services.course_create(actor=None, title=title, summary=summary)
     services.course_role_set(
         actor=None, course=course, user=teacher, role=Role.objects.get(slug="instructor")
     )

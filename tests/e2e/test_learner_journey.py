@@ -38,7 +38,9 @@ VIDEO_TIMEOUT_MS = 45_000
 def _other_published_course() -> Course:
     """A second course in the catalog, which the search must leave out."""
     other = published_course_with_video(
-        title="Knots for sailors", description="Bowline, reef knot and clove hitch."
+        title="Knots for sailors",
+        summary="Tie the knots every sailor needs.",
+        description="Bowline, reef knot and clove hitch.",
     )
     return other.course
 
