@@ -147,7 +147,7 @@ class LessonBrief(Schema):
     is_published: bool
 
 
-class ModuleOut(Schema):
+class EditorModuleOut(Schema):
     public_id: str
     title: str
     summary: str
@@ -158,7 +158,7 @@ class ModuleOut(Schema):
 
 
 class ModulePageOut(Schema):
-    items: list[ModuleOut]
+    items: list[EditorModuleOut]
     count: int
     page: int
     pages: int
@@ -190,7 +190,7 @@ class OrderOut(Schema):
     order: list[str]
 
 
-class LessonOut(Schema):
+class EditorLessonOut(Schema):
     public_id: str
     course: str
     module: str
@@ -219,7 +219,7 @@ class LessonOut(Schema):
 
 
 class LessonPageOut(Schema):
-    items: list[LessonOut]
+    items: list[EditorLessonOut]
     count: int
     page: int
     pages: int
@@ -248,7 +248,7 @@ class LessonPatchIn(LessonFields):
     module: str | None = Field(None, description="Move to the end of this module.")
 
 
-class PageQuery(Schema):
+class EditorPageQuery(Schema):
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
@@ -619,7 +619,7 @@ def delete_course_image(request: HttpRequest, public_id: str) -> Any:
     response={200: ModulePageOut, **_ERRORS},
     summary="A course's modules with their lessons, drafts included, in order",
 )
-def list_modules(request: HttpRequest, public_id: str, query: Query[PageQuery]) -> Any:
+def list_modules(request: HttpRequest, public_id: str, query: Query[EditorPageQuery]) -> Any:
     course = _course(request, public_id)
     modules = course.modules.order_by("position", "pk")
     count = modules.count()
@@ -635,7 +635,7 @@ def list_modules(request: HttpRequest, public_id: str, query: Query[PageQuery]) 
 
 @router.post(
     "/courses/{public_id}/modules",
-    response={201: ModuleOut, **_WRITE_ERRORS},
+    response={201: EditorModuleOut, **_WRITE_ERRORS},
     summary="Add a draft module at the end of the course",
 )
 def create_module(request: HttpRequest, public_id: str, payload: ModuleIn) -> Any:
@@ -664,7 +664,7 @@ def order_modules(request: HttpRequest, public_id: str, payload: OrderIn) -> Any
 
 @router.patch(
     "/modules/{public_id}",
-    response={200: ModuleOut, **_WRITE_ERRORS},
+    response={200: EditorModuleOut, **_WRITE_ERRORS},
     summary="Change a module's title, summary or opening date",
 )
 def update_module(request: HttpRequest, public_id: str, payload: ModulePatchIn) -> Any:
@@ -688,7 +688,7 @@ def delete_module(request: HttpRequest, public_id: str) -> Any:
 
 @router.post(
     "/modules/{public_id}/move",
-    response={200: ModuleOut, **_WRITE_ERRORS},
+    response={200: EditorModuleOut, **_WRITE_ERRORS},
     summary="Move a module one place up or down",
 )
 def move_module(request: HttpRequest, public_id: str, payload: MoveIn) -> Any:
@@ -700,7 +700,7 @@ def move_module(request: HttpRequest, public_id: str, payload: MoveIn) -> Any:
 
 @router.post(
     "/modules/{public_id}/publish",
-    response={200: ModuleOut, **_WRITE_ERRORS},
+    response={200: EditorModuleOut, **_WRITE_ERRORS},
     summary="Show a module (and its published lessons) to learners",
 )
 def publish_module(request: HttpRequest, public_id: str) -> Any:
@@ -712,7 +712,7 @@ def publish_module(request: HttpRequest, public_id: str) -> Any:
 
 @router.post(
     "/modules/{public_id}/unpublish",
-    response={200: ModuleOut, **_WRITE_ERRORS},
+    response={200: EditorModuleOut, **_WRITE_ERRORS},
     summary="Hide a module from learners",
 )
 def unpublish_module(request: HttpRequest, public_id: str) -> Any:
@@ -730,7 +730,7 @@ def unpublish_module(request: HttpRequest, public_id: str) -> Any:
     response={200: LessonPageOut, **_ERRORS},
     summary="A module's lessons, drafts included, in order",
 )
-def list_lessons(request: HttpRequest, public_id: str, query: Query[PageQuery]) -> Any:
+def list_lessons(request: HttpRequest, public_id: str, query: Query[EditorPageQuery]) -> Any:
     module = _module(request, public_id)
     lessons = Lesson.objects.filter(module=module).select_related(
         "course", "module", "prerequisite"
@@ -748,7 +748,7 @@ def list_lessons(request: HttpRequest, public_id: str, query: Query[PageQuery]) 
 
 @router.post(
     "/modules/{public_id}/lessons",
-    response={201: LessonOut, **_WRITE_ERRORS},
+    response={201: EditorLessonOut, **_WRITE_ERRORS},
     summary="Add a draft lesson (text, video or file) at the end of the module",
 )
 def create_lesson(request: HttpRequest, public_id: str, payload: LessonIn) -> Any:
@@ -779,7 +779,7 @@ def order_lessons(request: HttpRequest, public_id: str, payload: OrderIn) -> Any
 
 @router.get(
     "/lessons/{public_id}",
-    response={200: LessonOut, **_ERRORS},
+    response={200: EditorLessonOut, **_ERRORS},
     summary="A lesson with its content, for its editors",
 )
 def get_lesson(request: HttpRequest, public_id: str) -> Any:
@@ -788,7 +788,7 @@ def get_lesson(request: HttpRequest, public_id: str) -> Any:
 
 @router.patch(
     "/lessons/{public_id}",
-    response={200: LessonOut, **_WRITE_ERRORS},
+    response={200: EditorLessonOut, **_WRITE_ERRORS},
     summary="Change a lesson (send only the fields to change)",
 )
 def update_lesson(request: HttpRequest, public_id: str, payload: LessonPatchIn) -> Any:
@@ -812,7 +812,7 @@ def delete_lesson(request: HttpRequest, public_id: str) -> Any:
 
 @router.post(
     "/lessons/{public_id}/move",
-    response={200: LessonOut, **_WRITE_ERRORS},
+    response={200: EditorLessonOut, **_WRITE_ERRORS},
     summary="Move a lesson one place up or down within its module",
 )
 def move_lesson(request: HttpRequest, public_id: str, payload: MoveIn) -> Any:
@@ -824,7 +824,7 @@ def move_lesson(request: HttpRequest, public_id: str, payload: MoveIn) -> Any:
 
 @router.post(
     "/lessons/{public_id}/publish",
-    response={200: LessonOut, **_WRITE_ERRORS},
+    response={200: EditorLessonOut, **_WRITE_ERRORS},
     summary="Publish a lesson (a video needs captions and a transcript)",
 )
 def publish_lesson(request: HttpRequest, public_id: str) -> Any:
@@ -836,7 +836,7 @@ def publish_lesson(request: HttpRequest, public_id: str) -> Any:
 
 @router.post(
     "/lessons/{public_id}/unpublish",
-    response={200: LessonOut, **_WRITE_ERRORS},
+    response={200: EditorLessonOut, **_WRITE_ERRORS},
     summary="Hide a lesson from learners",
 )
 def unpublish_lesson(request: HttpRequest, public_id: str) -> Any:
@@ -848,7 +848,7 @@ def unpublish_lesson(request: HttpRequest, public_id: str) -> Any:
 
 @router.put(
     "/lessons/{public_id}/media/{field}",
-    response={200: LessonOut, **_UPLOAD_ERRORS},
+    response={200: EditorLessonOut, **_UPLOAD_ERRORS},
     summary="Upload a lesson's video, WebVTT captions or document (multipart: file)",
     openapi_extra=MULTIPART,
 )
@@ -877,7 +877,7 @@ def get_lesson_media(
 
 @router.delete(
     "/lessons/{public_id}/media/{field}",
-    response={200: LessonOut, **_WRITE_ERRORS},
+    response={200: EditorLessonOut, **_WRITE_ERRORS},
     summary="Remove a lesson's video, captions or document",
 )
 def delete_lesson_media(
