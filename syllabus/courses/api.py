@@ -12,9 +12,14 @@ from ninja.responses import Status
 from syllabus.accounts.models import Role, User
 from syllabus.accounts.roles import COURSE
 from syllabus.accounts.tokens import token_allows
+from syllabus.courses.api_enrolment import refusal
 from syllabus.courses.models import Course, CourseMembership
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
-from syllabus.courses.services import course_role_remove, course_role_set
+from syllabus.courses.services_enrolment import (
+    EnrolmentError,
+    enrolment_remove,
+    member_role_set,
+)
 
 router = Router(tags=["courses"])
 
@@ -33,6 +38,9 @@ class MemberOut(Schema):
 
 class MemberIn(Schema):
     role: str = Field(..., description="instructor, teaching_assistant or learner")
+    override_capacity: bool = Field(
+        False, description="Enrol a learner even when the course is full (audited)."
+    )
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}
@@ -74,8 +82,13 @@ def list_members(request: HttpRequest, public_id: str) -> Any:
 
 @router.put(
     "/courses/{public_id}/members/{user_id}",
-    response={200: MemberOut, 422: Error, **_ERRORS},
+    response={200: MemberOut, 409: Error, 422: Error, **_ERRORS},
     summary="Give a person a role in the course (instructor, teaching assistant, learner)",
+    description=(
+        "A newcomer is enrolled under the course's rules: a learner needs a free place "
+        "(409 `course_full` unless `override_capacity`). A member changes role and keeps "
+        "their cohort and end date."
+    ),
 )
 def set_member(request: HttpRequest, public_id: str, user_id: str, payload: MemberIn) -> Any:
     course = _course(request, public_id)
@@ -84,7 +97,16 @@ def set_member(request: HttpRequest, public_id: str, user_id: str, payload: Memb
     role = Role.objects.filter(slug=payload.role, scope=COURSE).first()
     if user is None or role is None:
         raise Http404
-    membership = course_role_set(actor=request.user, course=course, user=user, role=role)
+    try:
+        membership = member_role_set(
+            actor=request.user,
+            course=course,
+            user=user,
+            role=role.slug,
+            override_capacity=payload.override_capacity,
+        )
+    except EnrolmentError as exc:
+        return refusal(exc)
     return _member(membership)
 
 
@@ -97,6 +119,12 @@ def remove_member(request: HttpRequest, public_id: str, user_id: str) -> Any:
     course = _course(request, public_id)
     _require(request, course, "enrolment.manage")
     user = User.objects.filter(public_id=user_id).first()
-    if user is None or not course_role_remove(actor=request.user, course=course, user=user):
+    if user is None:
         raise Http404
+    try:  # the waiting list moves up when a learner leaves
+        enrolment_remove(actor=request.user, course=course, user=user)
+    except EnrolmentError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        return refusal(exc)
     return Status(204, None)

@@ -110,6 +110,7 @@ def _role_set(*, actor: Any, course: Course, user: User, role: Role) -> CourseMe
     )
     forget_course_permissions(user)
     mfa_requirement_refresh(user)
+    invalidate_course(course.pk)  # instructors and learner counts are in the cached meta
     return membership
 
 
@@ -130,6 +131,7 @@ def course_role_remove(*, actor: Any, course: Course, user: User) -> bool:
     )
     forget_course_permissions(user)
     mfa_requirement_refresh(user)
+    invalidate_course(course.pk)
     return True
 
 

@@ -725,6 +725,34 @@ def member_change(
 
 
 @transaction.atomic
+def member_role_set(
+    *, actor: Any, course: Course, user: User, role: str, override_capacity: bool = False
+) -> CourseMembership:
+    """Give ``user`` a course role whatever their state (the members API and the CLI):
+    a newcomer is enrolled under the capacity rules, a member changes role keeping their
+    cohort and end date; nothing changes when they already hold the role."""
+    existing = _existing(course, user)
+    if existing is not None and not _is_expired(existing, timezone.now()):
+        if existing.role.slug == _course_role(role).slug:
+            return existing
+        return member_change(
+            actor=actor,
+            course=course,
+            user=user,
+            role=role,
+            cohort=existing.cohort,
+            ends_at=existing.ends_at,
+        )
+    return enrolment_add(
+        actor=actor,
+        course=course,
+        email=user.email,
+        role=role,
+        override_capacity=override_capacity,
+    )
+
+
+@transaction.atomic
 def enrolment_remove(
     *, actor: Any, course: Course, user: User, base_url: str | None = None
 ) -> None:

@@ -168,3 +168,92 @@ def test_a_token_carries_course_permissions_only_where_its_owner_holds_them(clie
     # without the scope the token cannot manage members even where its owner could
     narrow = client.get(f"/api/v1/courses/{course.public_id}/members", **bearer(teacher))
     assert narrow.status_code == 403
+
+
+# --- The members API and CLI follow the enrolment rules ---------------------------------------
+
+
+@pytest.fixture
+def full_course(course):
+    course.capacity = 1
+    course.save(update_fields=["capacity"])
+    as_member(course, "learner")
+    return course
+
+
+def test_the_members_api_refuses_a_learner_when_the_course_is_full(client, full_course):
+    teacher = as_member(full_course, "instructor")
+    newcomer = UserFactory()
+    client.force_login(teacher)
+    url = f"/api/v1/courses/{full_course.public_id}/members/{newcomer.public_id}"
+
+    refused = client.put(url, data=json.dumps({"role": "learner"}), content_type="application/json")
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "course_full"
+    assert not CourseMembership.objects.filter(course=full_course, user=newcomer).exists()
+    forced = client.put(
+        url,
+        data=json.dumps({"role": "learner", "override_capacity": True}),
+        content_type="application/json",
+    )
+    assert forced.status_code == 200, forced.content
+    assert CourseMembership.objects.filter(course=full_course, user=newcomer).exists()
+
+
+def test_removing_a_learner_through_the_api_moves_the_waiting_list_up(client, full_course):
+    from syllabus.courses.models import WaitlistEntry
+
+    teacher = as_member(full_course, "instructor")
+    seated = CourseMembership.objects.get(course=full_course, role__slug="learner").user
+    waiting = UserFactory()
+    WaitlistEntry.objects.create(course=full_course, user=waiting)
+    client.force_login(teacher)
+
+    response = client.delete(f"/api/v1/courses/{full_course.public_id}/members/{seated.public_id}")
+
+    assert response.status_code == 204
+    promoted = CourseMembership.objects.get(course=full_course, user=waiting)
+    assert promoted.source == CourseMembership.Source.WAITLIST
+    assert not WaitlistEntry.objects.filter(course=full_course).exists()
+
+
+def test_a_member_keeps_cohort_and_end_date_when_the_api_changes_their_role(client, course):
+    from syllabus.courses.models import Cohort
+
+    teacher = as_member(course, "instructor")
+    learner = as_member(course, "learner")
+    cohort = Cohort.objects.create(course=course, name="Evening")
+    CourseMembership.objects.filter(course=course, user=learner).update(cohort=cohort)
+    client.force_login(teacher)
+
+    response = client.put(
+        f"/api/v1/courses/{course.public_id}/members/{learner.public_id}",
+        data=json.dumps({"role": "teaching_assistant"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    membership = CourseMembership.objects.get(course=course, user=learner)
+    assert membership.role.slug == "teaching_assistant"
+    assert membership.cohort == cohort
+
+
+def test_role_changes_show_in_the_cached_course_data_at_once(
+    course, django_capture_on_commit_callbacks
+):
+    from syllabus.courses.selectors import course_meta
+
+    assert course_meta(course.pk)["instructors"] == []
+    with django_capture_on_commit_callbacks(execute=True):  # invalidation runs on commit
+        teacher = as_member(course, "instructor")
+    assert [i["public_id"] for i in course_meta(course.pk)["instructors"]] == [teacher.public_id]
+
+
+def test_the_cli_refuses_a_full_course_unless_told_to_override(full_course):
+    newcomer = UserFactory(email="late@example.org")
+    args = ["courses", "set-role", "--course", full_course.slug, "--email", newcomer.email]
+    with pytest.raises(CommandError, match="full"):
+        call_command(*args, "--role", "learner", stdout=io.StringIO())
+    call_command(*args, "--role", "learner", "--override-capacity", stdout=io.StringIO())
+    assert CourseMembership.objects.filter(course=full_course, user=newcomer).exists()

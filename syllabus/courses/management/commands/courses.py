@@ -5,9 +5,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from syllabus.accounts.models import Role, User
+from syllabus.accounts.models import User
 from syllabus.courses.models import Course
-from syllabus.courses.services import course_role_remove, course_role_set
+from syllabus.courses.services_enrolment import EnrolmentError, enrolment_remove, member_role_set
 
 
 class Command(BaseCommand):
@@ -25,6 +25,11 @@ class Command(BaseCommand):
         set_role.add_argument("--email", required=True)
         set_role.add_argument(
             "--role", required=True, choices=["instructor", "teaching_assistant", "learner"]
+        )
+        set_role.add_argument(
+            "--override-capacity",
+            action="store_true",
+            help="enrol a learner even when the course is full",
         )
         remove = sub.add_parser("remove", help="remove a person from a course")
         remove.add_argument("--course", required=True)
@@ -53,19 +58,31 @@ class Command(BaseCommand):
         ):
             self.stdout.write(f"{membership.role.name:<20} {membership.user.email}")
 
-    def _set_role(self, *, course: str, email: str, role: str, **_: Any) -> None:
+    def _set_role(
+        self, *, course: str, email: str, role: str, override_capacity: bool, **_: Any
+    ) -> None:
         found, user = self._course(course), self._user(email)
-        course_role_set(actor=None, course=found, user=user, role=Role.objects.get(slug=role))
+        member_role_set(
+            actor=None,
+            course=found,
+            user=user,
+            role=role,
+            override_capacity=override_capacity,
+        )
         self.stdout.write(
             self.style.SUCCESS(f"{user.email} is now {role.replace('_', ' ')} in {found}.")
         )
 
     def _remove(self, *, course: str, email: str, **_: Any) -> None:
         found, user = self._course(course), self._user(email)
-        if course_role_remove(actor=None, course=found, user=user):
-            self.stdout.write(self.style.SUCCESS(f"{user.email} removed from {found}."))
-        else:
+        try:  # the waiting list moves up when a learner leaves
+            enrolment_remove(actor=None, course=found, user=user)
+        except EnrolmentError as exc:
+            if exc.code != "not_enrolled":
+                raise
             self.stdout.write(f"{user.email} was not a member of {found}; nothing changed.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"{user.email} removed from {found}."))
 
     @staticmethod
     def _course(key: str) -> Course:
