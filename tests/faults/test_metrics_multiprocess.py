@@ -4,6 +4,7 @@ up in one scrape (prometheus-client multiprocess mode), whichever worker is scra
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,8 @@ def _worker_pids(master: int) -> set[int]:
 def test_counters_add_up_across_two_gunicorn_workers(migrated, tmp_path):
     started = time.monotonic()
     data = data_dir_from(migrated, tmp_path / "data")
-    with served(data, app_env(data), workers=2, threads=2) as (server, base):
+    env = app_env(data, SYLLABUS_METRICS_FLUSH_SECONDS="60")
+    with served(data, env, workers=2, threads=2) as (server, base):
         wait_for_two = time.monotonic() + 20
         while len(_worker_pids(server.pid)) < 2 and time.monotonic() < wait_for_two:
             time.sleep(0.2)
@@ -73,4 +75,13 @@ def test_counters_add_up_across_two_gunicorn_workers(migrated, tmp_path):
             if line and line.get("route") == "/health/live"
         }
         assert served_by == workers, (served_by, workers)
+
+        # the dashboard's per-minute counts: pages (not probes) are counted by each worker
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            pages = list(pool.map(lambda _: Browser(base).get("/courses/").status, range(20)))
+        assert pages == [200] * 20
+    # each worker writes its last counts as it exits
+    with sqlite3.connect(data / "syllabus.sqlite3") as db:
+        counted = db.execute("SELECT coalesce(sum(requests), 0) FROM ops_requestminute").fetchone()
+    assert counted[0] == 20
     assert time.monotonic() - started < 60
