@@ -87,6 +87,8 @@ ACTIONS: dict[str, Category] = {
     "module.updated": _DATA,
     "module.deleted": _DATA,
     "module.reordered": _DATA,
+    "module.published": _DATA,
+    "module.unpublished": _DATA,
     "lesson.created": _DATA,
     "lesson.updated": _DATA,
     "lesson.deleted": _DATA,

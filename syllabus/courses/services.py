@@ -613,9 +613,9 @@ def module_set_published(*, actor: Any, module: Module, published: bool) -> Modu
     module.save(update_fields=["is_published", "updated_at"])
     record(
         actor=actor,
-        action="module.updated",
+        action="module.published" if published else "module.unpublished",
         target=module,
-        details={**_where(module), "fields": ["is_published"], "is_published": published},
+        details=_where(module),
     )
     invalidate_course(module.course_id)
     return module

@@ -240,6 +240,17 @@ def test_publishing_a_course_needs_a_published_lesson(course, module, instructor
     assert {"course.published", "course.unpublished", "course.archived"} <= set(actions())
 
 
+def test_module_publishing_has_its_own_audit_actions(course, module, instructor):
+    module_set_published(actor=instructor, module=module, published=True)
+    module_set_published(actor=instructor, module=module, published=True)  # no change
+    module_set_published(actor=instructor, module=module, published=False)
+    assert [a for a in actions() if a.startswith("module.")][-2:] == [
+        "module.published",
+        "module.unpublished",
+    ]
+    assert actions().count("module.published") == 1
+
+
 def test_the_last_visible_lesson_of_a_published_course_stays(course, module, instructor):
     lesson = publishable(course, module, instructor)
     course_publish(actor=instructor, course=course)
