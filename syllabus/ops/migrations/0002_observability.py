@@ -4,77 +4,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ops', '0001_initial'),
+        ("ops", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertState',
+            name="AlertState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('firing', models.BooleanField(default=False)),
-                ('since', models.DateTimeField(blank=True, null=True)),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('value', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True)),
+                ("firing", models.BooleanField(default=False)),
+                ("since", models.DateTimeField(blank=True, null=True)),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("value", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='HealthSample',
+            name="HealthSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minute', models.DateTimeField(unique=True)),
-                ('healthy', models.BooleanField()),
-                ('services', models.JSONField(default=dict)),
-                ('db_connections_ratio', models.FloatField(blank=True, null=True)),
-                ('disk_free_ratio', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("minute", models.DateTimeField(unique=True)),
+                ("healthy", models.BooleanField()),
+                ("services", models.JSONField(default=dict)),
+                ("db_connections_ratio", models.FloatField(blank=True, null=True)),
+                ("disk_free_ratio", models.FloatField(blank=True, null=True)),
             ],
             options={
-                'ordering': ('minute',),
+                "ordering": ("minute",),
             },
         ),
         migrations.CreateModel(
-            name='JobRun',
+            name="JobRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_id', models.CharField(max_length=64, unique=True)),
-                ('task_name', models.CharField(max_length=200)),
-                ('args', models.JSONField(default=list)),
-                ('kwargs', models.JSONField(default=dict)),
-                ('host', models.CharField(max_length=255)),
-                ('pid', models.PositiveIntegerField()),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("task_id", models.CharField(max_length=64, unique=True)),
+                ("task_name", models.CharField(max_length=200)),
+                ("args", models.JSONField(default=list)),
+                ("kwargs", models.JSONField(default=dict)),
+                ("host", models.CharField(max_length=255)),
+                ("pid", models.PositiveIntegerField()),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('started_at',),
+                "ordering": ("started_at",),
             },
         ),
         migrations.CreateModel(
-            name='RequestMinute',
+            name="RequestMinute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minute', models.DateTimeField(unique=True)),
-                ('requests', models.PositiveIntegerField(default=0)),
-                ('errors_4xx', models.PositiveIntegerField(default=0)),
-                ('errors_5xx', models.PositiveIntegerField(default=0)),
-                ('duration_ms_sum', models.FloatField(default=0.0)),
-                ('le_50', models.PositiveIntegerField(default=0)),
-                ('le_100', models.PositiveIntegerField(default=0)),
-                ('le_250', models.PositiveIntegerField(default=0)),
-                ('le_500', models.PositiveIntegerField(default=0)),
-                ('le_1000', models.PositiveIntegerField(default=0)),
-                ('le_2000', models.PositiveIntegerField(default=0)),
-                ('le_5000', models.PositiveIntegerField(default=0)),
-                ('signin_failures', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("minute", models.DateTimeField(unique=True)),
+                ("requests", models.PositiveIntegerField(default=0)),
+                ("errors_4xx", models.PositiveIntegerField(default=0)),
+                ("errors_5xx", models.PositiveIntegerField(default=0)),
+                ("duration_ms_sum", models.FloatField(default=0.0)),
+                ("le_50", models.PositiveIntegerField(default=0)),
+                ("le_100", models.PositiveIntegerField(default=0)),
+                ("le_250", models.PositiveIntegerField(default=0)),
+                ("le_500", models.PositiveIntegerField(default=0)),
+                ("le_1000", models.PositiveIntegerField(default=0)),
+                ("le_2000", models.PositiveIntegerField(default=0)),
+                ("le_5000", models.PositiveIntegerField(default=0)),
+                ("signin_failures", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ('minute',),
+                "ordering": ("minute",),
             },
         ),
     ]
