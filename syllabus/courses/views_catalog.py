@@ -112,6 +112,7 @@ def course_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "outline_minutes": minutes,
         "prerequisites": prerequisites,
         "can_edit": can_edit,
+        "can_follow": has_course_perm(request.user, course, "course.view_learners"),
         "now": timezone.now(),
         "is_member": can_edit or _is_member(request.user, course),
     }
