@@ -18,6 +18,7 @@
     var current = null;
     var lastTime = null;
     var sending = false;
+    var again = false; // a report was asked for while one was in flight
 
     function duration() {
       var known = parseFloat(video.dataset.duration);
@@ -57,9 +58,9 @@
     }
 
     function send(keepalive) {
+      if (sending && !keepalive) { again = true; return; } // sent when the current one ends
       var body = payload();
       if (!body.ranges.length && (!keepalive || !video.currentTime)) { return; }
-      if (sending && !keepalive) { return; }
       pending = pending.slice(body.ranges.length);
       sending = true;
       fetch(url, {
@@ -73,7 +74,10 @@
         return response.json();
       }).then(show).catch(function () {
         pending = body.ranges.concat(pending).slice(0, 100); // try again with the next report
-      }).then(function () { sending = false; });
+      }).then(function () {
+        sending = false;
+        if (again) { again = false; send(false); } // e.g. a pause during the periodic report
+      });
     }
 
     video.addEventListener("loadedmetadata", function () {
