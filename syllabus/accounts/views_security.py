@@ -7,7 +7,6 @@ recovery codes) live under /accounts/2fa/ with our templates.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from allauth.account.internal.decorators import login_stage_required
@@ -19,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -78,7 +76,6 @@ def sessions(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "current_key": current,
             "others": [row for row in rows if row.session_key != current],
-            "just_now": timezone.now() - timedelta(minutes=1),
         },
     )
 
