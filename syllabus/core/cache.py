@@ -65,12 +65,17 @@ class ResilientRedisCache(RedisCache):
             self._unavailable("set", exc)
 
     def add(self, key: Any, value: Any, timeout: Any = ..., version: int | None = None) -> bool:
+        """True (stored) while Redis is unreachable: callers use ``add`` as a lock
+        (allauth's rate limits take one around every sign-in), and a lock that can never be
+        taken turned a Redis outage into 429s for every sign-in (found by
+        tests/faults/test_redis_outage.py). Failing open matches the rest of the outage
+        behaviour: slower and less strict, never refusing."""
         kwargs = {} if timeout is ... else {"timeout": timeout}
         try:
             return super().add(key, value, version=version, **kwargs)
         except UNAVAILABLE as exc:
             self._unavailable("add", exc)
-            return False
+            return True
 
     def set_many(self, data: Any, timeout: Any = ..., version: int | None = None) -> list[Any]:
         kwargs = {} if timeout is ... else {"timeout": timeout}

@@ -34,10 +34,9 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and _values.ValueClass.__name__ ==
     _values.ValueClass = _values.get_value_class()
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 from prometheus_client import Counter, Gauge, Histogram
 
-from syllabus.core.cache import UNAVAILABLE, ResilientRedisCache
+from syllabus.core.cache import ResilientRedisCache
 
 log = structlog.get_logger(__name__)
 
@@ -228,22 +227,7 @@ class CountingLocMemCache(_CountingCache, LocMemCache):
 
 
 class CountingRedisCache(_CountingCache, ResilientRedisCache):
-    """Our Redis cache (misses when Redis is down), counting hits and misses.
-
-    ``add`` answers True (stored) while Redis is unreachable, where ResilientRedisCache
-    answers False: callers use ``add`` as a lock (allauth's rate limits take one around
-    every sign-in), and a lock that can never be taken turned a Redis outage into 429s
-    for every sign-in (found by tests/faults/test_redis_outage.py). Failing open matches
-    the rest of the outage behaviour: slower and less strict, never refusing.
-    """
-
-    def add(self, key: Any, value: Any, timeout: Any = ..., version: int | None = None) -> bool:
-        kwargs = {} if timeout is ... else {"timeout": timeout}
-        try:
-            return bool(RedisCache.add(self, key, value, version=version, **kwargs))
-        except UNAVAILABLE as exc:
-            self._unavailable("add", exc)
-            return True
+    """Our Redis cache (misses when Redis is down), counting hits and misses."""
 
 
 # --- Per-minute aggregates for the ops dashboard -----------------------------------------------
