@@ -36,8 +36,8 @@ Picking up again|Your progress is saved, so you can always carry on where you le
 SLIDES
 
 ffmpeg -nostdin -v error -y -f concat -safe 0 -i "$work/list.txt" -c copy "$work/all.mkv"
-ffmpeg -nostdin -v error -y -i "$work/all.mkv" -c:v libx264 -preset veryslow -tune stillimage -crf 30 \
+ffmpeg -nostdin -v error -y -i "$work/all.mkv" -c:v libx264 -preset veryslow -tune stillimage -crf 30 -g 20 \
     -pix_fmt yuv420p -r 10 -c:a aac -b:a 32k -ac 1 -movflags +faststart welcome.mp4
-ffmpeg -nostdin -v error -y -i "$work/all.mkv" -c:v libvpx-vp9 -b:v 0 -crf 45 -row-mt 1 \
+ffmpeg -nostdin -v error -y -i "$work/all.mkv" -c:v libvpx-vp9 -b:v 0 -crf 45 -row-mt 1 -g 20 \
     -c:a libopus -b:a 24k -ac 1 welcome.webm
 sed -n '/-->/{n;p}' captions.vtt > transcript.txt
