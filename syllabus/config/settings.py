@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # NUL characters in paths, queries, forms or JSON: a 400 before any view or database.
+    "syllabus.core.middleware.RejectNulMiddleware",
     # After authentication: a session request is counted per user.
     "syllabus.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +17,7 @@ from django.template import loader
 
 from syllabus.core import metrics, request_context
 from syllabus.core.logging import bind_request, redact_path, unbind_request
+from syllabus.core.views import bad_request
 
 access_log = structlog.get_logger("syllabus.access")
 
@@ -164,3 +167,82 @@ class RequestIdMiddleware:
             db_ms=round(queries.seconds * 1000, 2),
             user_id=getattr(user, "public_id", None) if user and user.is_authenticated else None,
         )
+
+
+# --- NUL characters --------------------------------------------------------------------------
+
+NUL = "\x00"
+_JSON_NUL = b"\\u0000"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _json_has_nul(body: bytes) -> bool:
+    if b"\x00" in body:
+        return True
+    if _JSON_NUL not in body.lower():
+        return False  # the common case: no escape that could decode to NUL
+    try:
+        return _has_nul(json.loads(body))
+    except ValueError:
+        return False  # malformed JSON: the API answers it with its own 400
+
+
+class RejectNulMiddleware:
+    """Answers 400 to a request carrying a NUL character in its path, query string, form
+    fields or JSON body.
+
+    No text Syllabus stores may contain NUL, and PostgreSQL refuses it outright: without
+    this, such a request reached the database and failed with a 500. Checking at the door
+    keeps every view and API endpoint from repeating the check. Multipart bodies (uploads)
+    are not read here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._carries_nul(request):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request: HttpRequest) -> bool:
+        if NUL in request.path_info or any(
+            _has_nul(k) or any(_has_nul(v) for v in request.GET.getlist(k)) for k in request.GET
+        ):
+            return True
+        if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+            return False
+        content_type = request.content_type or ""
+        json_body = content_type == "application/json" or content_type.endswith("+json")
+        if not json_body and content_type != "application/x-www-form-urlencoded":
+            # Multipart bodies are not read here (uploads can be large); their text fields
+            # go through Django forms, whose CharField refuses NUL with a form error.
+            return False
+        try:
+            # Reading ``body`` first keeps it available to the view (``POST`` is then
+            # parsed from it); bodies are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.
+            body = request.body
+        except RequestDataTooBig:
+            return False  # the view answers it (413 on the API, 400 on pages)
+        if json_body:
+            return _json_has_nul(body)
+        return any(
+            _has_nul(k) or any(_has_nul(v) for v in request.POST.getlist(k)) for k in request.POST
+        )
+
+    @staticmethod
+    def _refuse(request: HttpRequest) -> HttpResponse:
+        detail = "The request contains a NUL character (\\u0000), which no field may hold."
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": detail, "code": "invalid_characters"}, status=400)
+        return bad_request(request)
