@@ -115,6 +115,7 @@ ACTIONS: dict[str, Category] = {
     "audit.verified": _ADMIN,
     "audit.purged": _ADMIN,
     "demo.loaded": _ADMIN,
+    "demo.removed": _ADMIN,
     # Report exports
     "export.run": _EXPORT,
 }

@@ -147,8 +147,8 @@ def test_remove_deletes_scale_data_and_generated_courses():
     assert not LessonProgress.objects.exists() and not CourseProgress.objects.exists()
     demo_learner.refresh_from_db()
     assert not demo_learner.is_active
-    event = AuditEvent.objects.filter(action="demo.loaded").order_by("-pk").first()
-    assert event is not None and event.details["removed"]["scale_learners"] == 70
+    event = AuditEvent.objects.filter(action="demo.removed").order_by("-pk").first()
+    assert event is not None and event.details["scale_learners"] == 70
 
 
 def test_generate_refuses_bad_numbers():

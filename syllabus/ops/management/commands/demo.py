@@ -185,13 +185,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 record(
                     actor=None,
-                    action="demo.loaded",
+                    action="demo.removed",
                     details={
-                        "removed": {
-                            "scale_learners": removed.learners,
-                            "scale_courses": removed.courses,
-                            **removed.rows,
-                        }
+                        "scale_learners": removed.learners,
+                        "scale_courses": removed.courses,
+                        **removed.rows,
                     },
                 )
         self.stdout.write(
