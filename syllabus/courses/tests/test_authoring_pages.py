@@ -3,6 +3,8 @@ confirmation steps, uploads refused with nothing stored, and bounded query count
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -337,7 +339,7 @@ def test_prerequisites_offered_are_those_the_editor_can_see(client, course):
     url = reverse("courses:edit", args=[course.public_id])
     page = client.get(url).content.decode()
     assert "Published basics" in page and "Someone&#x27;s draft" not in page
-    data = {"title": "T", "level": "beginner", "enrolment": "open"}
+    data: dict[str, Any] = {"title": "T", "level": "beginner", "enrolment": "open"}
     data.update({"completion_rule": "all_required", "prerequisites": [published.pk]})
     assert client.post(url, data).status_code == 302
     assert list(course.prerequisites.all()) == [published]
