@@ -34,6 +34,9 @@ class Chart:
     height: int
     mean_points: str
     p95_points: str
+    # One dot per hour with traffic: a lone hour (a new install) has no line to draw.
+    mean_dots: list[tuple[float, float]]
+    p95_dots: list[tuple[float, float]]
     y_ticks: list[tuple[float, str]]
     x_ticks: list[tuple[float, str, str]]
     has_data: bool
@@ -64,12 +67,15 @@ def build_chart(points: list[aggregates.SeriesPoint]) -> Chart:
     def y(value: float) -> float:
         return round(TOP + plot_h * (1 - value / top), 1)
 
-    def line(attr: str) -> str:
-        return " ".join(
-            f"{x(i)},{y(getattr(p, attr))}"
+    def dots(attr: str) -> list[tuple[float, float]]:
+        return [
+            (x(i), y(getattr(p, attr)))
             for i, p in enumerate(points)
             if getattr(p, attr) is not None
-        )
+        ]
+
+    def line(attr: str) -> str:
+        return " ".join(f"{px},{py}" for px, py in dots(attr))
 
     y_ticks = [(y(top * f), f"{top * f:.0f} ms") for f in (0, 0.25, 0.5, 0.75, 1)]
     last = len(points) - 1
@@ -83,6 +89,8 @@ def build_chart(points: list[aggregates.SeriesPoint]) -> Chart:
         height=HEIGHT,
         mean_points=line("mean_ms"),
         p95_points=line("p95_ms"),
+        mean_dots=dots("mean_ms"),
+        p95_dots=dots("p95_ms"),
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         has_data=bool(values),

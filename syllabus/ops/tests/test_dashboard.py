@@ -127,3 +127,13 @@ def test_chart_scales_to_the_slowest_hour_and_skips_empty_hours():
     assert len(chart.mean_points.split()) == 2
     assert chart.y_ticks[-1][1] == "1000 ms"
     assert not build_chart([SeriesPoint(start, 0, None, None)]).has_data
+
+
+def test_a_single_hour_of_traffic_is_drawn_as_dots():
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    chart = build_chart(
+        [SeriesPoint(start - timedelta(hours=1), 0, None, None), SeriesPoint(start, 5, 50.0, 90.0)]
+    )
+    assert chart.has_data
+    assert len(chart.mean_dots) == len(chart.p95_dots) == 1  # a one-point line draws nothing
+    assert chart.mean_points == "{},{}".format(*chart.mean_dots[0])
