@@ -57,11 +57,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Each test starts with an empty cache (local memory, or its worker's Redis db) and
-    fresh rate-limit counters."""
+    """Each test starts with an empty cache (local memory, or its worker's Redis db),
+    fresh rate-limit counters and closed circuit breakers."""
     from django.core.cache import cache
 
+    from syllabus.core.breakers import breakers_forget
     from syllabus.core.ratelimit import reset_limits
 
     cache.clear()
+    breakers_forget()
     reset_limits()  # sign-in tests from one address must not use up each other's limits

@@ -532,7 +532,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 STORAGE_BACKEND = env_choice("SYLLABUS_STORAGE", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
     _default_storage: dict[str, Any] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "syllabus.core.storage_s3.GuardedS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("SYLLABUS_S3_BUCKET"),
             "endpoint_url": env_optional("SYLLABUS_S3_ENDPOINT_URL"),
@@ -545,7 +545,7 @@ if STORAGE_BACKEND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _default_storage = {"BACKEND": "syllabus.core.storage.GuardedFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "syllabus.core.storage.StaticFilesStorage"},

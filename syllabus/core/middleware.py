@@ -14,6 +14,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from pybreaker import CircuitBreakerError
 
 from syllabus.core import metrics, request_context
 from syllabus.core.logging import bind_request, redact_path, unbind_request
@@ -36,20 +37,31 @@ def _note_exception(sender: Any, request: HttpRequest | None = None, **kwargs: A
     exception is still the one being handled.
     """
     exc = sys.exc_info()[1]
-    if request is not None and isinstance(exc, _DATABASE_DOWN):
-        request._syllabus_database_down = True  # type: ignore[attr-defined]
+    if request is None:
+        return
+    if isinstance(exc, _DATABASE_DOWN):
+        request._syllabus_unavailable = "database"  # type: ignore[attr-defined]
+    elif isinstance(exc, CircuitBreakerError):  # e.g. file storage failing: breaker open
+        request._syllabus_unavailable = "dependency"  # type: ignore[attr-defined]
 
 
 got_request_exception.connect(_note_exception, dispatch_uid="syllabus.core.database_down")
 
 
-def service_unavailable(request: HttpRequest) -> HttpResponse:
+_UNAVAILABLE_WHAT = {
+    "database": "its database",
+    "dependency": "a service it depends on (such as file storage)",
+}
+
+
+def service_unavailable(request: HttpRequest, what: str = "database") -> HttpResponse:
     """503 with a clear page (or the API's JSON error), never a stack trace."""
     response: HttpResponse
+    cannot_reach = _UNAVAILABLE_WHAT.get(what, _UNAVAILABLE_WHAT["database"])
     if request.path_info.startswith("/api/"):
         response = JsonResponse(
             {
-                "detail": "The service is temporarily unavailable: its database cannot be "
+                "detail": f"The service is temporarily unavailable: {cannot_reach} cannot be "
                 "reached. Try again in a moment.",
                 "code": "service_unavailable",
             },
@@ -61,7 +73,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
             {
                 "status": 503,
                 "title": "Temporarily unavailable",
-                "message": "Syllabus cannot reach its database right now. Nothing you "
+                "message": f"Syllabus cannot reach {cannot_reach} right now. Nothing you "
                 "entered before this page was lost; wait a moment and try again.",
                 "request_id": getattr(request, "request_id", ""),
                 "site_name": settings.SITE_NAME,
@@ -122,8 +134,9 @@ class RequestIdMiddleware:
         try:
             with metrics.count_queries() as queries:
                 response = self.get_response(request)
-            if response.status_code == 500 and getattr(request, "_syllabus_database_down", False):
-                response = service_unavailable(request)
+            unavailable = getattr(request, "_syllabus_unavailable", None)
+            if response.status_code == 500 and unavailable:
+                response = service_unavailable(request, unavailable)
             response[REQUEST_ID_HEADER] = request_id
             self._observe(request, response, started, queries)
             return response

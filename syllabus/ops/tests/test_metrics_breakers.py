@@ -8,7 +8,7 @@ import logging
 
 import pytest
 import time_machine
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage
 
 from syllabus.core import metrics
 from syllabus.core.breakers import CircuitBreakerError, breaker, breakers_forget, guarded
@@ -74,7 +74,10 @@ def test_a_failing_storage_opens_its_breaker_and_health_says_so(client, settings
     def broken(*args, **kwargs):
         raise OSError("the bucket does not answer")
 
-    monkeypatch.setattr(default_storage, "save", broken)
+    # Below the guarded storage class, so the breaker sees the failures; an outage fails
+    # every call (a successful one would reset the count).
+    for method in ("exists", "_save", "_open", "delete"):
+        monkeypatch.setattr(FileSystemStorage, method, broken)
     for _ in range(2):
         health_cache_clear()
         assert client.get("/health").json()["services"]["storage"]["status"] == "error"
