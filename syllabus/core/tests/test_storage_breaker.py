@@ -67,3 +67,31 @@ def test_pages_and_the_api_answer_503_while_the_breaker_is_open(settings, failin
     health = client.get("/health")
     assert health.status_code == 503
     assert health.json()["services"]["storage"]["status"] == "error"
+
+
+def test_the_s3_backend_is_guarded_too():
+    from storages.backends.s3 import S3Storage
+
+    from syllabus.core.storage_s3 import GuardedS3Storage
+
+    storage = GuardedS3Storage(bucket_name="syllabus-test", region_name="eu-west-1")
+    assert isinstance(storage, S3Storage)
+    assert type(storage)._open is not S3Storage._open  # the guard comes first in the MRO
+
+
+def test_s3_settings_need_a_bucket(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYLLABUS_")}
+    env.update(SYLLABUS_DEBUG="true", SYLLABUS_DATA_DIR=str(tmp_path), SYLLABUS_STORAGE="s3")
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.STORAGES['default']['BACKEND'])"
+    env["DJANGO_SETTINGS_MODULE"] = "syllabus.config.settings"
+    missing = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert missing.returncode != 0
+    assert "SYLLABUS_S3_BUCKET" in missing.stderr
+    env["SYLLABUS_S3_BUCKET"] = "lessons"
+    ok = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert ok.stdout.strip() == "syllabus.core.storage_s3.GuardedS3Storage", ok.stderr
