@@ -531,6 +531,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 # an S3-compatible bucket shared by every app server.
 STORAGE_BACKEND = env_choice("SYLLABUS_STORAGE", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
+    from botocore.config import Config as _BotoConfig
+
     _default_storage: dict[str, Any] = {
         "BACKEND": "syllabus.core.storage_s3.GuardedS3Storage",
         "OPTIONS": {
@@ -542,6 +544,11 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Short timeouts: a bucket that does not answer trips the storage breaker
+            # instead of holding requests for botocore's default minute.
+            "client_config": _BotoConfig(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}
+            ),
         },
     }
 else:

@@ -87,11 +87,12 @@ def test_s3_settings_need_a_bucket(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYLLABUS_")}
     env.update(SYLLABUS_DEBUG="true", SYLLABUS_DATA_DIR=str(tmp_path), SYLLABUS_STORAGE="s3")
     code = "import django; django.setup(); from django.conf import settings; "
-    code += "print(settings.STORAGES['default']['BACKEND'])"
+    code += "d = settings.STORAGES['default']; c = d['OPTIONS']['client_config']; "
+    code += "print(d['BACKEND'], c.connect_timeout, c.read_timeout)"
     env["DJANGO_SETTINGS_MODULE"] = "syllabus.config.settings"
     missing = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert missing.returncode != 0
     assert "SYLLABUS_S3_BUCKET" in missing.stderr
     env["SYLLABUS_S3_BUCKET"] = "lessons"
     ok = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert ok.stdout.strip() == "syllabus.core.storage_s3.GuardedS3Storage", ok.stderr
+    assert ok.stdout.split() == ["syllabus.core.storage_s3.GuardedS3Storage", "5", "30"], ok.stderr
