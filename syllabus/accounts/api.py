@@ -29,6 +29,7 @@ from syllabus.accounts.tokens import (
     token_sign_in,
     token_status,
 )
+from syllabus.core.api_schemas import Error
 
 # --- Authentication ---------------------------------------------------------------------------
 
@@ -101,11 +102,6 @@ api_auth = [BearerToken(), SessionWithCsrf()]
 
 
 # --- Schemas ----------------------------------------------------------------------------------
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class TokenSignIn(Schema):

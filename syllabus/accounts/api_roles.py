@@ -17,13 +17,9 @@ from syllabus.accounts.roles import PERMISSIONS, SITE
 from syllabus.accounts.sensitive import api_require_recent_mfa
 from syllabus.accounts.services import role_create, role_grant, role_revoke
 from syllabus.accounts.tokens import api_has_perm
+from syllabus.core.api_schemas import Error
 
 router = Router(tags=["people and roles"])
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class RoleOut(Schema):

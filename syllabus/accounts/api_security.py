@@ -20,13 +20,9 @@ from syllabus.accounts.sessions import (
     user_sessions_revoke_others,
 )
 from syllabus.accounts.tokens import api_has_perm
+from syllabus.core.api_schemas import Error
 
 router = Router(tags=["sessions and MFA"])
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 429: Error}

@@ -20,16 +20,12 @@ from syllabus.communication.services import (
     preference_set,
     unread_count,
 )
+from syllabus.core.api_schemas import Error
 
 router = Router(tags=["notifications"])
 
 PAGE_SIZE = 50
 EmailMode = NotificationPreference.EmailMode
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class NotificationOut(Schema):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from syllabus.accounts.models import Role, User
 from syllabus.accounts.roles import COURSE
-from syllabus.accounts.tokens import token_allows
+from syllabus.core.api_schemas import Error
+from syllabus.courses.api_common import course_for as _course
+from syllabus.courses.api_common import require_course_perm as _require
 from syllabus.courses.api_enrolment import refusal
-from syllabus.courses.models import Course, CourseMembership
-from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.models import CourseMembership
 from syllabus.courses.services_enrolment import (
     EnrolmentError,
     enrolment_remove,
@@ -22,11 +22,6 @@ from syllabus.courses.services_enrolment import (
 )
 
 router = Router(tags=["courses"])
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class MemberOut(Schema):
@@ -44,18 +39,6 @@ class MemberIn(Schema):
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}
-
-
-def _course(request: HttpRequest, public_id: str) -> Course:
-    course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
-    if course is None:
-        raise Http404
-    return course
-
-
-def _require(request: HttpRequest, course: Course, code: str) -> None:
-    if not (token_allows(request, code) and has_course_perm(request.user, course, code)):
-        raise PermissionDenied(f"This needs the {code} permission in this course.")
 
 
 def _member(membership: CourseMembership) -> dict[str, Any]:

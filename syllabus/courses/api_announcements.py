@@ -12,8 +12,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from syllabus.accounts.tokens import token_allows
+from syllabus.core.api_schemas import Error
+from syllabus.courses.api_common import course_for as _course
 from syllabus.courses.models import Announcement, Course
-from syllabus.courses.permissions import courses_visible_to
 from syllabus.courses.selectors_announcements import (
     announcement_list,
     announcement_visible,
@@ -31,11 +32,6 @@ from syllabus.courses.services_announcements import (
 router = Router(tags=["announcements"])
 
 PAGE_SIZE = 20
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class AnnouncementOut(Schema):
@@ -85,13 +81,6 @@ def _out(a: Announcement, course: Course) -> dict[str, Any]:
         "created_at": a.created_at,
         "updated_at": a.updated_at,
     }
-
-
-def _course(request: HttpRequest, public_id: str) -> Course:
-    course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
-    if course is None:
-        raise Http404
-    return course
 
 
 def _require_editor(request: HttpRequest, course: Course) -> None:

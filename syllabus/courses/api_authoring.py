@@ -33,6 +33,7 @@ from ninja.responses import Status
 from syllabus.accounts.models import User
 from syllabus.accounts.permissions import has_site_perm
 from syllabus.accounts.tokens import token_allows
+from syllabus.core.api_schemas import Error
 from syllabus.courses import services
 from syllabus.courses.media import lesson_media_response
 from syllabus.courses.models import Category, Course, Lesson, Module
@@ -43,11 +44,6 @@ router = Router(tags=["authoring"])
 
 MAX_PAGE_SIZE = 100
 MEDIA_KIND = {"video": "video", "captions": "captions", "file": "file"}
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}

@@ -24,6 +24,7 @@ from ninja.responses import Status
 
 from syllabus.accounts.api import api_auth
 from syllabus.accounts.tokens import api_has_perm
+from syllabus.core.api_schemas import Error
 from syllabus.courses.models import Category, Course, Tag
 from syllabus.courses.selectors import (
     MAX_PAGE_SIZE,
@@ -57,11 +58,6 @@ def _anyone(request: HttpRequest) -> Any:
 
 # Credentials when given (a bad token is still refused), else anonymous.
 OPEN = [*api_auth, _anyone]
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}

@@ -23,10 +23,11 @@ from ninja.responses import Status
 from pydantic import AfterValidator
 
 from syllabus.accounts.models import User
-from syllabus.accounts.tokens import token_allows
+from syllabus.core.api_schemas import Error
 from syllabus.courses import services_enrolment as svc
+from syllabus.courses.api_common import require_course_perm as _require
 from syllabus.courses.models import Cohort, Course, CourseMembership, EnrolmentImport, WaitlistEntry
-from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.permissions import courses_visible_to
 
 router = Router(tags=["enrolment"])
 
@@ -41,11 +42,6 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class KeyIn(Schema):
@@ -225,11 +221,6 @@ def _course(request: HttpRequest, public_id: str) -> Course:
     if course is None:
         raise Http404
     return course
-
-
-def _require(request: HttpRequest, course: Course, code: str) -> None:
-    if not (token_allows(request, code) and has_course_perm(request.user, course, code)):
-        raise PermissionDenied(f"This needs the {code} permission in this course.")
 
 
 def _base_url(request: HttpRequest) -> str:

@@ -12,9 +12,10 @@ from django.utils.http import content_disposition_header
 from ninja import Field, Query, Router, Schema
 
 from syllabus.accounts.sensitive import api_require_recent_mfa
-from syllabus.accounts.tokens import token_allows
-from syllabus.courses.models import Course, Lesson
-from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.core.api_schemas import Error
+from syllabus.courses.api_common import course_for as _course
+from syllabus.courses.api_common import require_course_perm as _require
+from syllabus.courses.models import Lesson
 from syllabus.learning.access import is_active_learner, is_course_staff, lesson_access
 from syllabus.learning.exports import roster_csv, roster_filename
 from syllabus.learning.models import CourseProgress, LessonProgress
@@ -39,11 +40,6 @@ router = Router(tags=["learning"])
 
 ROSTER_PAGE_SIZE = 50
 MY_COURSES_PAGE_SIZE = 50
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}
@@ -154,13 +150,6 @@ class RosterPage(Schema):
     sort: str
 
 
-def _course(request: HttpRequest, public_id: str) -> Course:
-    course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
-    if course is None:
-        raise Http404
-    return course
-
-
 def _me(request: HttpRequest) -> Any:
     """The signed-in user (the views below require one)."""
     return request.user
@@ -176,11 +165,6 @@ def _lesson(request: HttpRequest, public_id: str) -> Lesson:
     if not access.allowed:
         raise LessonUnavailable(access)
     return lesson
-
-
-def _require(request: HttpRequest, course: Course, code: str) -> None:
-    if not (token_allows(request, code) and has_course_perm(request.user, course, code)):
-        raise PermissionDenied(f"This needs the {code} permission in this course.")
 
 
 def _lesson_progress(
