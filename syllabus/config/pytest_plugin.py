@@ -43,6 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # Rate-limit counters live in the same per-worker database (cleared with it).
         settings.RATE_LIMIT_STORAGE_URL = settings.CACHES["default"]["LOCATION"]
 
+    # Uploaded files per xdist worker: tests that list what was stored (to prove a refused
+    # upload stored nothing) must not see files another worker's test is writing.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT).with_name(f"media-{worker}")
+
     # Tests do not run collectstatic: serve static files unhashed from the app folders.
     settings.STORAGES = {
         **settings.STORAGES,
