@@ -45,9 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Uploaded files per xdist worker: tests that list what was stored (to prove a refused
     # upload stored nothing) must not see files another worker's test is writing.
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT).with_name(f"media-{worker}")
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if xdist_worker:
+        settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT).with_name(f"media-{xdist_worker}")
 
     # Tests do not run collectstatic: serve static files unhashed from the app folders.
     settings.STORAGES = {
