@@ -56,6 +56,9 @@ class GuardedStorageMixin:
     def listdir(self, path: str) -> Any:
         return self._guard(super().listdir, path)  # type: ignore[misc]
 
+    def get_modified_time(self, name: str) -> Any:
+        return self._guard(super().get_modified_time, name)  # type: ignore[misc]
+
 
 class GuardedFileSystemStorage(GuardedStorageMixin, FileSystemStorage):
     """Local files (the default), through the storage breaker."""

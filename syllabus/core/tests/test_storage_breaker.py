@@ -20,7 +20,7 @@ def failing_disk(monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk unavailable")
 
-    for method in ("_open", "_save", "size", "exists", "delete"):
+    for method in ("_open", "_save", "size", "exists", "delete", "get_modified_time"):
         monkeypatch.setattr(FileSystemStorage, method, broken)
 
 
