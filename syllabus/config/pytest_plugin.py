@@ -64,12 +64,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Each test starts with an empty cache (local memory, or its worker's Redis db),
-    fresh rate-limit counters and closed circuit breakers."""
+    fresh rate-limit counters, closed circuit breakers and no cached health report."""
     from django.core.cache import cache
 
     from syllabus.core.breakers import breakers_forget
     from syllabus.core.ratelimit import reset_limits
+    from syllabus.ops.health import health_cache_clear
 
     cache.clear()
     breakers_forget()
+    health_cache_clear()
     reset_limits()  # sign-in tests from one address must not use up each other's limits

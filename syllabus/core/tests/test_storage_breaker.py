@@ -64,7 +64,7 @@ def test_pages_and_the_api_answer_503_while_the_breaker_is_open(settings, failin
     assert page.status_code == 503
     assert page["Retry-After"]
     assert b"file storage" in page.content
-    health = client.get("/health")
+    health = client.get("/health")  # (each test starts with no cached health report)
     assert health.status_code == 503
     assert health.json()["services"]["storage"]["status"] == "error"
 
