@@ -118,6 +118,43 @@ ACTIONS: dict[str, Category] = {
     "demo.removed": _ADMIN,
     # Report exports
     "export.run": _EXPORT,
+    # --- Assessments: quizzes (syllabus.assessments) ---
+    "question_bank.created": _DATA,
+    "question_bank.updated": _DATA,
+    "question_bank.deleted": _DATA,
+    "question.created": _DATA,
+    "question.updated": _DATA,
+    "question.deleted": _DATA,
+    "quiz.updated": _DATA,
+    "quiz.accommodation_set": _DATA,
+    "quiz.attempt_started": _COURSE,
+    "quiz.attempt_submitted": _COURSE,
+    "quiz.attempt_expired": _COURSE,  # the server submitted it when time ran out
+    "quiz.answer_graded": _DATA,  # an essay graded by hand
+    "quiz.regraded": _DATA,
+    # --- Assessments: assignments (syllabus.assignments) ---
+    "assignment.updated": _DATA,
+    "assignment.submitted": _COURSE,
+    "assignment.graded": _DATA,
+    "assignment.extension_granted": _DATA,
+    "assignment.extension_removed": _DATA,
+    "rubric.updated": _DATA,
+    # --- Gradebook (syllabus.grades) ---
+    "grade.recorded": _DATA,
+    "grade.overridden": _DATA,
+    "grade.override_removed": _DATA,
+    "grade.item_created": _DATA,
+    "grade.item_updated": _DATA,
+    "grade.item_deleted": _DATA,
+    "grade.category_created": _DATA,
+    "grade.category_updated": _DATA,
+    "grade.category_deleted": _DATA,
+    "grade.scale_updated": _DATA,
+    "grade.import_applied": _DATA,
+    # --- Certificates (syllabus.certificates) ---
+    "certificate.issued": _DATA,
+    "certificate.revoked": _DATA,
+    # --- Data protection (field encryption, backups, privacy): added by those apps ---
 }
 
 

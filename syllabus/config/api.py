@@ -19,13 +19,20 @@ from syllabus.accounts.api import api_auth
 from syllabus.accounts.api import router as auth_router
 from syllabus.accounts.api_roles import router as roles_router
 from syllabus.accounts.api_security import router as security_router
+from syllabus.assessments.api_attempts import router as quiz_attempts_router
+from syllabus.assessments.api_authoring import router as quiz_authoring_router
+from syllabus.assignments.api import router as assignments_router
+from syllabus.backups.api import router as backups_router
+from syllabus.certificates.api import router as certificates_router
 from syllabus.communication.api import router as notifications_router
 from syllabus.courses.api import router as courses_router
 from syllabus.courses.api_announcements import router as announcements_router
 from syllabus.courses.api_authoring import router as authoring_router
 from syllabus.courses.api_catalog import router as catalog_router
 from syllabus.courses.api_enrolment import router as enrolment_router
+from syllabus.grades.api import router as grades_router
 from syllabus.learning.api import router as learning_router
+from syllabus.privacy.api import router as privacy_router
 
 api = NinjaAPI(
     title="Syllabus API",
@@ -104,3 +111,10 @@ api.add_router("/", announcements_router)
 api.add_router("/", learning_router)
 api.add_router("/", notifications_router)
 api.add_router("/", security_router)
+api.add_router("/", quiz_authoring_router)
+api.add_router("/", quiz_attempts_router)
+api.add_router("/", assignments_router)
+api.add_router("/", grades_router)
+api.add_router("/", certificates_router)
+api.add_router("/", privacy_router)
+api.add_router("/", backups_router)

@@ -94,6 +94,12 @@ INSTALLED_APPS = [
     "syllabus.communication",
     "syllabus.courses",
     "syllabus.learning",
+    "syllabus.assessments",
+    "syllabus.assignments",
+    "syllabus.grades",
+    "syllabus.certificates",
+    "syllabus.privacy",
+    "syllabus.backups",
     "syllabus.ops",
 ]
 

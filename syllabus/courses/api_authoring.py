@@ -191,7 +191,7 @@ class EditorLessonOut(Schema):
     course: str
     module: str
     title: str
-    kind: str = Field(description="text, video or file (quiz and assignment come later)")
+    kind: str = Field(description="text, video, file, quiz or assignment")
     position: int
     is_published: bool
     is_required: bool

@@ -153,16 +153,22 @@ class ModuleForm(forms.Form):
 
 class LessonNewForm(forms.Form):
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(
-        choices=[
-            (Lesson.Kind.TEXT, "Text: a page written in Markdown"),
-            (Lesson.Kind.VIDEO, "Video: an uploaded file or an address, with captions"),
-            (Lesson.Kind.FILE, "File: a document to download"),
-        ],
-        widget=forms.RadioSelect,
-        initial=Lesson.Kind.TEXT,
-        help_text="Quizzes and assignments arrive with assessments.",
-    )
+    KIND_LABELS = {
+        Lesson.Kind.TEXT: "Text: a page written in Markdown",
+        Lesson.Kind.VIDEO: "Video: an uploaded file or an address, with captions",
+        Lesson.Kind.FILE: "File: a document to download",
+        Lesson.Kind.QUIZ: "Quiz: questions graded on submit, with time limits and attempts",
+        Lesson.Kind.ASSIGNMENT: "Assignment: text or files handed in, graded with a rubric",
+    }
+    kind = forms.ChoiceField(widget=forms.RadioSelect, initial=Lesson.Kind.TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from syllabus.courses.services import creatable_kinds
+
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(k, self.KIND_LABELS[Lesson.Kind(k)]) for k in creatable_kinds()]
 
 
 class LessonForm(forms.Form):

@@ -25,6 +25,7 @@ from syllabus.audit.services import record
 from syllabus.core.markdown import render_markdown
 from syllabus.courses import uploads
 from syllabus.courses.cache import invalidate_course
+from syllabus.courses.lesson_kinds import handler_for
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module, Tag
 from syllabus.courses.permissions import (
     can_grant_course_role,
@@ -177,6 +178,18 @@ LESSON_FIELDS = frozenset(
     }
 )
 CREATABLE_KINDS = frozenset({Lesson.Kind.TEXT, Lesson.Kind.VIDEO, Lesson.Kind.FILE})
+
+
+def creatable_kinds() -> list[str]:
+    """Lesson kinds an author may create here: the built-in ones plus the kinds another
+    app registered (quiz, assignment), in the order of ``Lesson.Kind``."""
+    return [k for k in Lesson.Kind.values if k in CREATABLE_KINDS or handler_for(k) is not None]
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 UP, DOWN = "up", "down"
 
 
@@ -469,6 +482,8 @@ def course_copy(*, actor: Any, course: Course, title: str | None = None) -> Cour
                         getattr(new, field).name = copy_stored(stored.name)
                         copied_files.append(getattr(new, field).name)
                 new.save()
+                if (handler := handler_for(lesson.kind)) is not None:
+                    handler.copied(source=lesson, copy=new, actor=actor)
                 lesson_map[lesson.pk] = new
                 if lesson.prerequisite_id:
                     prerequisite_of[lesson.pk] = lesson.prerequisite_id
@@ -723,12 +738,9 @@ def lesson_create(
     """A new draft lesson at the end of ``module``; ``changes`` may set LESSON_FIELDS."""
     course = module.course
     require_course_edit(actor, course)
-    if kind in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
-        raise ValidationError(
-            {"kind": "Quizzes and assignments arrive with assessments; they cannot be created yet."}
-        )
-    if kind not in CREATABLE_KINDS:
-        raise ValidationError({"kind": "Choose text, video or file."})
+    handler = handler_for(kind)
+    if kind not in CREATABLE_KINDS and handler is None:
+        raise ValidationError({"kind": f"Choose {_or(creatable_kinds())}."})
     course = _locked_course(course)
     lesson = Lesson(
         course=course,
@@ -739,6 +751,8 @@ def lesson_create(
     )
     _lesson_apply(lesson, dict(changes or {}))
     lesson.save()
+    if handler is not None:
+        handler.created(lesson=lesson, actor=actor)
     record(actor=actor, action="lesson.created", target=lesson, details=_where(lesson))
     invalidate_course(course.pk)
     return lesson
@@ -848,8 +862,11 @@ def lesson_publish_blockers(lesson: Lesson) -> list[str]:
             return [f"A video lesson needs {_and(missing)} before it can be published."]
     if lesson.kind == Lesson.Kind.FILE and not lesson.file:
         return ["Upload the document before publishing the lesson."]
-    if lesson.kind in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
-        return ["Quizzes and assignments cannot be published yet."]
+    if lesson.kind not in CREATABLE_KINDS:
+        handler = handler_for(lesson.kind)
+        if handler is None:
+            return [f"{lesson.get_kind_display()} lessons cannot be published on this site."]
+        return handler.publish_problems(lesson=lesson)
     return []
 
 

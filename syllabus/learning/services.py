@@ -49,6 +49,7 @@ from syllabus.learning.selectors import (
     required_fingerprint,
     required_lesson_ids,
 )
+from syllabus.learning.signals import course_completed
 
 # --- Grades (registered by the assessments app) ---------------------------------------------
 
@@ -188,6 +189,27 @@ def lesson_complete(
     return progress
 
 
+@transaction.atomic
+def lesson_result_complete(
+    *, user: Any, lesson: Lesson, now: datetime | None = None
+) -> LessonProgress:
+    """A quiz or assignment lesson is complete because its owner app says so (a quiz
+    passed or submitted, an assignment handed in...). Idempotent, like
+    ``lesson_complete``, but with no access check: the result was earned while the
+    learner had access, and a grade given later still counts."""
+    if lesson.kind not in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
+        raise ValidationError("Only quiz and assignment lessons complete from their results.")
+    now = now or timezone.now()
+    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    if progress.completed_at is None:
+        progress.completed_at = now
+        progress.save(update_fields=["completed_at", "last_opened_at"])
+    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    return progress
+
+
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError(f"{name} must be a number of seconds.")
@@ -299,6 +321,11 @@ def _complete_if_met(
     ):
         return False
     progress.completed_at = now
+    transaction.on_commit(
+        lambda: course_completed.send(
+            sender=CourseProgress, user=user, course=course, completed_at=now
+        )
+    )
     record(
         actor=actor,
         action="course.completed",

@@ -1,0 +1,7 @@
+"""The certificates JSON API (mounted at /api/v1/)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["certificates"])

@@ -1,0 +1,134 @@
+"""The gradebook: grade items (from quizzes, assignments, or entered by hand), weighted
+categories, and one grade per learner and item.
+
+Quizzes and assignments own their items: they create and update them through
+``syllabus.grades.services.source_item_sync`` and write learners' results through
+``source_grade_record``; manual items are created in the gradebook. A grade's
+``points`` is what the source (or the grader) gave; an override replaces it in every
+total, with a reason, and both are kept in history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from syllabus.core.models import PublicIdField, TimeStampedModel
+from syllabus.courses.models import Course
+
+
+class GradeCategory(TimeStampedModel):
+    """A weighted group of items (for example "Quizzes 40 %, Project 60 %")."""
+
+    public_id = PublicIdField(prefix="gcat")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="grade_categories")
+    name = models.CharField(max_length=100)
+    weight = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Share of the course grade, in percent of the sum of all weights.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "name"], name="grades_category_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight} %)"
+
+
+class GradeItem(TimeStampedModel):
+    """One column of the gradebook."""
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", "Quiz"
+        ASSIGNMENT = "assignment", "Assignment"
+        MANUAL = "manual", "Manual"
+
+    public_id = PublicIdField(prefix="gitm")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="grade_items")
+    category = models.ForeignKey(
+        GradeCategory, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MANUAL)
+    # The primary key of the quiz or assignment this item comes from (none for manual).
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=200)
+    max_points = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    # Items not counted in totals still show in the gradebook (for example a practice quiz).
+    counts = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source_id"],
+                condition=models.Q(source_id__isnull=False),
+                name="grades_item_source_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Grade(TimeStampedModel):
+    """One learner's grade on one item."""
+
+    item = models.ForeignKey(GradeItem, on_delete=models.CASCADE, related_name="grades")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grades"
+    )
+    # Denormalised from the item so a learner's course grades are read without a join.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    override_reason = models.CharField(max_length=500, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "user"], name="grades_grade_once"),
+        ]
+        indexes = [models.Index(fields=["user", "course"])]
+
+    @property
+    def effective_points(self) -> Decimal | None:
+        """What counts: the override when there is one, else the points given."""
+        return self.override_points if self.override_points is not None else self.points
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.item_id}: {self.effective_points}"
