@@ -46,6 +46,12 @@ class GradeCategory(TimeStampedModel):
         return f"{self.name} ({self.weight} %)"
 
 
+class LearnerVisibility(models.TextChoices):
+    ALWAYS = "always", "Always"
+    AFTER = "after", "From a date"
+    NEVER = "never", "Never"
+
+
 class GradeItem(TimeStampedModel):
     """One column of the gradebook."""
 
@@ -73,6 +79,12 @@ class GradeItem(TimeStampedModel):
     position = models.PositiveIntegerField(default=0)
     # Items not counted in totals still show in the gradebook (for example a practice quiz).
     counts = models.BooleanField(default=True)
+    # When learners see their grade on this item: always, only from a date (a quiz whose
+    # results show after its due date), or never (staff only). Staff always see it.
+    learner_visibility = models.CharField(
+        max_length=8, choices=LearnerVisibility.choices, default=LearnerVisibility.ALWAYS
+    )
+    learner_visible_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from syllabus.audit.services import record
 from syllabus.courses.models import Course
-from syllabus.grades.models import Grade, GradeItem
+from syllabus.grades.models import Grade, GradeItem, LearnerVisibility
 
 SOURCE_KINDS = (GradeItem.Kind.QUIZ, GradeItem.Kind.ASSIGNMENT)
 
@@ -28,9 +28,12 @@ def source_item_sync(
     title: str,
     max_points: Decimal,
     due_at: datetime | None = None,
+    learner_visibility: str = LearnerVisibility.ALWAYS,
+    learner_visible_from: datetime | None = None,
 ) -> GradeItem:
-    """Create or update the gradebook item of a quiz or assignment (its title, maximum
-    and due date follow the source). Learners' grades are kept."""
+    """Create or update the gradebook item of a quiz or assignment (its title, maximum,
+    due date and when learners see their grade follow the source). Learners' grades are
+    kept."""
     if kind not in SOURCE_KINDS:
         raise ValueError(f"Grade items from a source are quiz or assignment, not {kind!r}.")
     if max_points <= 0:
@@ -43,6 +46,8 @@ def source_item_sync(
             "title": title[:200],
             "max_points": max_points,
             "due_at": due_at,
+            "learner_visibility": learner_visibility,
+            "learner_visible_from": learner_visible_from,
             "position": GradeItem.objects.filter(course=course).count(),
         },
     )
