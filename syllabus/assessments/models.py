@@ -24,6 +24,11 @@ ordering       items [{id, text}] in the right order         {"order": [id, ...]
 essay          guidance for graders                          {"text": "..."}
 =============  ===========================================  ==============================
 
+The exact stored config of each kind (value sets of partial_credit, whitespace and
+tolerance_kind; decimals as strings) is checked and described in
+``syllabus.assessments.validators``: every config saved through the authoring services
+has that shape.
+
 Option, pair and item ids are short random strings, never positions, so shuffling and
 editing cannot make an answer point at the wrong choice, and a tampered id is refused.
 """
@@ -102,7 +107,14 @@ class Question(TimeStampedModel):
     # Incremented by every change to the text, config or points: attempts record the
     # version they saw, and a regrade knows which attempts are behind.
     version = models.PositiveIntegerField(default=1)
+    # Deleting a question that attempts used archives it instead: random draws skip it
+    # and it cannot be added to a quiz again, but attempts keep pointing at it.
     is_archived = models.BooleanField(default=False)
+    # The question this one was copied from by a course copy (None for originals): a
+    # copied quiz finds its fixed questions among the copied bank's questions.
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     history = HistoricalRecords(excluded_fields=["text_html"])
 
