@@ -144,3 +144,34 @@ class Grade(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.item_id}: {self.effective_points}"
+
+
+def default_scale() -> list[list[str]]:
+    """A to F at 90/80/70/60/0 (stored as strings: JSON has no decimals)."""
+    return [["A", "90.00"], ["B", "80.00"], ["C", "70.00"], ["D", "60.00"], ["F", "0.00"]]
+
+
+class GradebookSettings(TimeStampedModel):
+    """A course's letter scale and the weight of its uncategorised items (one row per
+    course, made on first change; a course without one uses the defaults)."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="gradebook")
+    # [[letter, lowest percent], ...], highest first; validated by calculation.validate_scale.
+    letter_scale = models.JSONField(default=default_scale)
+    # None: an equal share (the mean weight of the categories taking part).
+    uncategorised_weight = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Gradebook settings of {self.course_id}"
+
+    @property
+    def scale(self) -> list[tuple[str, Decimal]]:
+        return [(letter, Decimal(threshold)) for letter, threshold in self.letter_scale]
