@@ -100,7 +100,6 @@ INSTALLED_APPS = [
     "syllabus.certificates",
     "syllabus.privacy",
     "syllabus.backups",
-    "syllabus.reviews",
     "syllabus.ops",
 ]
 
@@ -668,55 +667,6 @@ ASSIGNMENT_MAX_FILE_MB = env_int("SYLLABUS_ASSIGNMENT_MAX_FILE_MB", 20, minimum=
 ASSIGNMENT_MAX_FILES = env_int("SYLLABUS_ASSIGNMENT_MAX_FILES", 5, minimum=1, maximum=50)
 # Versions a learner may hand in for one assignment (resubmissions included).
 ASSIGNMENT_MAX_VERSIONS = env_int("SYLLABUS_ASSIGNMENT_MAX_VERSIONS", 20, minimum=1, maximum=500)
-
-# --- Access reviews -------------------------------------------------------------------------
-# A role holder with no sign-in for this many days is flagged as a leaver in reviews.
-ACCESS_REVIEW_INACTIVE_DAYS = env_int("SYLLABUS_ACCESS_REVIEW_INACTIVE_DAYS", 90, minimum=1)
-# Reviewers have this many days to decide.
-ACCESS_REVIEW_DUE_DAYS = env_int("SYLLABUS_ACCESS_REVIEW_DUE_DAYS", 14, minimum=1, maximum=365)
-
-# --- Certificates ---------------------------------------------------------------------------
-
-# Looking up certificate codes (the public verification page and its API) counts per
-# client IP against this rate, so codes cannot be enumerated.
-CERTIFICATE_VERIFY_RATE = _rate("SYLLABUS_CERTIFICATE_VERIFY_RATE", "30/minute")
-
-# --- Field encryption ----------------------------------------------------------------------
-
-# The key ring of syllabus.core.crypto (docs/encryption.md): "<id>:<base64 of 32 bytes>,...",
-# the first key current. Production refuses to start without one; development keeps a
-# generated ring in SYLLABUS_DATA_DIR/field_keys (mode 0600, never committed).
-FIELD_KEYS = env_optional("SYLLABUS_FIELD_KEYS") or ""
-if not FIELD_KEYS:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Set SYLLABUS_FIELD_KEYS (or SYLLABUS_FIELD_KEYS_FILE): production mode refuses "
-            "to start without field encryption keys. Generate one with: "
-            "syllabus generate-field-key"
-        )
-    _field_keys_file = DATA_DIR / "field_keys"
-    if not _field_keys_file.exists():
-        import base64 as _base64
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        _fd = os.open(_field_keys_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(_fd, "w") as _out:
-            _out.write("dev1:" + _base64.b64encode(os.urandom(32)).decode() + "\n")
-    FIELD_KEYS = _field_keys_file.read_text(encoding="utf-8").strip()
-from syllabus.core.crypto import KeyRing as _KeyRing  # noqa: E402 (validates at start-up)
-
-_KeyRing.parse(FIELD_KEYS)
-# Uploaded files on S3 are written with server-side encryption: AES256 (S3-managed keys)
-# or aws:kms (with SYLLABUS_S3_KMS_KEY_ID, else the bucket's default KMS key).
-S3_SSE = env_choice("SYLLABUS_S3_SSE", "none", ("none", "aes256", "aws:kms"))
-S3_KMS_KEY_ID = env_optional("SYLLABUS_S3_KMS_KEY_ID")
-if S3_KMS_KEY_ID and S3_SSE != "aws:kms":
-    raise ImproperlyConfigured("SYLLABUS_S3_KMS_KEY_ID needs SYLLABUS_S3_SSE=aws:kms.")
-if STORAGE_BACKEND == "s3" and S3_SSE != "none":
-    _default_storage["OPTIONS"]["object_parameters"] = {
-        "ServerSideEncryption": "AES256" if S3_SSE == "aes256" else "aws:kms",
-        **({"SSEKMSKeyId": S3_KMS_KEY_ID} if S3_KMS_KEY_ID else {}),
-    }
 
 # --- Web server (read by `syllabus serve`) --------------------------------------------------
 
