@@ -90,7 +90,7 @@ def _attempt_with(question: Question) -> Attempt:
     return attempt
 
 
-# --- Banks --------------------------------------------------------------------------------------
+# --- Banks ------------------------------------------------------------------------------------
 
 
 def test_bank_create_update_delete_are_audited(course, instructor):
@@ -152,7 +152,7 @@ def test_a_bank_whose_questions_attempts_used_is_kept(course, instructor):
         bank_delete(actor=instructor, bank=bank)
 
 
-# --- Questions ------------------------------------------------------------------------------------
+# --- Questions --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", sorted(CONFIGS))
@@ -263,7 +263,7 @@ def test_a_question_a_quiz_asks_cannot_be_deleted(course, instructor, quiz):
         question_delete(actor=instructor, question=question)
 
 
-# --- Quiz settings ----------------------------------------------------------------------------------
+# --- Quiz settings ----------------------------------------------------------------------------
 
 
 def test_a_quiz_lesson_gets_a_quiz_with_defaults(quiz):
@@ -329,11 +329,11 @@ def test_quiz_settings_are_saved_and_audited(quiz, instructor):
     assert "time_limit_minutes" in event.details["fields"]
 
 
-# --- Slots and the gradebook -------------------------------------------------------------------------
+# --- Slots and the gradebook ------------------------------------------------------------------
 
 
 def test_slots_fixed_and_random_set_the_nominal_points_and_grade_item(course, instructor, quiz):
-    bank, (single, numeric) = bank_with_questions(course, points=Decimal("2"))
+    _, (single, _numeric) = bank_with_questions(course, points=Decimal("2"))
     extra = bank_create(actor=instructor, course=course, name="Extra")
     for n, points in enumerate(("1", "3")):
         question_create(
@@ -396,7 +396,7 @@ def test_slots_reorder_move_and_remove(course, instructor, quiz):
 
 
 def test_a_published_quiz_cannot_be_broken(course, instructor, quiz):
-    bank, (single, numeric) = bank_with_questions(course)
+    bank, (single, _numeric) = bank_with_questions(course)
     slot = slot_add(actor=instructor, quiz=quiz, bank=bank, count=2)
     lesson_set_published(actor=instructor, lesson=quiz.lesson, published=True)
     with pytest.raises(ValidationError, match="would break"):
@@ -426,7 +426,7 @@ def test_results_visibility_maps_to_the_grade_item(course, instructor, quiz):
     assert GradeItem.objects.get(pk=item.pk).due_at == due
 
 
-# --- Accommodations ---------------------------------------------------------------------------------
+# --- Accommodations ---------------------------------------------------------------------------
 
 
 def test_accommodations_for_learners_of_the_course(course, instructor, quiz):
