@@ -668,6 +668,32 @@ ASSIGNMENT_MAX_FILES = env_int("SYLLABUS_ASSIGNMENT_MAX_FILES", 5, minimum=1, ma
 # Versions a learner may hand in for one assignment (resubmissions included).
 ASSIGNMENT_MAX_VERSIONS = env_int("SYLLABUS_ASSIGNMENT_MAX_VERSIONS", 20, minimum=1, maximum=500)
 
+# --- Privacy and retention ---------------------------------------------------------------
+
+# The seed's data retention table (6.2), in days: user profiles (active + 3 years, then
+# secure deletion), course progress (active + 7 years, then anonymisation), assessment
+# results (active + 7 years, then archive), system logs (1 year, then deletion), privacy
+# records such as consents and data requests (7 years, then archive). "Active" means the
+# last sign-in or learning activity (docs/privacy.md). Audit events follow their own
+# categories (seed 6.1, syllabus.audit.catalog).
+RETENTION_PROFILE_DAYS = env_int("SYLLABUS_RETENTION_PROFILE_DAYS", 3 * 365, minimum=30)
+RETENTION_PROGRESS_DAYS = env_int("SYLLABUS_RETENTION_PROGRESS_DAYS", 7 * 365, minimum=30)
+RETENTION_ASSESSMENT_DAYS = env_int("SYLLABUS_RETENTION_ASSESSMENT_DAYS", 7 * 365, minimum=30)
+RETENTION_SYSTEM_LOG_DAYS = env_int("SYLLABUS_RETENTION_SYSTEM_LOG_DAYS", 365, minimum=1)
+RETENTION_AUDIT_LOG_DAYS = env_int("SYLLABUS_RETENTION_AUDIT_LOG_DAYS", 7 * 365, minimum=365)
+# Notifications are deleted this long after they were read (unread ones after a year).
+RETENTION_NOTIFICATION_READ_DAYS = env_int(
+    "SYLLABUS_RETENTION_NOTIFICATION_READ_DAYS", 180, minimum=1
+)
+# Archived records: JSON Lines files with their SHA-256 in a manifest, one folder per run.
+RETENTION_ARCHIVE_DIR = Path(
+    env_str("SYLLABUS_RETENTION_ARCHIVE_DIR", str(DATA_DIR / "archives"))
+).resolve()
+# Rows (or people) per transaction; each batch records where the run has got to.
+RETENTION_BATCH_SIZE = env_int("SYLLABUS_RETENTION_BATCH_SIZE", 200, minimum=1, maximum=10_000)
+# A data export (GDPR access request) can be downloaded for this many days.
+PRIVACY_EXPORT_DAYS = env_int("SYLLABUS_PRIVACY_EXPORT_DAYS", 7, minimum=1, maximum=30)
+
 # --- Web server (read by `syllabus serve`) --------------------------------------------------
 
 WEB_WORKERS = env_int("SYLLABUS_WEB_WORKERS", 2, minimum=1, maximum=64)

@@ -1,0 +1,417 @@
+"""Personal data declarations for the apps that predate the registry (and for libraries).
+
+Apps may refine these from their own ``personal_data.py`` (a later declaration of the same
+model wins). docs/privacy.md explains each choice in a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Q, QuerySet
+
+ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves (RFC 2606): mail to it goes nowhere
+
+AUDIT_BASIS = (
+    "Accountability and security records (GDPR Art. 5(2), 17(3)(b) and (e)): kept for their "
+    "audit category's period (seed 6.1), then purged by `syllabus audit purge`."
+)
+ACADEMIC_BASIS = (
+    "Academic records an institution must keep (GDPR Art. 17(3)(b)): kept under the "
+    "pseudonymous account until the retention category ends."
+)
+ACCESS_BASIS = "Who held which access, for access reviews and audits (GDPR Art. 17(3)(e))."
+CONSENT_BASIS = "Proof of consent (GDPR Art. 7(1)), without the address it came from."
+REQUEST_BASIS = "Proof that a data subject request was handled (GDPR Art. 5(2), 12)."
+
+
+def tombstone_email(user: Any) -> str:
+    return f"erased-{user.public_id}@{ERASED_DOMAIN}"
+
+
+def erase_user_row(rows: QuerySet[Any], user: Any) -> int:
+    """The account becomes a tombstone: no name, address, phone or password; disabled.
+
+    Written with ``update`` so simple-history records no new version with the old values;
+    the sign-in dates stay (they are what "active" is counted from).
+    """
+    return rows.update(
+        email=tombstone_email(user),
+        full_name="",
+        phone_number="",
+        is_active=False,
+        is_staff=False,
+        is_superuser=False,
+        mfa_required_since=None,
+        password=make_password(None),
+    )
+
+
+def erase_from_imports(rows: QuerySet[Any], user: Any) -> int:
+    """Enrolment CSV uploads list many people: remove this person's address from each."""
+    count = 0
+    for item in rows.only("pk", "content", "report"):
+        pattern = user.email
+        content = item.content.replace(pattern, "(erased)")
+        report = _scrub(item.report, pattern)
+        type(item)._default_manager.filter(pk=item.pk).update(content=content, report=report)
+        count += 1
+    return count
+
+
+def _scrub(value: Any, text: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(text, "(erased)")
+    if isinstance(value, list):
+        return [_scrub(v, text) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, text) for k, v in value.items()}
+    return value
+
+
+def fold_course_progress(rows: QuerySet[Any]) -> None:
+    """Anonymisation of course progress: per course, only counts survive the rows."""
+    from syllabus.privacy.models import AnonymisedCourseStat
+
+    for row in rows.only("course_id", "percent", "completed_at"):
+        stat, _ = AnonymisedCourseStat.objects.get_or_create(course_id=row.course_id)
+        AnonymisedCourseStat.objects.filter(pk=stat.pk).update(
+            learners=F("learners") + 1,
+            completions=F("completions") + (1 if row.completed_at else 0),
+            percent_total=F("percent_total") + row.percent,
+        )
+
+
+def _notifications_expired(now: datetime) -> Q:
+    read_cutoff = now - timedelta(days=settings.RETENTION_NOTIFICATION_READ_DAYS)
+    all_cutoff = now - timedelta(days=settings.RETENTION_SYSTEM_LOG_DAYS)
+    return Q(read_at__lt=read_cutoff) | Q(created_at__lt=all_cutoff)
+
+
+def _user_sessions_expired(now: datetime) -> Q:
+    # Past the absolute session lifetime a session cannot be used; a year of logs.
+    return Q(last_seen_at__lt=now - timedelta(hours=settings.SESSION_MAX_HOURS))
+
+
+def _user_object(user: Any) -> Q:
+    ct = ContentType.objects.get_for_model(type(user))
+    return Q(content_type=ct, object_id=str(user.pk))
+
+
+def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (one table)
+    P, C, A, S, L = (  # noqa: N806 (short names keep the table readable)
+        "user_profiles",
+        "course_progress",
+        "assessment_results",
+        "system_logs",
+        "audit_logs",
+    )
+    # --- Accounts ---------------------------------------------------------------------
+    register(
+        model="accounts.User",
+        match=lambda u: Q(pk=u.pk),
+        export=(
+            "public_id", "email", "full_name", "phone_number", "is_active", "date_joined",
+            "last_login", "mfa_required_since",
+        ),  # fmt: skip
+        secret=("password",),
+        erasure="anonymise",
+        eraser=erase_user_row,
+        category=P,
+    )
+    register(
+        model="accounts.HistoricalUser",
+        match=lambda u: Q(id=u.pk),
+        actor_fields=("history_user",),
+        export=("history_date", "history_type", "email", "full_name"),
+        category=P,
+        note="Earlier versions of the profile: they hold the old name and address.",
+    )
+    register(
+        model="accounts.PersonalDetails",
+        subject_fields=("user",),
+        export=("date_of_birth", "postal_address", "id_number", "accommodation_notes",
+                "medical_notes", "updated_at"),  # fmt: skip
+        secret=("id_number_index",),
+        category=P,
+    )
+    register(model="accounts.User_groups", subject_fields=("user",), category=P)
+    register(model="accounts.User_user_permissions", subject_fields=("user",), category=P)
+    register(
+        model="accounts.RoleAssignment",
+        subject_fields=("user",),
+        actor_fields=("granted_by",),
+        export=("role", "created_at"),
+        category=P,
+    )
+    register(
+        model="accounts.HistoricalRoleAssignment",
+        subject_fields=("user",),
+        actor_fields=("granted_by", "history_user"),
+        export=("role", "history_date", "history_type"),
+        erasure="keep",
+        legal_basis=ACCESS_BASIS,
+        category=P,
+    )
+    register(
+        model="accounts.ApiToken",
+        subject_fields=("user",),
+        actor_fields=("revoked_by",),
+        export=("name", "prefix", "scopes", "created_at", "expires_at", "last_used_at",
+                "last_used_ip", "revoked_at"),  # fmt: skip
+        secret=("token_hash",),
+        category=P,
+    )
+    register(
+        model="accounts.UserSession",
+        subject_fields=("user",),
+        export=("created_at", "last_seen_at", "ip", "user_agent", "device"),
+        secret=("session_key",),
+        category=S,
+        retention_q=_user_sessions_expired,
+    )
+    register(
+        model="accounts.Invitation",
+        subject_fields=("accepted_by",),
+        actor_fields=("invited_by",),
+        match=lambda u: Q(email__iexact=u.email),
+        export=("email", "created_at", "expires_at", "accepted_at"),
+        secret=("token_hash",),
+        erasure="anonymise",
+        anonymise={"email": f"erased@{ERASED_DOMAIN}"},
+        category=P,
+    )
+    register(
+        model="accounts.OneTimeCodeMethod",
+        subject_fields=("user",),
+        export=("channel", "verified_at", "created_at"),
+        category=P,
+    )
+    register(
+        model="account.EmailAddress",
+        subject_fields=("user",),
+        export=("email", "verified", "primary"),
+        category=P,
+    )
+    register(
+        model="mfa.Authenticator",
+        subject_fields=("user",),
+        export=("type", "created_at", "last_used_at"),
+        secret=("data",),  # TOTP secrets, recovery code seeds, public keys
+        category=P,
+    )
+    register(
+        model="admin.LogEntry",
+        actor_fields=("user",),
+        match=_user_object,
+        export=("action_time", "object_repr", "action_flag", "change_message"),
+        erasure="anonymise",
+        anonymise={"object_repr": "(erased person)", "change_message": ""},
+        category=S,
+        timestamp_field="action_time",
+    )
+    for name in ("AccessAttempt", "AccessFailureLog", "AccessLog"):
+        register(
+            model=f"axes.{name}",
+            match=lambda u: Q(username__iexact=u.email),
+            export=("attempt_time", "ip_address", "user_agent", "path_info"),
+            category=S,
+            timestamp_field="attempt_time",
+            note="Sign-in attempts, found by the address typed in.",
+        )
+    # --- Audit trail ------------------------------------------------------------------
+    register(
+        model="audit.AuditEvent",
+        subject_fields=("actor",),
+        match=lambda u: Q(target_type="accounts.user", target_id=u.public_id),
+        export=("occurred_at", "action", "target_type", "target_label", "ip", "user_agent"),
+        erasure="keep",
+        legal_basis=AUDIT_BASIS,
+        category=L,
+        timestamp_field="occurred_at",
+        note="Append-only and hash-chained: disposed of only by the audit purge (seed 6.1).",
+    )
+    # --- Communication ----------------------------------------------------------------
+    register(
+        model="communication.Notification",
+        subject_fields=("recipient",),
+        export=("kind", "title", "body", "url", "created_at", "read_at", "emailed_at"),
+        category=S,
+        retention_q=_notifications_expired,
+    )
+    register(
+        model="communication.NotificationPreference",
+        subject_fields=("user",),
+        export=("email_mode", "updated_at"),
+        category=P,
+    )
+    # --- Courses ----------------------------------------------------------------------
+    register(
+        model="courses.Course",
+        actor_fields=("created_by",),
+        export=("public_id", "title", "created_at"),
+        category=None,
+        note="Courses someone created are the institution's content, not theirs.",
+    )
+    register(
+        model="courses.Announcement",
+        actor_fields=("author",),
+        export=("public_id", "title", "created_at"),
+        category=None,
+    )
+    register(
+        model="courses.EnrolmentImport",
+        actor_fields=("created_by",),
+        match=lambda u: Q(content__icontains=u.email),
+        export=("public_id", "filename", "created_at", "status"),
+        erasure="anonymise",
+        eraser=erase_from_imports,
+        category=S,
+        timestamp_field="created_at",
+        note="Uploaded enrolment lists: the person's address is removed from each.",
+    )
+    register(
+        model="courses.CourseMembership",
+        subject_fields=("user",),
+        actor_fields=("granted_by",),
+        export=("course", "role", "source", "cohort", "ends_at", "created_at"),
+        category=C,
+    )
+    register(
+        model="courses.HistoricalCourseMembership",
+        subject_fields=("user",),
+        actor_fields=("granted_by", "history_user"),
+        export=("course", "role", "history_date", "history_type"),
+        erasure="keep",
+        legal_basis=ACADEMIC_BASIS,
+        category=C,
+    )
+    register(
+        model="courses.WaitlistEntry",
+        subject_fields=("user",),
+        export=("course", "created_at"),
+        category=C,
+    )
+    # --- Learning ---------------------------------------------------------------------
+    register(
+        model="learning.LessonProgress",
+        subject_fields=("user",),
+        export=("lesson", "course", "first_opened_at", "last_opened_at",
+                "video_position_seconds", "video_watched_seconds", "completed_at"),  # fmt: skip
+        category=C,
+    )
+    register(
+        model="learning.CourseProgress",
+        subject_fields=("user",),
+        export=("course", "completed_lessons", "required_lessons", "percent",
+                "last_activity_at", "completed_at"),  # fmt: skip
+        erasure="keep",
+        legal_basis=ACADEMIC_BASIS,
+        category=C,
+        anonymiser=fold_course_progress,
+    )
+    # --- Assessments and grades -------------------------------------------------------
+    register(
+        model="assessments.Attempt",
+        subject_fields=("user",),
+        export=("public_id", "quiz", "number", "status", "started_at", "submitted_at",
+                "score", "max_score", "percent"),  # fmt: skip
+        erasure="keep",
+        legal_basis=ACADEMIC_BASIS,
+        category=A,
+    )
+    register(
+        model="assessments.AttemptQuestion",
+        match=lambda u: Q(attempt__user=u.pk),
+        actor_fields=("graded_by",),
+        export=("attempt", "position", "response", "saved_at", "points_awarded", "feedback"),
+        erasure="keep",
+        legal_basis=ACADEMIC_BASIS,
+        category=A,
+    )
+    for name in ("Accommodation", "HistoricalAccommodation"):
+        register(
+            model=f"assessments.{name}",
+            subject_fields=("user",),
+            actor_fields=("history_user",) if name.startswith("Historical") else (),
+            export=("quiz", "extra_minutes", "extra_attempts", "note"),
+            erasure="anonymise",
+            anonymise={"note": ""},  # may describe a health condition
+            category=A,
+        )
+    for name in ("HistoricalQuestion", "HistoricalQuiz"):
+        register(
+            model=f"assessments.{name}",
+            actor_fields=("history_user",),
+            export=("history_date", "history_type"),
+            category=None,
+        )
+    for name in ("Grade", "HistoricalGrade"):
+        register(
+            model=f"grades.{name}",
+            subject_fields=("user",),
+            actor_fields=("graded_by", "overridden_by")
+            + (("history_user",) if name.startswith("Historical") else ()),
+            export=("item", "course", "points", "graded_at", "override_points",
+                    "override_reason", "overridden_at"),  # fmt: skip
+            erasure="keep",
+            legal_basis=ACADEMIC_BASIS,
+            anonymise={"override_reason": ""},
+            category=A,
+        )
+    # --- Operations -------------------------------------------------------------------
+    register(
+        model="ops.FailedJob",
+        actor_fields=("rerun_by",),
+        export=("task_name", "rerun_at"),
+        category=None,
+    )
+    # --- Privacy (this app) -----------------------------------------------------------
+    register(
+        model="privacy.PolicyDocument",
+        actor_fields=("published_by",),
+        export=("kind", "version", "published_at"),
+        category=None,
+    )
+    register(
+        model="privacy.Consent",
+        subject_fields=("user",),
+        export=("document", "accepted_at", "ip"),
+        erasure="keep",
+        legal_basis=CONSENT_BASIS,
+        anonymise={"ip": None},
+        category=L,
+        timestamp_field="accepted_at",
+    )
+    register(
+        model="privacy.DataRequest",
+        subject_fields=("subject",),
+        actor_fields=("requested_by", "reviewed_by"),
+        export=("public_id", "kind", "status", "reason", "created_at", "due_at",
+                "completed_at", "decision_reason"),  # fmt: skip
+        erasure="keep",
+        legal_basis=REQUEST_BASIS,
+        anonymise={"reason": ""},
+        category=L,
+        timestamp_field="created_at",
+    )
+    register(
+        model="privacy.ErasureRecord",
+        subject_fields=("user",),
+        export=("erased_at", "reason"),
+        erasure="keep",
+        legal_basis=REQUEST_BASIS,
+        category=L,
+        timestamp_field="erased_at",
+    )
+    register(
+        model="privacy.RetentionRun",
+        actor_fields=("triggered_by",),
+        export=("public_id", "started_at", "status"),
+        category=None,
+    )
