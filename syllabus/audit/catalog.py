@@ -154,7 +154,20 @@ ACTIONS: dict[str, Category] = {
     # --- Certificates (syllabus.certificates) ---
     "certificate.issued": _DATA,
     "certificate.revoked": _DATA,
+    "certificate.settings_updated": _DATA,  # issue or not, validity in days
+    # --- Access reviews (syllabus.reviews) ---
+    "access_review.started": _ADMIN,
+    "access_review.decided": _ADMIN,
+    "access_review.reassigned": _ADMIN,
+    "access_review.revoked": _ADMIN,
+    "access_review.reminded": _ADMIN,
+    "access_review.signed_off": _ADMIN,
     # --- Data protection (field encryption, backups, privacy): added by those apps ---
+    "backup.created": _ADMIN,  # syllabus.backups: an encrypted archive was written
+    "backup.verified": _ADMIN,  # restored into a scratch database and compared
+    "backup.restored": _ADMIN,
+    "backup.pruned": _ADMIN,  # archives past SYLLABUS_BACKUP_RETENTION_DAYS deleted
+    "backup.failed": _ADMIN,  # any of the above failed; details say which and why
     # syllabus.privacy: data subject requests, consent, policies, retention
     "privacy.export_requested": _ADMIN,
     "privacy.export_built": _ADMIN,  # the ZIP was written; details: files, rows, sha256

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "syllabus.certificates",
     "syllabus.privacy",
     "syllabus.backups",
+    "syllabus.reviews",
     "syllabus.ops",
 ]
 
@@ -667,6 +668,92 @@ ASSIGNMENT_MAX_FILE_MB = env_int("SYLLABUS_ASSIGNMENT_MAX_FILE_MB", 20, minimum=
 ASSIGNMENT_MAX_FILES = env_int("SYLLABUS_ASSIGNMENT_MAX_FILES", 5, minimum=1, maximum=50)
 # Versions a learner may hand in for one assignment (resubmissions included).
 ASSIGNMENT_MAX_VERSIONS = env_int("SYLLABUS_ASSIGNMENT_MAX_VERSIONS", 20, minimum=1, maximum=500)
+
+# --- Access reviews -------------------------------------------------------------------------
+# A role holder with no sign-in for this many days is flagged as a leaver in reviews.
+ACCESS_REVIEW_INACTIVE_DAYS = env_int("SYLLABUS_ACCESS_REVIEW_INACTIVE_DAYS", 90, minimum=1)
+# Reviewers have this many days to decide.
+ACCESS_REVIEW_DUE_DAYS = env_int("SYLLABUS_ACCESS_REVIEW_DUE_DAYS", 14, minimum=1, maximum=365)
+
+# --- Certificates ---------------------------------------------------------------------------
+
+# Looking up certificate codes (the public verification page and its API) counts per
+# client IP against this rate, so codes cannot be enumerated.
+CERTIFICATE_VERIFY_RATE = _rate("SYLLABUS_CERTIFICATE_VERIFY_RATE", "30/minute")
+
+# --- Field encryption ----------------------------------------------------------------------
+
+# The key ring of syllabus.core.crypto (docs/encryption.md): "<id>:<base64 of 32 bytes>,...",
+# the first key current. Production refuses to start without one; development keeps a
+# generated ring in SYLLABUS_DATA_DIR/field_keys (mode 0600, never committed).
+FIELD_KEYS = env_optional("SYLLABUS_FIELD_KEYS") or ""
+if not FIELD_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SYLLABUS_FIELD_KEYS (or SYLLABUS_FIELD_KEYS_FILE): production mode refuses "
+            "to start without field encryption keys. Generate one with: "
+            "syllabus generate-field-key"
+        )
+    _field_keys_file = DATA_DIR / "field_keys"
+    if not _field_keys_file.exists():
+        import base64 as _base64
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _fd = os.open(_field_keys_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(_fd, "w") as _out:
+            _out.write("dev1:" + _base64.b64encode(os.urandom(32)).decode() + "\n")
+    FIELD_KEYS = _field_keys_file.read_text(encoding="utf-8").strip()
+from syllabus.core.crypto import KeyRing as _KeyRing  # noqa: E402 (validates at start-up)
+
+_KeyRing.parse(FIELD_KEYS)
+# Uploaded files on S3 are written with server-side encryption: AES256 (S3-managed keys)
+# or aws:kms (with SYLLABUS_S3_KMS_KEY_ID, else the bucket's default KMS key).
+S3_SSE = env_choice("SYLLABUS_S3_SSE", "none", ("none", "aes256", "aws:kms"))
+S3_KMS_KEY_ID = env_optional("SYLLABUS_S3_KMS_KEY_ID")
+if S3_KMS_KEY_ID and S3_SSE != "aws:kms":
+    raise ImproperlyConfigured("SYLLABUS_S3_KMS_KEY_ID needs SYLLABUS_S3_SSE=aws:kms.")
+if STORAGE_BACKEND == "s3" and S3_SSE != "none":
+    _default_storage["OPTIONS"]["object_parameters"] = {
+        "ServerSideEncryption": "AES256" if S3_SSE == "aes256" else "aws:kms",
+        **({"SSEKMSKeyId": S3_KMS_KEY_ID} if S3_KMS_KEY_ID else {}),
+    }
+
+# --- Backups ---------------------------------------------------------------------------
+
+# Backups (syllabus.backups): encrypted archives of the database and uploaded files, in a
+# folder or an S3 bucket. Keys: 32 random bytes in base64, comma-separated; the first
+# encrypts, all decrypt (older keys stay listed until their archives have expired).
+from syllabus.backups.crypto import parse_key as _parse_backup_key  # noqa: E402
+
+BACKUP_KEYS = env_list("SYLLABUS_BACKUP_KEY")
+for _backup_key in BACKUP_KEYS:
+    try:
+        _parse_backup_key(_backup_key)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"SYLLABUS_BACKUP_KEY holds a key that is not 32 bytes in base64 ({_exc})."
+        ) from None
+BACKUP_DIR = Path(env_str("SYLLABUS_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_S3_BUCKET = env_str("SYLLABUS_BACKUP_S3_BUCKET", "")
+BACKUP_S3_PREFIX = env_str("SYLLABUS_BACKUP_S3_PREFIX", "backups")
+# The bucket's endpoint and credentials default to those of the uploaded-files bucket.
+BACKUP_S3_OPTIONS = {
+    "bucket_name": BACKUP_S3_BUCKET,
+    "endpoint_url": env_optional("SYLLABUS_BACKUP_S3_ENDPOINT_URL")
+    or env_optional("SYLLABUS_S3_ENDPOINT_URL"),
+    "region_name": env_optional("SYLLABUS_BACKUP_S3_REGION") or env_optional("SYLLABUS_S3_REGION"),
+    "access_key": env_optional("SYLLABUS_BACKUP_S3_ACCESS_KEY_ID")
+    or env_optional("SYLLABUS_S3_ACCESS_KEY_ID"),
+    "secret_key": env_optional("SYLLABUS_BACKUP_S3_SECRET_ACCESS_KEY")
+    or env_optional("SYLLABUS_S3_SECRET_ACCESS_KEY"),
+}
+BACKUP_MEDIA = env_bool("SYLLABUS_BACKUP_MEDIA", default=True)
+BACKUP_RETENTION_DAYS = env_int("SYLLABUS_BACKUP_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+# The worker takes, verifies and prunes the daily backup at this hour (TIME_ZONE).
+BACKUP_DAILY = env_bool("SYLLABUS_BACKUP_DAILY", default=True)
+BACKUP_HOUR = env_int("SYLLABUS_BACKUP_HOUR", 2, minimum=0, maximum=23)
+# /health reports "error" when the last backup failed or is older than this.
+BACKUP_MAX_AGE_HOURS = env_int("SYLLABUS_BACKUP_MAX_AGE_HOURS", 26, minimum=1, maximum=24 * 60)
 
 # --- Privacy and retention ---------------------------------------------------------------
 
