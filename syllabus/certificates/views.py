@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -108,10 +109,21 @@ def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return pdf_response(request, certificate)
 
 
-def pdf_response(request: HttpRequest, certificate: Certificate) -> HttpResponseBase:
-    """The stored PDF; drawn now if the job has not stored it yet (or storage lost it)."""
+def _ensure_pdf(certificate: Certificate) -> None:
+    """Draw the PDF now if the job has not stored it yet (or storage lost it)."""
     if not certificate.pdf or not default_storage.exists(certificate.pdf.name):
         certificate_render_pdf(certificate=certificate)
+
+
+def _pdf_headers(response: HttpResponseBase) -> HttpResponseBase:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def pdf_response(request: HttpRequest, certificate: Certificate) -> HttpResponseBase:
+    """The stored PDF as a download (Range requests honoured)."""
+    _ensure_pdf(certificate)
     response = ranged_file_response(
         request,
         default_storage,
@@ -120,9 +132,19 @@ def pdf_response(request: HttpRequest, certificate: Certificate) -> HttpResponse
         filename=_filename(certificate),
         as_attachment=True,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _pdf_headers(response)
+
+
+def pdf_bytes_response(certificate: Certificate) -> HttpResponseBase:
+    """The stored PDF in one response body (the API's form: a certificate is small)."""
+    _ensure_pdf(certificate)
+    with default_storage.open(certificate.pdf.name, "rb") as handle:
+        data = handle.read()
+    response = HttpResponse(data, content_type="application/pdf")
+    response.headers["Content-Disposition"] = (
+        content_disposition_header(True, _filename(certificate)) or ""
+    )
+    return _pdf_headers(response)
 
 
 # --- A course's certificates --------------------------------------------------------------

@@ -66,9 +66,7 @@ def test_completing_a_course_issues_a_certificate_with_its_pdf(
     assert notification.url == "/certificates/"
 
 
-def test_the_pdf_is_a4_landscape_with_name_course_code_and_verification_url(
-    certificate, settings
-):
+def test_the_pdf_is_a4_landscape_with_name_course_code_and_verification_url(certificate, settings):
     settings.SITE_URL = "https://learn.example.edu"
     certificate_render_pdf(certificate=certificate)
     data, text, reader = _pdf_text(certificate)
