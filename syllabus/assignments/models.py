@@ -179,6 +179,11 @@ class Submission(TimeStampedModel):
     def is_late(self) -> bool:
         return self.days_late > 0
 
+    @property
+    def earned_points(self) -> Decimal | None:
+        """The grade before the late penalty (rubric or points, plus the adjustment)."""
+        return None if self.points is None else self.points + self.adjustment
+
 
 class SubmissionFile(models.Model):
     public_id = PublicIdField(prefix="sbf")

@@ -69,6 +69,10 @@ SETTING_FIELDS: Final = frozenset(
 UNSET: Final = object()
 
 
+# Refusals about the text or the kinds of work (the other codes are about files).
+TEXT_CODES: Final = frozenset({"empty", "text_too_long", "text_not_accepted", "files_not_accepted"})
+
+
 class SubmissionRefused(ValidationError):
     """A hand-in refused for its content (files, text); ``code`` names the reason and
     ``status`` is the HTTP status the entry points answer with (400, or 413 too large)."""
