@@ -69,7 +69,7 @@ def make_assignment(
 
 
 def pdf(name: str = "essay.pdf", size: int | None = None) -> SimpleUploadedFile:
-    data = PDF if size is None else PDF + b"0" * (size - len(PDF))
+    data = PDF if size is None else (PDF + b"0" * size)[:size]
     return SimpleUploadedFile(name, data, content_type="application/pdf")
 
 
@@ -127,11 +127,13 @@ def assignment(course) -> Assignment:
 
 @pytest.fixture
 def stored_files(settings) -> Any:
-    """The names of every file under the media root (to prove nothing was stored)."""
+    """Files stored under the media root since the test started (to prove a refused
+    hand-in stored nothing)."""
     from pathlib import Path
 
-    def listing() -> set[str]:
+    def everything() -> set[str]:
         root = Path(settings.MEDIA_ROOT) / "assignments"
         return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
-    return listing
+    before = everything()
+    return lambda: everything() - before
