@@ -1,6 +1,6 @@
 from django.urls import path
 
-from syllabus.ops import views, views_dashboard
+from syllabus.ops import views, views_dashboard, views_exports
 
 app_name = "ops"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views_dashboard.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("exports/", views_exports.exports, name="exports"),
 ]

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.accounts.permissions import acting_user, has_site_perm, require_site_perm
+from syllabus.accounts.sensitive import sensitive_action
 from syllabus.audit.services import record
 from syllabus.reviews.forms import DecideForm, SignOffForm, StartForm
 from syllabus.reviews.models import Campaign, ReviewItem
@@ -233,8 +235,11 @@ def sign_off(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @require_site_perm(PERMISSION)
-def report(request: HttpRequest, public_id: str, kind: str) -> FileResponse:
-    """The archived report of a signed-off campaign (an export: audited)."""
+@require_site_perm("export.run")
+@sensitive_action
+def report(request: HttpRequest, public_id: str, kind: str) -> HttpResponseBase:
+    """The archived report of a signed-off campaign. An export like any other: it needs
+    the export permission and a recent MFA check, and is audited."""
     item_campaign = get_object_or_404(Campaign, public_id=public_id)
     stored = {"csv": item_campaign.report_csv, "pdf": item_campaign.report_pdf}.get(kind)
     if not stored:
@@ -243,7 +248,11 @@ def report(request: HttpRequest, public_id: str, kind: str) -> FileResponse:
         actor=acting_user(request),
         action="export.run",
         target=item_campaign,
-        details={"export": f"access_review.{kind}", "rows": item_campaign.items.count()},
+        details={
+            "export": "access_review_report",
+            "format": kind,
+            "rows": item_campaign.items.count(),
+        },
     )
     return FileResponse(
         stored.open("rb"),

@@ -114,6 +114,8 @@ UI: dict[str, Row] = {
         only("admin", "manager", "auditor", "compliance_officer", "security_officer")
     ),
     "ops:audit_export": Row(only("admin", "compliance_officer")),
+    # Export controls: readers of the report-export audit category.
+    "ops:exports": Row(only("admin", "security_officer")),
     # Health checks: load balancers and monitoring, no sign-in
     "health": Row(EVERYONE),
     "health_live": Row(EVERYONE),

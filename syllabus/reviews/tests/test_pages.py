@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from syllabus.accounts.models import RoleAssignment
+from syllabus.accounts.tests.mfa_helpers import mark_recent_mfa
 from syllabus.audit.models import AuditEvent
 from syllabus.reviews.models import Campaign, ReportingLine, ReviewItem
 from tests.factories import UserFactory
@@ -93,6 +94,10 @@ def test_campaign_pages_from_start_to_archive(officer, boss, auditor):
     assert Campaign.objects.get().status == "open"
     runner.post(f"/access-reviews/{campaign.public_id}/sign-off/", {"confirm": "on"})
     assert Campaign.objects.get().status == "signed_off"
+    # Downloading the archive is an export: it asks for the second factor again first.
+    asked = runner.get(f"/access-reviews/{campaign.public_id}/report.csv")
+    assert asked.status_code == 302 and "reauthenticate" in asked["Location"]
+    mark_recent_mfa(runner, officer, method="password")
     csv_file = runner.get(f"/access-reviews/{campaign.public_id}/report.csv")
     assert csv_file.status_code == 200
     assert b"auditor@example.org" in b"".join(csv_file.streaming_content)

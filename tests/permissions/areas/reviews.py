@@ -30,8 +30,10 @@ UI: dict[str, Row] = {
     "reviews:apply": Row(RUNNERS, kwargs=_campaign),
     "reviews:remind": Row(RUNNERS, method="post", kwargs=_campaign),
     "reviews:sign_off": Row(RUNNERS, method="post", kwargs=_campaign, data={}),
+    # An export: the access review permission and the export permission.
     "reviews:report": Row(
-        RUNNERS, kwargs=lambda c: {"public_id": c["review_campaign"], "kind": "csv"}
+        only("compliance_officer", "admin"),
+        kwargs=lambda c: {"public_id": c["review_campaign"], "kind": "csv"},
     ),
 }
 
