@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from syllabus.backups import views
 
 app_name = "backups"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.backup_list, name="list"),
+    path("run/", views.backup_now, name="run"),
+    path("verify/", views.backup_verify, name="verify"),
+]
