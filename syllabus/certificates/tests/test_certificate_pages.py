@@ -259,6 +259,7 @@ def test_verification_shows_expiry(learner, course, instructor, django_capture_o
         with django_capture_on_commit_callbacks(execute=True):
             complete_course(learner, course)
         certificate = Certificate.objects.get(user=learner)
+    assert certificate.expires_at is not None
     url = reverse("certificates:verify", args=[certificate.code])
     with time_machine.travel(certificate.expires_at - timedelta(seconds=1), tick=False):
         assert "This certificate is valid." in Client().get(url).content.decode()

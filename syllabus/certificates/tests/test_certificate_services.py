@@ -373,3 +373,27 @@ def test_settings_refuse_a_validity_out_of_range(course, instructor, days):
     assert "validity_days" in caught.value.message_dict
     assert not CertificateSettings.objects.exists()
     assert not AuditEvent.objects.filter(action="certificate.settings_updated").exists()
+
+
+# --- Demo data -----------------------------------------------------------------------------
+
+
+def test_demo_issues_certificates_for_demo_completions_once(
+    course, django_capture_on_commit_callbacks
+):
+    from syllabus.certificates.demo import load_demo
+    from tests.factories import UserFactory
+
+    demo_learner = UserFactory(email="lena.demo@example.com", full_name="Demo Lena")
+    real_person = UserFactory(email="someone@school.example.org")
+    for person in (demo_learner, real_person):
+        enrol(person, course)
+        complete_course(person, course)  # on_commit not run: no certificate yet
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo()
+    issued = Certificate.objects.get()
+    assert issued.user == demo_learner
+    assert issued.pdf  # drawn by the queued job
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo()
+    assert Certificate.objects.count() == 1
