@@ -30,6 +30,8 @@ Commands:
   lockouts       list or clear sign-in lockouts
   mfa            show or reset a user's two-factor authentication
   courses        list courses and members; give or remove a course role
+  rotate-keys    re-encrypt encrypted fields under the current key (--dry-run first)
+  generate-field-key  print a new key for SYLLABUS_FIELD_KEYS
   help           list every command, including Django's (shell, dbshell, ...)
 
 Run 'syllabus <command> --help' for a command's options.
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"syllabus: configuration error: {exc}", file=sys.stderr)
         return 1
 
+    # Multi-word commands are spelled with hyphens (rotate-keys); modules use underscores.
+    if args[0] not in get_commands() and args[0].replace("-", "_") in get_commands():
+        args[0] = args[0].replace("-", "_")
     if args[0] != "help" and args[0] not in get_commands():
         print(OVERVIEW.format(version=syllabus.__version__), file=sys.stderr)
         print(f"syllabus: error: unknown command {args[0]!r}", file=sys.stderr)

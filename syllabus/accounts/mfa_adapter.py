@@ -1,9 +1,13 @@
 """allauth.mfa wired to Syllabus: encrypted secrets, our one-time code methods, our forms.
 
 * ``encrypt``/``decrypt``: allauth stores TOTP secrets and the seed the recovery codes are
-  derived from in the database, in clear unless the adapter encrypts them. Ours uses
-  AES-256-GCM with a key derived from SECRET_KEY (HKDF), so a copy of the database alone
-  reveals neither (SECRET_KEY_FALLBACKS are tried when decrypting, for key rotation).
+  derived from in the database, in clear unless the adapter encrypts them. Ours seals them
+  with the field-encryption key ring (``syllabus.core.crypto``, ``SYLLABUS_FIELD_KEYS``),
+  so ``syllabus rotate-keys`` re-encrypts them with every other encrypted value. The
+  associated data binds them to ``mfa_authenticator.data`` (table and column): allauth's
+  adapter API passes the text alone, not the authenticator row, so they cannot be bound to
+  a row. Values written before the key ring (``aesgcm1:``, a key derived from SECRET_KEY
+  and its fallbacks) are still read, and rotate-keys rewrites them under the ring.
 * ``is_mfa_enabled``: allauth asks for the second-factor challenge at sign-in when the
   user has a TOTP or WebAuthn authenticator (it passes both types). One-time codes by
   email or SMS are ours, not an allauth type; counting them there puts the same sign-in
@@ -34,36 +38,60 @@ from django.core.exceptions import ImproperlyConfigured
 
 from syllabus.accounts import one_time_codes
 from syllabus.accounts.models import OneTimeCodeMethod
+from syllabus.core.crypto import is_sealed, keyring
 
-_PREFIX = "aesgcm1:"
+_LEGACY_PREFIX = "aesgcm1:"
+# The associated data of every MFA secret: the table and column allauth keeps them in.
+MFA_CONTEXT = "mfa_authenticator.data"
 _SIGN_IN_TYPES = {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN}
 
 
-def _key(secret: str) -> bytes:
+def _legacy_key(secret: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"syllabus.mfa.secrets"
     ).derive(secret.encode())
 
 
+def legacy_decrypt(encrypted_text: str) -> str:
+    """An ``aesgcm1:`` value (before the key ring): SECRET_KEY, then its fallbacks."""
+    blob = base64.urlsafe_b64decode(encrypted_text.removeprefix(_LEGACY_PREFIX))
+    nonce, sealed = blob[:12], blob[12:]
+    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        try:
+            aead = AESGCM(_legacy_key(secret))
+            return aead.decrypt(nonce, sealed, _LEGACY_PREFIX.encode()).decode()
+        except InvalidTag:
+            continue
+    raise ImproperlyConfigured(
+        "An MFA secret written before the field key ring cannot be decrypted with "
+        "SYLLABUS_SECRET_KEY: was the key changed? Run 'syllabus rotate-keys' with the old "
+        "secret key to move such values to the key ring."
+    )
+
+
+def legacy_encrypt(text: str) -> str:
+    """How values were written before the key ring (kept for tests of the migration path)."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_legacy_key(settings.SECRET_KEY)).encrypt(
+        nonce, text.encode(), _LEGACY_PREFIX.encode()
+    )
+    return _LEGACY_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def is_legacy(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_LEGACY_PREFIX)
+
+
 class MfaAdapter(DefaultMFAAdapter):
     def encrypt(self, text: str) -> str:
-        nonce = os.urandom(12)
-        sealed = AESGCM(_key(settings.SECRET_KEY)).encrypt(nonce, text.encode(), _PREFIX.encode())
-        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+        return keyring().seal(text.encode(), MFA_CONTEXT)
 
     def decrypt(self, encrypted_text: str) -> str:
-        if not encrypted_text.startswith(_PREFIX):
-            return encrypted_text  # written before encryption was configured
-        blob = base64.urlsafe_b64decode(encrypted_text.removeprefix(_PREFIX))
-        nonce, sealed = blob[:12], blob[12:]
-        for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-            try:
-                return AESGCM(_key(secret)).decrypt(nonce, sealed, _PREFIX.encode()).decode()
-            except InvalidTag:
-                continue
-        raise ImproperlyConfigured(
-            "An MFA secret cannot be decrypted with SYLLABUS_SECRET_KEY: was the key changed?"
-        )
+        if is_sealed(encrypted_text):
+            return keyring().open(encrypted_text, MFA_CONTEXT).decode()
+        if is_legacy(encrypted_text):
+            return legacy_decrypt(encrypted_text)
+        return encrypted_text  # written before encryption was configured
 
     def get_totp_issuer(self) -> str:
         return str(settings.SITE_NAME)

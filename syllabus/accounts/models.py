@@ -10,6 +10,13 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from syllabus.accounts.roles import COURSE, PERMISSIONS, SITE
+from syllabus.core.fields import (
+    BlindIndexField,
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedTextField,
+    normalize_identifier,
+)
 from syllabus.core.models import PublicIdField, TimeStampedModel
 
 
@@ -51,11 +58,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # When the user first held a role for which MFA is required (SYLLABUS_MFA_REQUIRED_ROLES);
     # the grace period counts from here. Null while they hold no such role.
     mfa_required_since = models.DateTimeField(null=True, blank=True)
-    # For one-time sign-in codes by SMS. Field-level encryption arrives with the data
-    # protection work; until then it is an ordinary column.
-    phone_number = models.CharField(max_length=32, blank=True)
+    # For one-time sign-in codes by SMS. Encrypted (docs/encryption.md), bound to the row
+    # through public_id, which is set before the INSERT (the primary key is not). It is
+    # never searched, so it has no blind index; history keeps no copies of it.
+    phone_number = EncryptedCharField(max_length=32, blank=True, row_field="public_id")
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login", "updated_at", "phone_number"]
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -225,3 +235,30 @@ class OneTimeCodeMethod(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} codes for {self.user}"
+
+
+class PersonalDetails(models.Model):
+    """Personal data beyond the account: every value is encrypted (docs/encryption.md).
+
+    Seen only by the person and by holders of ``user.manage`` (who can find someone by
+    their id number through its blind index); changed only by the person (rectification).
+    The primary key is the user's, known before the INSERT, so values bind to it.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="personal_details"
+    )
+    date_of_birth = EncryptedDateField("date of birth", blank=True)
+    postal_address = EncryptedTextField("postal address", max_length=500, blank=True)
+    id_number = EncryptedCharField("national or student id number", max_length=64, blank=True)
+    id_number_index = BlindIndexField(source="id_number", normalizer=normalize_identifier)
+    accommodation_notes = EncryptedTextField("accommodation needs", max_length=2000, blank=True)
+    medical_notes = EncryptedTextField("medical notes", max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "personal details"
+        verbose_name_plural = "personal details"
+
+    def __str__(self) -> str:
+        return f"Personal details of {self.user}"

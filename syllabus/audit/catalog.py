@@ -166,6 +166,12 @@ ACTIONS: dict[str, Category] = {
     "backup.created": _ADMIN,  # syllabus.backups: an encrypted archive was written
     "backup.verified": _ADMIN,  # restored into a scratch database and compared
     "backup.restored": _ADMIN,
+    # Field encryption (syllabus.core.crypto, `syllabus rotate-keys`, personal details)
+    "crypto.rotation_started": _ADMIN,
+    "crypto.keys_rotated": _ADMIN,
+    "crypto.rotation_refused": _ADMIN,  # a key missing from the ring, or a wrong key
+    "personal_details.updated": _DATA,  # which fields changed, never their values
+    "personal_details.viewed": _ADMIN,  # shown to a user.manage holder on a person page
     "backup.pruned": _ADMIN,  # archives past SYLLABUS_BACKUP_RETENTION_DAYS deleted
     "backup.failed": _ADMIN,  # any of the above failed; details say which and why
     # syllabus.privacy: data subject requests, consent, policies, retention

@@ -8,12 +8,19 @@ set, point the suite at PostgreSQL / Redis.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import tempfile
 
 os.environ.setdefault("SYLLABUS_DEBUG", "false")
 os.environ.setdefault("SYLLABUS_SECRET_KEY", secrets.token_urlsafe(50))
+# Field encryption keys per run: a current key and an older one, as after a rotation.
+os.environ.setdefault(
+    "SYLLABUS_FIELD_KEYS",
+    f"test2:{base64.b64encode(secrets.token_bytes(32)).decode()},"
+    f"test1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+)
 os.environ.setdefault("SYLLABUS_JOBS_IMMEDIATE", "true")
 os.environ.setdefault("SYLLABUS_DATA_DIR", tempfile.mkdtemp(prefix="syllabus-test-"))
 os.environ.setdefault("SYLLABUS_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

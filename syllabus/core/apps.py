@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from syllabus.core import logging
+        from syllabus.core import checks, logging  # noqa: F401  (checks registers itself)
 
         logging.configure_structlog()

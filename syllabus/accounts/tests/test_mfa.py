@@ -15,7 +15,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client, override_settings
 
 from syllabus.accounts.mfa import user_has_mfa, verify_second_factor
-from syllabus.accounts.mfa_adapter import MfaAdapter
+from syllabus.accounts.mfa_adapter import MfaAdapter, legacy_encrypt
 from syllabus.accounts.models import OneTimeCodeMethod
 from syllabus.accounts.tests.mfa_helpers import (
     enable_code_method,
@@ -26,6 +26,7 @@ from syllabus.accounts.tests.mfa_helpers import (
     totp_code,
 )
 from syllabus.audit.models import AuditEvent
+from syllabus.core.crypto import TamperedValue, generate_key
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,9 @@ def test_secrets_are_not_stored_in_clear(learner):
     assert secret not in stored
     assert not any(code in stored for code in codes)
     totp = Authenticator.objects.get(user=learner, type="totp")
-    assert totp.data["secret"].startswith("aesgcm1:")
+    assert totp.data["secret"].startswith("fe1:test2:")  # the field key ring's current key
     seed = Authenticator.objects.get(user=learner, type="recovery_codes").data["seed"]
-    assert seed.startswith("aesgcm1:")
+    assert seed.startswith("fe1:test2:")
 
 
 def test_encryption_round_trips_and_follows_key_rotation(settings):
@@ -101,10 +102,19 @@ def test_encryption_round_trips_and_follows_key_rotation(settings):
     assert sealed != adapter.encrypt("JBSWY3DPEHPK3PXP")  # a fresh nonce each time
     assert adapter.decrypt(sealed) == "JBSWY3DPEHPK3PXP"
     assert adapter.decrypt("JBSWY3DPEHPK3PXP") == "JBSWY3DPEHPK3PXP"  # written in clear
-    old_key = settings.SECRET_KEY
-    settings.SECRET_KEY_FALLBACKS = [old_key]
-    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    # a new current key in front of the ring: older values still open
+    settings.FIELD_KEYS = f"new:{generate_key()},{settings.FIELD_KEYS}"
     assert adapter.decrypt(sealed) == "JBSWY3DPEHPK3PXP"
+    assert adapter.encrypt("JBSWY3DPEHPK3PXP").startswith("fe1:new:")
+
+
+def test_secrets_written_before_the_key_ring_are_still_read(settings):
+    legacy = legacy_encrypt("JBSWY3DPEHPK3PXP")
+    assert legacy.startswith("aesgcm1:")
+    assert MfaAdapter().decrypt(legacy) == "JBSWY3DPEHPK3PXP"
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    assert MfaAdapter().decrypt(legacy) == "JBSWY3DPEHPK3PXP"
 
 
 def test_a_tampered_secret_is_refused(settings):
@@ -112,8 +122,11 @@ def test_a_tampered_secret_is_refused(settings):
 
     sealed = MfaAdapter().encrypt("JBSWY3DPEHPK3PXP")
     tampered = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(TamperedValue, match="mfa_authenticator.data"):
         MfaAdapter().decrypt(tampered)
+    legacy = legacy_encrypt("JBSWY3DPEHPK3PXP")
+    with pytest.raises(ImproperlyConfigured):
+        MfaAdapter().decrypt(legacy[:-4] + ("AAAA" if not legacy.endswith("AAAA") else "BBBB"))
 
 
 # --- TOTP enrolment through the pages -----------------------------------------------------------
