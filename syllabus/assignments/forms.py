@@ -97,7 +97,11 @@ class SettingsForm(forms.Form):
 
 
 def settings_initial(assignment: Assignment) -> dict[str, Any]:
-    initial = {field: getattr(assignment, field) for field in SettingsForm.base_fields}
+    initial = {
+        field: getattr(assignment, field)
+        for field in SettingsForm.base_fields
+        if field not in ("due_at", "rubric")
+    }
     initial["due_at"] = assignment.lesson.due_at
     initial["rubric"] = rubric_as_text(assignment.rubric)
     return initial
