@@ -1,0 +1,423 @@
+"""HTML forms of the quiz authoring pages: parsing only; the services hold the rules.
+
+A question's answer options (and matching pairs, ordering items) are a formset of rows
+that works without JavaScript: blank rows are ignored, a row's "Remove" box drops it,
+and the "Add a row" button sends the form back with one more blank row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.forms import BaseFormSet, formset_factory
+
+from syllabus.assessments.models import Question, QuestionBank, QuestionTag, Quiz
+from syllabus.assessments.validators import PARTIAL_CREDIT
+from syllabus.courses.forms_authoring import DateTimeLocalInput
+
+ROW_KINDS = {"single", "multiple", "matching", "ordering"}
+ROW_NOUN = {"single": "option", "multiple": "option", "matching": "pair", "ordering": "item"}
+ROWS_PREFIX = "rows"
+PARTIAL_CREDIT_LABELS = {
+    "all_or_nothing": "All or nothing: full points only for exactly the right options",
+    "right_minus_wrong": "Right minus wrong: each right option adds, each wrong one takes "
+    "away (never below 0)",
+    "proportional": "Proportional: a share of the points per option judged correctly",
+}
+
+
+class BankForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        max_length=500, required=False, help_text="What the bank holds, for other authors."
+    )
+
+
+class RowForm(forms.Form):
+    """One option, pair or item of a question."""
+
+    id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=16)
+    text = forms.CharField(required=False, max_length=500)
+    match = forms.CharField(required=False, max_length=500)
+    correct = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        n = (self.prefix or "").rsplit("-", 1)[-1]
+        number = int(n) + 1 if n.isdigit() else ""
+        noun = ROW_NOUN[kind]
+        if kind == "matching":
+            self.fields["text"].label = f"Prompt {number}"
+            self.fields["match"].label = f"Its match {number}"
+        else:
+            del self.fields["match"]
+            self.fields["text"].label = f"{noun.capitalize()} {number}"
+        if kind in ("single", "multiple"):
+            self.fields["correct"].label = f"Option {number} is correct"
+        else:
+            del self.fields["correct"]
+        if "DELETE" in self.fields:
+            self.fields["DELETE"].label = f"Remove {noun} {number}"
+        if "ORDER" in self.fields:
+            self.fields["ORDER"].label = f"Position of item {number}"
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not (data.get("text") or "").strip() and not (data.get("match") or "").strip()
+
+
+class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows kept (not removed, not blank), in order (by position when the rows
+        have one; rows without a position keep their place after the numbered ones)."""
+        kept: list[tuple[int, int, dict[str, Any]]] = []
+        for index, form in enumerate(self.forms):
+            if not hasattr(form, "cleaned_data") or form.is_blank():
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            order = form.cleaned_data.get("ORDER") if self.can_order else None
+            kept.append((order if order is not None else 10**6, index, form.cleaned_data))
+        return [row for _, _, row in sorted(kept, key=lambda x: (x[0], x[1]))]
+
+
+def row_formset(
+    kind: str, data: Any = None, initial: list[dict[str, Any]] | None = None, extra: int = 0
+) -> RowFormSet:
+    cls = formset_factory(
+        RowForm,
+        formset=RowFormSet,
+        extra=extra,
+        can_delete=True,
+        can_order=kind == "ordering",
+        max_num=20,
+        absolute_max=40,
+    )
+    return cls(data, initial=initial, prefix=ROWS_PREFIX, form_kwargs={"kind": kind})
+
+
+def rows_initial(question: Question | None, kind: str) -> list[dict[str, Any]]:
+    if question is None:
+        return []
+    config = question.config
+    if kind in ("single", "multiple"):
+        return [
+            {"id": o["id"], "text": o["text"], "correct": o["correct"]}
+            for o in config.get("options", [])
+        ]
+    if kind == "matching":
+        return [
+            {"id": p["id"], "text": p["prompt"], "match": p["match"]}
+            for p in config.get("pairs", [])
+        ]
+    if kind == "ordering":
+        return [
+            {"id": i["id"], "text": i["text"], "ORDER": n}
+            for n, i in enumerate(config.get("items", []), start=1)
+        ]
+    return []
+
+
+def with_extra_row(data: Any) -> Any:
+    """The posted form with one more blank row (the no-JavaScript "Add a row" button)."""
+    data = data.copy()
+    key = f"{ROWS_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "0"))
+    except ValueError:
+        total = 0
+    data[key] = str(min(total + 1, 20))
+    return data
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="A short name for lists; learners see it.")
+    text = forms.CharField(
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Question",
+        help_text="Markdown: **bold**, *italic*, lists, links, code.",
+    )
+    points = forms.DecimalField(
+        min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2, initial=1
+    )
+    tags = forms.CharField(
+        required=False,
+        max_length=600,
+        help_text="Separate tags with commas; quizzes can draw random questions by tag.",
+    )
+    explanation = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown with the correct answers, when the quiz shows them.",
+    )
+    # Per kind (the constructor removes those another kind does not use).
+    partial_credit = forms.ChoiceField(
+        choices=[(k, PARTIAL_CREDIT_LABELS[k]) for k in PARTIAL_CREDIT],
+        widget=forms.RadioSelect,
+        initial="all_or_nothing",
+        label="Partial credit",
+    )
+    answer_bool = forms.TypedChoiceField(
+        choices=[("true", "True"), ("false", "False")],
+        coerce=lambda v: v == "true",
+        widget=forms.RadioSelect,
+        label="The statement is",
+    )
+    accepted = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Accepted answers",
+        help_text="One per line.",
+    )
+    case_sensitive = forms.BooleanField(
+        required=False, label="Capital letters matter (“Paris” is not “paris”)"
+    )
+    whitespace = forms.ChoiceField(
+        choices=[
+            ("normalize", "Ignore spaces at the ends and repeated spaces"),
+            ("exact", "Spaces must match exactly"),
+        ],
+        widget=forms.RadioSelect,
+        initial="normalize",
+        label="Spaces",
+    )
+    answer_number = forms.CharField(
+        max_length=40, label="Correct answer", help_text="A number such as 12.5 or -3."
+    )
+    tolerance = forms.CharField(
+        max_length=40, initial="0", help_text="How far from the answer still counts as right."
+    )
+    tolerance_kind = forms.ChoiceField(
+        choices=[("absolute", "In the answer's units"), ("percent", "Percent of the answer")],
+        widget=forms.RadioSelect,
+        initial="absolute",
+        label="Tolerance is",
+    )
+    guidance = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Guidance for graders",
+        help_text="What a good answer contains; learners do not see it.",
+    )
+
+    KIND_FIELDS = {
+        "single": set(),
+        "multiple": {"partial_credit"},
+        "true_false": {"answer_bool"},
+        "short_text": {"accepted", "case_sensitive", "whitespace"},
+        "numeric": {"answer_number", "tolerance", "tolerance_kind"},
+        "matching": set(),
+        "ordering": set(),
+        "essay": {"guidance"},
+    }
+    ALL_KIND_FIELDS = set().union(*KIND_FIELDS.values())
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        for name in self.ALL_KIND_FIELDS - self.KIND_FIELDS[kind]:
+            del self.fields[name]
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name in self.ALL_KIND_FIELDS]
+
+    def common_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.ALL_KIND_FIELDS]
+
+    def config(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        data = self.cleaned_data
+        kind = self.kind
+        if kind in ("single", "multiple"):
+            config: dict[str, Any] = {
+                "options": [
+                    {"id": r["id"] or None, "text": r["text"], "correct": r["correct"]}
+                    for r in rows
+                ]
+            }
+            if kind == "multiple":
+                config["partial_credit"] = data["partial_credit"]
+            return config
+        if kind == "matching":
+            return {
+                "pairs": [
+                    {"id": r["id"] or None, "prompt": r["text"], "match": r["match"]} for r in rows
+                ]
+            }
+        if kind == "ordering":
+            return {"items": [{"id": r["id"] or None, "text": r["text"]} for r in rows]}
+        if kind == "true_false":
+            return {"answer": data["answer_bool"]}
+        if kind == "short_text":
+            lines = [line for line in data["accepted"].splitlines() if line.strip()]
+            return {
+                "accepted": lines,
+                "case_sensitive": data["case_sensitive"],
+                "whitespace": data["whitespace"],
+            }
+        if kind == "numeric":
+            return {
+                "answer": data["answer_number"],
+                "tolerance": data["tolerance"] or "0",
+                "tolerance_kind": data["tolerance_kind"],
+            }
+        return {"guidance": data.get("guidance", "")}
+
+    def tag_names(self) -> list[str]:
+        return [t for t in (self.cleaned_data.get("tags") or "").split(",") if t.strip()]
+
+
+def question_initial(question: Question) -> dict[str, Any]:
+    config = question.config
+    initial: dict[str, Any] = {
+        "title": question.title,
+        "text": question.text,
+        "points": question.points,
+        "explanation": question.explanation,
+        "tags": ", ".join(sorted(t.name for t in question.tags.all())),
+    }
+    kind = question.kind
+    if kind == "multiple":
+        initial["partial_credit"] = config.get("partial_credit", "all_or_nothing")
+    elif kind == "true_false":
+        initial["answer_bool"] = "true" if config.get("answer") else "false"
+    elif kind == "short_text":
+        initial["accepted"] = "\n".join(config.get("accepted", []))
+        initial["case_sensitive"] = config.get("case_sensitive", False)
+        initial["whitespace"] = config.get("whitespace", "normalize")
+    elif kind == "numeric":
+        initial["answer_number"] = config.get("answer", "")
+        initial["tolerance"] = config.get("tolerance", "0")
+        initial["tolerance_kind"] = config.get("tolerance_kind", "absolute")
+    elif kind == "essay":
+        initial["guidance"] = config.get("guidance", "")
+    return initial
+
+
+class QuizSettingsForm(forms.Form):
+    instructions = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown, shown before learners start.",
+    )
+    opens_at = forms.DateTimeField(
+        required=False,
+        widget=DateTimeLocalInput(),
+        label="Opens",
+        help_text="Empty: open as soon as the lesson is.",
+    )
+    closes_at = forms.DateTimeField(
+        required=False,
+        widget=DateTimeLocalInput(),
+        label="Closes",
+        help_text="No attempt starts after this; running attempts end.",
+    )
+    due_at = forms.DateTimeField(
+        required=False,
+        widget=DateTimeLocalInput(),
+        label="Due",
+        help_text="Empty: the lesson's due date. Results or answers shown “after the due "
+        "date” wait for it.",
+    )
+    time_limit_minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        label="Time limit (minutes)",
+        help_text="Empty: no time limit. The server ends the attempt when time is up.",
+    )
+    attempts_allowed = forms.IntegerField(
+        min_value=0, max_value=100, label="Attempts allowed", help_text="0 allows any number."
+    )
+    pass_percent = forms.DecimalField(
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        label="Passing score (%)",
+        help_text="Reaching it completes the lesson.",
+    )
+    attempt_policy = forms.ChoiceField(
+        choices=Quiz.AttemptPolicy.choices, label="Which attempt counts"
+    )
+    results_visibility = forms.ChoiceField(
+        choices=Quiz.Visibility.choices, label="Learners see their score"
+    )
+    answers_visibility = forms.ChoiceField(
+        choices=Quiz.Visibility.choices, label="Learners see the correct answers"
+    )
+    shuffle_questions = forms.BooleanField(required=False, label="Shuffle the questions")
+    shuffle_options = forms.BooleanField(
+        required=False, label="Shuffle the options of choice questions"
+    )
+
+    def changes(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+def quiz_initial(quiz: Quiz) -> dict[str, Any]:
+    return {field: getattr(quiz, field) for field in QuizSettingsForm.base_fields}
+
+
+class FixedSlotForm(forms.Form):
+    question = forms.ModelChoiceField(
+        queryset=Question.objects.none(),
+        empty_label="Choose a question",
+        help_text="Every learner gets this question.",
+    )
+
+    def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="fixed", **kwargs)
+        self.fields["question"].queryset = (  # type: ignore[attr-defined]
+            Question.objects.filter(course_id=quiz.course_id, is_archived=False)
+            .exclude(pk__in=quiz.slots.filter(question__isnull=False).values("question_id"))
+            .select_related("bank")
+            .order_by("bank__name", "title", "pk")
+        )
+        self.fields["question"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda q: f"{q.bank.name}: {q.title} ({q.get_kind_display()}, {q.points} pt)"
+        )
+
+
+class RandomSlotForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=100, initial=1, label="How many")
+    bank = forms.ModelChoiceField(
+        queryset=QuestionBank.objects.none(), required=False, empty_label="Any bank"
+    )
+    tag = forms.ModelChoiceField(
+        queryset=QuestionTag.objects.none(),
+        required=False,
+        empty_label="Any tag",
+        help_text="Choose a bank, a tag, or both.",
+    )
+
+    def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="random", **kwargs)
+        self.fields["bank"].queryset = QuestionBank.objects.filter(  # type: ignore[attr-defined]
+            course_id=quiz.course_id
+        )
+        self.fields["tag"].queryset = QuestionTag.objects.filter(  # type: ignore[attr-defined]
+            course_id=quiz.course_id
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("bank") and not data.get("tag"):
+            self.add_error("bank", "Choose a bank or a tag to draw from.")
+        return data
+
+
+class AccommodationForm(forms.Form):
+    extra_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, initial=0)
+    extra_attempts = forms.IntegerField(min_value=0, max_value=100, initial=0)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, learner_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["extra_minutes"].label = f"Extra minutes for {learner_name}"
+        self.fields["extra_attempts"].label = f"Extra attempts for {learner_name}"
+        self.fields["note"].label = f"Note about {learner_name}"
