@@ -21,6 +21,7 @@ Rules, by kind (``key`` is the question's ``config``):
 - multiple: ``partial_credit`` is ``all_or_nothing`` (the default: exactly the correct
   set), ``right_minus_wrong`` ((right chosen - wrong chosen) / correct options, never
   below 0) or ``proportional`` (options judged right, ticked or not, / all options).
+  Ticking nothing is no answer and earns nothing under every rule.
 - true_false: ``answer`` equals the value.
 - short_text: any of ``accepted`` matches after the whitespace rule (``normalize``, the
   default: trim and collapse runs to one space; ``ignore``: remove all whitespace;
@@ -209,6 +210,8 @@ def _share(snapshot: dict[str, Any], response: dict[str, Any]) -> Decimal:
         options = [str(o["id"]) for o in key.get("options", ())]
         correct = {str(o["id"]) for o in key.get("options", ()) if o.get("correct")}
         chosen = set(response.get("options") or ()) & set(options)
+        if not chosen:
+            return Decimal(0)  # nothing ticked is no answer, whatever the rule
         rule = key.get("partial_credit") or "all_or_nothing"
         if rule == "proportional":
             judged_right = sum(1 for o in options if (o in chosen) == (o in correct))

@@ -138,6 +138,59 @@ class QuestionView:
     correct: dict[str, Any] | None  # the right answer, when visible
     feedback: str
     explanation_html: str
+    given_text: str = ""
+    correct_text: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """In words (never colour alone): how the answer fared."""
+        if self.points_awarded is None:
+            return "Waiting for a grader" if self.snapshot.get("kind") == "essay" else ""
+        if self.points_awarded >= self.points:
+            return "Correct"
+        if self.points_awarded > 0:
+            return "Partly correct"
+        return "Not answered" if self.response is None else "Incorrect"
+
+
+def _texts(entries: Any) -> dict[str, str]:
+    return {str(e.get("id")): str(e.get("text", "")) for e in entries or () if isinstance(e, dict)}
+
+
+def describe_response(snapshot: dict[str, Any], response: dict[str, Any] | None) -> str:
+    """An answer (the learner's or the right one) in words, for result pages."""
+    if not response:
+        return ""
+    kind = snapshot.get("kind")
+    if kind == "single":
+        return _texts(snapshot.get("options")).get(str(response.get("option")), "")
+    if kind == "multiple":
+        texts = _texts(snapshot.get("options"))
+        chosen = response.get("options") or []
+        return "; ".join(texts.get(o, "") for o in chosen) or "None ticked"
+    if kind == "true_false":
+        return "True" if response.get("value") else "False"
+    if kind == "numeric":
+        value = str(response.get("value", ""))
+        if "tolerance" in response and Decimal(str(response["tolerance"])) != 0:
+            unit = " %" if response.get("tolerance_kind") == "percent" else ""
+            return f"{value} (± {response['tolerance']}{unit})"
+        return value
+    if kind in ("short_text", "essay"):
+        return str(response.get("text", ""))
+    if kind == "matching":
+        prompts = _texts(snapshot.get("prompts"))
+        matches = _texts(snapshot.get("matches"))
+        pairs = response.get("pairs") or {}
+        return "; ".join(
+            f"{prompts.get(p, '')} → {matches.get(str(m), '')}" for p, m in pairs.items()
+        )
+    if kind == "ordering":
+        items = _texts(snapshot.get("items"))
+        return " · ".join(
+            f"{n}. {items.get(i, '')}" for n, i in enumerate(response.get("order") or (), start=1)
+        )
+    return ""
 
 
 def question_views(
@@ -146,6 +199,7 @@ def question_views(
     views = []
     for row in attempt_questions(attempt):
         snapshot = row.snapshot
+        correct = correct_response(snapshot) if show_answers else None
         views.append(
             QuestionView(
                 row=row,
@@ -153,9 +207,11 @@ def question_views(
                 response=row.response,
                 points=row.points,
                 points_awarded=row.points_awarded if show_results else None,
-                correct=correct_response(snapshot) if show_answers else None,
+                correct=correct,
                 feedback=row.feedback if show_results else "",
                 explanation_html=snapshot.get("explanation_html", "") if show_answers else "",
+                given_text=describe_response(snapshot, row.response),
+                correct_text=describe_response(snapshot, correct) if correct else "",
             )
         )
     return views

@@ -115,8 +115,11 @@ def make_quiz(
 ) -> Quiz:
     """A published quiz lesson in ``course`` with one fixed question per kind."""
     course = course or make_course()
-    module = Module.objects.filter(course=course).first() or Module.objects.create(
-        course=course, title="Quizzes", is_published=True
+    module = Module.objects.create(
+        course=course,
+        title=f"Quizzes {next(_seq)}",
+        is_published=True,
+        position=Module.objects.filter(course=course).count(),
     )
     lesson = Lesson.objects.create(
         course=course,

@@ -63,7 +63,7 @@ def test_essays_wait_for_a_grader():
         ("right_minus_wrong", ["m3", "m4"], "0.00"),  # floor at zero, never negative
         ("right_minus_wrong", ["m1", "m2", "m3"], "1.00"),  # (2 - 1) / 2
         ("proportional", ["m1"], "1.50"),  # m1 ticked, m2 missed, m3 m4 rightly left: 3/4
-        ("proportional", [], "1.00"),  # the two wrong ones rightly left
+        ("proportional", [], "0.00"),  # nothing ticked is no answer
         ("proportional", ["m1", "m2"], "2.00"),
     ],
 )
