@@ -44,16 +44,27 @@ class _CertificatePDF(FPDF):
     def centred(
         self, text: str, *, size: float, style: str = "", colour: tuple[int, int, int] = INK
     ) -> None:
-        """One centred block; shrinks the type (to 60 %) before wrapping long text."""
+        """One centred block: long text is set smaller (to 70 %) before it wraps, and
+        smaller again (to 45 %) while it takes more than two lines, so the longest names
+        and titles stay clear of the footer."""
         width = PAGE_W - 2 * (MARGIN + 12)
-        smallest = 0.6 * size
+        start = size
         self.set_font(FONT, style, size)
-        while size - 1 >= smallest and self.get_string_width(text) > width:
+        while size - 1 >= 0.7 * start and self.get_string_width(text) > width:
+            size -= 1
+            self.set_font(FONT, style, size)
+        while size - 1 >= 0.45 * start and len(self._lines(text, width, size)) > 2:
             size -= 1
             self.set_font(FONT, style, size)
         self.set_text_color(*colour)
         self.set_x(MARGIN + 12)
         self.multi_cell(width, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    def _lines(self, text: str, width: float, size: float) -> list[str]:
+        lines: list[str] = self.multi_cell(
+            width, size * 0.5, text, align="C", dry_run=True, output="LINES"
+        )
+        return lines
 
 
 def certificate_pdf(
