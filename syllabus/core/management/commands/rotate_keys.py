@@ -139,8 +139,9 @@ class Command(BaseCommand):
             older = [k for k in ring.key_ids if k != current]
             if older:
                 self.stdout.write(
-                    f"No value needs {', '.join(repr(k) for k in older)} any more: remove "
-                    "them from SYLLABUS_FIELD_KEYS once backups made before now have expired."
+                    f"No stored value needs {', '.join(repr(k) for k in older)} any more. "
+                    "Keep older keys in SYLLABUS_FIELD_KEYS until the backups taken before "
+                    "now have expired (a restored backup needs them), then remove them."
                 )
 
     def _print_counts(self, counts: dict[str, Count], current: str, ring: tuple[str, ...]) -> None:
