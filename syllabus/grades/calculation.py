@@ -100,7 +100,9 @@ def course_result(
             resolved[UNCATEGORISED] = Fraction(uncategorised_weight)
         else:
             others = [resolved[k] for k in taking_part if k is not UNCATEGORISED]
-            resolved[UNCATEGORISED] = sum(others, Fraction(0)) / len(others) if others else 1
+            resolved[UNCATEGORISED] = (
+                sum(others, Fraction(0)) / len(others) if others else Fraction(1)
+            )
     total_weight = sum((resolved[k] for k in taking_part), Fraction(0))
     percent: Fraction | None = None
     if taking_part:
