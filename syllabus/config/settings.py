@@ -125,6 +125,8 @@ MIDDLEWARE = [
     # Session limits and MFA enrolment: after authentication and messages.
     "syllabus.accounts.sessions.SessionPolicyMiddleware",
     "syllabus.accounts.middleware.MfaEnrolmentMiddleware",
+    # After MFA enrolment: people who have not accepted the current policies accept them.
+    "syllabus.privacy.middleware.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns axes' lockout flag into the response (ours: the wrong-password page).

@@ -6,6 +6,7 @@ model wins). docs/privacy.md explains each choice in a table.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +75,27 @@ def _scrub(value: Any, text: str) -> Any:
     return value
 
 
+def erase_certificates(rows: QuerySet[Any], user: Any) -> int:
+    """Certificates stay (proof of completion) without the name; the PDF, which prints the
+    name, is deleted (it is re-rendered from the record on request)."""
+    from django.core.files.storage import default_storage
+
+    count = 0
+    for certificate in rows.only("pk", "pdf"):
+        if certificate.pdf:
+            with contextlib.suppress(OSError):
+                default_storage.delete(certificate.pdf.name)
+        type(certificate)._default_manager.filter(pk=certificate.pk).update(
+            learner_name="(erased)", pdf=""
+        )
+        count += 1
+    return count
+
+
+def _review_items_expired(now: datetime) -> Q:
+    return Q(campaign__created_at__lt=now - timedelta(days=settings.RETENTION_AUDIT_LOG_DAYS))
+
+
 def fold_course_progress(rows: QuerySet[Any]) -> None:
     """Anonymisation of course progress: per course, only counts survive the rows."""
     from syllabus.privacy.models import AnonymisedCourseStat
@@ -103,8 +125,8 @@ def _user_object(user: Any) -> Q:
     return Q(content_type=ct, object_id=str(user.pk))
 
 
-def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (one table)
-    P, C, A, S, L = (  # noqa: N806 (short names keep the table readable)
+def register_defaults(register: Callable[..., Any]) -> None:
+    P, C, A, S, L = (
         "user_profiles",
         "course_progress",
         "assessment_results",
@@ -116,9 +138,15 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
         model="accounts.User",
         match=lambda u: Q(pk=u.pk),
         export=(
-            "public_id", "email", "full_name", "phone_number", "is_active", "date_joined",
-            "last_login", "mfa_required_since",
-        ),  # fmt: skip
+            "public_id",
+            "email",
+            "full_name",
+            "phone_number",
+            "is_active",
+            "date_joined",
+            "last_login",
+            "mfa_required_since",
+        ),
         secret=("password",),
         erasure="anonymise",
         eraser=erase_user_row,
@@ -135,9 +163,21 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
     register(
         model="accounts.PersonalDetails",
         subject_fields=("user",),
-        export=("date_of_birth", "postal_address", "id_number", "accommodation_notes",
-                "medical_notes", "updated_at"),  # fmt: skip
+        export=(
+            "date_of_birth",
+            "postal_address",
+            "id_number",
+            "accommodation_notes",
+            "medical_notes",
+            "updated_at",
+        ),
         secret=("id_number_index",),
+        category=P,
+    )
+    register(
+        model="learning.DirectoryOptOut",
+        subject_fields=("user",),
+        export=("created_at",),
         category=P,
     )
     register(model="accounts.User_groups", subject_fields=("user",), category=P)
@@ -162,8 +202,16 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
         model="accounts.ApiToken",
         subject_fields=("user",),
         actor_fields=("revoked_by",),
-        export=("name", "prefix", "scopes", "created_at", "expires_at", "last_used_at",
-                "last_used_ip", "revoked_at"),  # fmt: skip
+        export=(
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+            "revoked_at",
+        ),
         secret=("token_hash",),
         category=P,
     )
@@ -301,15 +349,28 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
     register(
         model="learning.LessonProgress",
         subject_fields=("user",),
-        export=("lesson", "course", "first_opened_at", "last_opened_at",
-                "video_position_seconds", "video_watched_seconds", "completed_at"),  # fmt: skip
+        export=(
+            "lesson",
+            "course",
+            "first_opened_at",
+            "last_opened_at",
+            "video_position_seconds",
+            "video_watched_seconds",
+            "completed_at",
+        ),
         category=C,
     )
     register(
         model="learning.CourseProgress",
         subject_fields=("user",),
-        export=("course", "completed_lessons", "required_lessons", "percent",
-                "last_activity_at", "completed_at"),  # fmt: skip
+        export=(
+            "course",
+            "completed_lessons",
+            "required_lessons",
+            "percent",
+            "last_activity_at",
+            "completed_at",
+        ),
         erasure="keep",
         legal_basis=ACADEMIC_BASIS,
         category=C,
@@ -319,8 +380,17 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
     register(
         model="assessments.Attempt",
         subject_fields=("user",),
-        export=("public_id", "quiz", "number", "status", "started_at", "submitted_at",
-                "score", "max_score", "percent"),  # fmt: skip
+        export=(
+            "public_id",
+            "quiz",
+            "number",
+            "status",
+            "started_at",
+            "submitted_at",
+            "score",
+            "max_score",
+            "percent",
+        ),
         erasure="keep",
         legal_basis=ACADEMIC_BASIS,
         category=A,
@@ -357,13 +427,134 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
             subject_fields=("user",),
             actor_fields=("graded_by", "overridden_by")
             + (("history_user",) if name.startswith("Historical") else ()),
-            export=("item", "course", "points", "graded_at", "override_points",
-                    "override_reason", "overridden_at"),  # fmt: skip
+            export=(
+                "item",
+                "course",
+                "points",
+                "graded_at",
+                "override_points",
+                "override_reason",
+                "overridden_at",
+            ),
             erasure="keep",
             legal_basis=ACADEMIC_BASIS,
             anonymise={"override_reason": ""},
             category=A,
         )
+    # --- Assignments ------------------------------------------------------------------
+    for name in ("Submission", "HistoricalSubmission"):
+        register(
+            model=f"assignments.{name}",
+            subject_fields=("user",),
+            actor_fields=("graded_by",)
+            + (("history_user",) if name.startswith("Historical") else ()),
+            export=(
+                "public_id",
+                "assignment",
+                "course",
+                "version",
+                "text",
+                "submitted_at",
+                "days_late",
+                "points",
+                "final_points",
+                "feedback",
+                "graded_at",
+            ),
+            erasure="keep",
+            legal_basis=ACADEMIC_BASIS,
+            category=A,
+        )
+    register(
+        model="assignments.Extension",
+        subject_fields=("user",),
+        actor_fields=("granted_by",),
+        export=("assignment", "due_at", "reason", "created_at"),
+        erasure="anonymise",
+        anonymise={"reason": ""},  # may give a personal circumstance
+        category=A,
+    )
+    register(
+        model="assignments.HistoricalAssignment",
+        actor_fields=("history_user",),
+        export=("history_date", "history_type"),
+        category=None,
+    )
+    # --- Certificates -----------------------------------------------------------------
+    register(
+        model="certificates.Certificate",
+        subject_fields=("user",),
+        actor_fields=("revoked_by",),
+        export=(
+            "code",
+            "course",
+            "learner_name",
+            "course_title",
+            "completed_at",
+            "issued_at",
+            "expires_at",
+            "revoked_at",
+            "revoked_reason",
+        ),
+        secret=("pdf",),
+        erasure="keep",
+        legal_basis=ACADEMIC_BASIS,
+        eraser=erase_certificates,
+        category=A,
+    )
+    register(
+        model="certificates.CertificateSettings",
+        actor_fields=("updated_by",),
+        export=("course", "updated_at"),
+        category=None,
+    )
+    register(
+        model="grades.HistoricalGradebookSettings",
+        actor_fields=("history_user",),
+        export=("history_date", "history_type"),
+        category=None,
+    )
+    # --- Access reviews ---------------------------------------------------------------
+    register(
+        model="reviews.ReportingLine",
+        subject_fields=("user",),
+        actor_fields=("manager",),
+        export=("manager", "created_at"),
+        category=P,
+    )
+    register(
+        model="reviews.Campaign",
+        actor_fields=("started_by", "default_reviewer", "signed_off_by"),
+        export=("public_id", "name", "created_at"),
+        category=None,
+    )
+    register(
+        model="reviews.ReviewItem",
+        subject_fields=("holder",),
+        actor_fields=("reviewer", "decided_by"),
+        export=(
+            "public_id",
+            "holder_email",
+            "holder_name",
+            "role_name",
+            "course_title",
+            "granted_at",
+            "decision",
+            "comment",
+            "decided_at",
+        ),
+        erasure="keep",
+        legal_basis=ACCESS_BASIS,
+        anonymise={"holder_email": f"erased@{ERASED_DOMAIN}", "holder_name": ""},
+        category=L,
+        retention_q=_review_items_expired,
+    )
+    register(
+        model="backups.BackupRun",
+        actor_fields=("actor",),
+        export=("public_id", "kind", "started_at"),
+        category=None,
+    )
     # --- Operations -------------------------------------------------------------------
     register(
         model="ops.FailedJob",
@@ -392,8 +583,16 @@ def register_defaults(register: Callable[..., Any]) -> None:  # noqa: PLR0915 (o
         model="privacy.DataRequest",
         subject_fields=("subject",),
         actor_fields=("requested_by", "reviewed_by"),
-        export=("public_id", "kind", "status", "reason", "created_at", "due_at",
-                "completed_at", "decision_reason"),  # fmt: skip
+        export=(
+            "public_id",
+            "kind",
+            "status",
+            "reason",
+            "created_at",
+            "due_at",
+            "completed_at",
+            "decision_reason",
+        ),
         erasure="keep",
         legal_basis=REQUEST_BASIS,
         anonymise={"reason": ""},

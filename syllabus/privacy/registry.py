@@ -17,6 +17,7 @@ removed), so rows kept by law still point to an id that no longer names anyone.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,7 +50,11 @@ class Category(StrEnum):
 
 # Categories whose clock is the person's last activity; the others count from each row's
 # own date (``timestamp_field``).
-ACTIVITY_CATEGORIES = (Category.USER_PROFILES, Category.COURSE_PROGRESS, Category.ASSESSMENT_RESULTS)
+ACTIVITY_CATEGORIES = (
+    Category.USER_PROFILES,
+    Category.COURSE_PROGRESS,
+    Category.ASSESSMENT_RESULTS,
+)
 
 
 @dataclass(frozen=True)
@@ -182,10 +187,8 @@ def _load() -> None:
     def register_default(**declaration: Any) -> None:
         # A default for a model that an app has since removed is simply not needed; the
         # coverage test still catches every model with a user link left undeclared.
-        try:
+        with contextlib.suppress(LookupError):
             register_personal_data(**declaration)
-        except LookupError:
-            pass
 
     defaults.register_defaults(register_default)
     for config in apps.get_app_configs():
@@ -261,4 +264,3 @@ def coverage_problems() -> list[str]:
                 "neither subject_fields nor actor_fields"
             )
     return problems
-

@@ -9,128 +9,310 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0003_search_index'),
+        ("courses", "0003_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnonymisedCourseStat',
+            name="AnonymisedCourseStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('learners', models.PositiveIntegerField(default=0)),
-                ('completions', models.PositiveIntegerField(default=0)),
-                ('percent_total', models.PositiveBigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('course', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='anonymised_stat', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("learners", models.PositiveIntegerField(default=0)),
+                ("completions", models.PositiveIntegerField(default=0)),
+                ("percent_total", models.PositiveBigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "course",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="anonymised_stat",
+                        to="courses.course",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DataRequest',
+            name="DataRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('public_id', syllabus.core.models.PublicIdField(editable=False, max_length=32, prefix='dsr', unique=True)),
-                ('kind', models.CharField(choices=[('access', 'Export of my data'), ('erasure', 'Erasure of my data')], max_length=10)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('processing', 'Being prepared'), ('ready', 'Ready to download'), ('expired', 'Download expired'), ('approved', 'Approved, being erased'), ('completed', 'Completed'), ('rejected', 'Rejected'), ('failed', 'Failed')], default='pending', max_length=12)),
-                ('reason', models.CharField(blank=True, help_text='Why it was asked for.', max_length=1000)),
-                ('due_at', models.DateTimeField(db_index=True, default=syllabus.privacy.models._due)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=1000)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('export_file', models.CharField(blank=True, max_length=300)),
-                ('export_sha256', models.CharField(blank=True, max_length=64)),
-                ('export_size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('export_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('downloaded_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "public_id",
+                    syllabus.core.models.PublicIdField(
+                        editable=False, max_length=32, prefix="dsr", unique=True
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access", "Export of my data"),
+                            ("erasure", "Erasure of my data"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for review"),
+                            ("processing", "Being prepared"),
+                            ("ready", "Ready to download"),
+                            ("expired", "Download expired"),
+                            ("approved", "Approved, being erased"),
+                            ("completed", "Completed"),
+                            ("rejected", "Rejected"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why it was asked for.", max_length=1000
+                    ),
+                ),
+                (
+                    "due_at",
+                    models.DateTimeField(db_index=True, default=syllabus.privacy.models._due),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=1000)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_flagged_at", models.DateTimeField(blank=True, null=True)),
+                ("export_file", models.CharField(blank=True, max_length=300)),
+                ("export_sha256", models.CharField(blank=True, max_length=64)),
+                ("export_size", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("export_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("downloaded_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="data_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-pk'),
+                "ordering": ("-created_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='ErasureRecord',
+            name="ErasureRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('erased_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.CharField(max_length=20)),
-                ('summary', models.JSONField(default=dict)),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='privacy.datarequest')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='erasure_record', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("erased_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.CharField(max_length=20)),
+                ("summary", models.JSONField(default=dict)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="privacy.datarequest",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="erasure_record",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-erased_at',),
+                "ordering": ("-erased_at",),
             },
         ),
         migrations.CreateModel(
-            name='PolicyDocument',
+            name="PolicyDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', syllabus.core.models.PublicIdField(editable=False, max_length=32, prefix='pol', unique=True)),
-                ('kind', models.CharField(choices=[('privacy', 'Privacy policy'), ('terms', 'Terms of use')], max_length=10)),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(help_text='Markdown.')),
-                ('published_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    syllabus.core.models.PublicIdField(
+                        editable=False, max_length=32, prefix="pol", unique=True
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("privacy", "Privacy policy"), ("terms", "Terms of use")],
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(help_text="Markdown.")),
+                (
+                    "published_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('kind', '-version'),
+                "ordering": ("kind", "-version"),
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('accepted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_consents', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='privacy.policydocument')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("accepted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy_consents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="privacy.policydocument",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-accepted_at',),
+                "ordering": ("-accepted_at",),
             },
         ),
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', syllabus.core.models.PublicIdField(editable=False, max_length=32, prefix='ret', unique=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('now', models.DateTimeField(help_text='The reference time of the cut-off dates.')),
-                ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed'), ('failed', 'Interrupted')], default='running', max_length=10)),
-                ('checkpoint', models.JSONField(default=dict)),
-                ('results', models.JSONField(default=dict)),
-                ('archive_dir', models.CharField(blank=True, max_length=500)),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    syllabus.core.models.PublicIdField(
+                        editable=False, max_length=32, prefix="ret", unique=True
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("now", models.DateTimeField(help_text="The reference time of the cut-off dates.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Interrupted"),
+                        ],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("checkpoint", models.JSONField(default=dict)),
+                ("results", models.JSONField(default=dict)),
+                ("archive_dir", models.CharField(blank=True, max_length=500)),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                (
+                    "triggered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-started_at', '-pk'),
+                "ordering": ("-started_at", "-pk"),
             },
         ),
         migrations.AddIndex(
-            model_name='datarequest',
-            index=models.Index(condition=models.Q(('status__in', ['pending', 'processing', 'approved'])), fields=['due_at'], name='privacy_request_open_due'),
+            model_name="datarequest",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "processing", "approved"])),
+                fields=["due_at"],
+                name="privacy_request_open_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policydocument',
-            constraint=models.UniqueConstraint(fields=('kind', 'version'), name='privacy_one_version'),
+            model_name="policydocument",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "version"), name="privacy_one_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(fields=('user', 'document'), name='privacy_consent_once'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                fields=("user", "document"), name="privacy_consent_once"
+            ),
         ),
     ]
