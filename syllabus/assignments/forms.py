@@ -178,7 +178,7 @@ class GradeForm(forms.Form):
                     label=criterion["title"],
                     help_text=criterion.get("description", ""),
                     choices=[
-                        (level["id"], f"{level['title']} ({_points(level['points'])} points)")
+                        (level["id"], f"{level['title']} ({_points_words(level['points'])})")
                         for level in criterion["levels"]
                     ],
                     widget=forms.RadioSelect,
@@ -189,6 +189,10 @@ class GradeForm(forms.Form):
             self.fields["points"].max_value = assignment.max_points
             self.fields["points"].help_text = f"Out of {_points(str(assignment.max_points))}."
             del self.fields["adjustment"]
+        # The rubric's levels first, then the adjustment and the feedback.
+        order = [name for name in self.fields if name.startswith("level-")]
+        order += [name for name in self.fields if not name.startswith("level-")]
+        self.order_fields(order)
 
     def levels(self) -> dict[str, str]:
         return {
@@ -216,6 +220,10 @@ class ExtensionForm(forms.Form):
     def __init__(self, *args: Any, learners: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["learner"].choices = [("", "Choose a learner"), *learners]
+
+
+def _points_words(value: str) -> str:
+    return f"{_points(value)} point{'' if Decimal(value) == 1 else 's'}"
 
 
 def _points(value: str) -> str:

@@ -69,6 +69,11 @@ def _assignment(request: HttpRequest, public_id: str) -> Assignment:
     return assignment
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one: an empty form is still submitted)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _visible(request: HttpRequest, course_id: int) -> bool:
     return Course.objects.filter(courses_visible_to(request.user), pk=course_id).exists()
 
@@ -101,7 +106,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if not has_course_perm(request.user, assignment.course, "course.edit"):
         raise PermissionDenied("Changing an assignment needs the course.edit permission.")
     form = SettingsForm(
-        request.POST or None, assignment=assignment, initial=settings_initial(assignment)
+        _posted(request), assignment=assignment, initial=settings_initial(assignment)
     )
     status = 200
     if request.method == "POST":
@@ -152,7 +157,9 @@ def submit(request: HttpRequest, public_id: str) -> HttpResponse:
     if not access.allowed:
         raise PermissionDenied(access.reason)
     view = learner_view(assignment, request.user)
-    form = SubmitForm(request.POST or None, request.FILES or None, assignment=assignment)
+    form = SubmitForm(
+        _posted(request), request.FILES if request.method == "POST" else None, assignment=assignment
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -292,7 +299,7 @@ def grade(request: HttpRequest, public_id: str) -> HttpResponse:
     submission = _submission(request, public_id)
     assignment = submission.assignment
     _require_grader(request, assignment)
-    form = GradeForm(request.POST or None, assignment=assignment, initial=grade_initial(submission))
+    form = GradeForm(_posted(request), assignment=assignment, initial=grade_initial(submission))
     status = 200
     if request.method == "POST":
         status = 400
@@ -364,7 +371,7 @@ def _learner_choices(assignment: Assignment) -> list[tuple[str, str]]:
 def extensions(request: HttpRequest, public_id: str) -> HttpResponse:
     assignment = _assignment(request, public_id)
     _require_grader(request, assignment)
-    form = ExtensionForm(request.POST or None, learners=_learner_choices(assignment))
+    form = ExtensionForm(_posted(request), learners=_learner_choices(assignment))
     status = 200
     if request.method == "POST":
         status = 400
