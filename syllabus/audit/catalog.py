@@ -71,6 +71,7 @@ ACTIONS: dict[str, Category] = {
     "cohort.updated": _COURSE,
     "cohort.deleted": _COURSE,
     "course.completed": _COURSE,
+    "records.viewed": _COURSE,  # FERPA: staff viewed learners' education records
     # Data modifications
     "user.created": _DATA,
     "course.created": _DATA,
@@ -102,6 +103,8 @@ ACTIONS: dict[str, Category] = {
     "user.deactivated": _DATA,
     "grade.changed": _DATA,
     "invitation.accepted": _DATA,
+    "directory.opted_out": _DATA,  # FERPA directory information
+    "directory.opted_in": _DATA,
     # Admin actions
     "admin.action": _ADMIN,
     "role.granted": _ADMIN,
@@ -163,15 +166,15 @@ ACTIONS: dict[str, Category] = {
     "access_review.reminded": _ADMIN,
     "access_review.signed_off": _ADMIN,
     # --- Data protection (field encryption, backups, privacy): added by those apps ---
-    "backup.created": _ADMIN,  # syllabus.backups: an encrypted archive was written
-    "backup.verified": _ADMIN,  # restored into a scratch database and compared
-    "backup.restored": _ADMIN,
     # Field encryption (syllabus.core.crypto, `syllabus rotate-keys`, personal details)
     "crypto.rotation_started": _ADMIN,
     "crypto.keys_rotated": _ADMIN,
     "crypto.rotation_refused": _ADMIN,  # a key missing from the ring, or a wrong key
     "personal_details.updated": _DATA,  # which fields changed, never their values
     "personal_details.viewed": _ADMIN,  # shown to a user.manage holder on a person page
+    "backup.created": _ADMIN,  # syllabus.backups: an encrypted archive was written
+    "backup.verified": _ADMIN,  # restored into a scratch database and compared
+    "backup.restored": _ADMIN,
     "backup.pruned": _ADMIN,  # archives past SYLLABUS_BACKUP_RETENTION_DAYS deleted
     "backup.failed": _ADMIN,  # any of the above failed; details say which and why
     # syllabus.privacy: data subject requests, consent, policies, retention

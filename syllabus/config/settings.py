@@ -671,6 +671,14 @@ ASSIGNMENT_MAX_FILES = env_int("SYLLABUS_ASSIGNMENT_MAX_FILES", 5, minimum=1, ma
 # Versions a learner may hand in for one assignment (resubmissions included).
 ASSIGNMENT_MAX_VERSIONS = env_int("SYLLABUS_ASSIGNMENT_MAX_VERSIONS", 20, minimum=1, maximum=500)
 
+# --- FERPA directory information -----------------------------------------------------------
+# Fields a learner's directory opt-out withholds from rosters, listings and the API.
+DIRECTORY_FIELDS = env_list("SYLLABUS_DIRECTORY_FIELDS", ["full_name", "email"])
+if unknown := set(DIRECTORY_FIELDS) - {"full_name", "email"}:
+    raise ImproperlyConfigured(
+        f"SYLLABUS_DIRECTORY_FIELDS may list full_name and email; got {', '.join(sorted(unknown))}."
+    )
+
 # --- Access reviews -------------------------------------------------------------------------
 # A role holder with no sign-in for this many days is flagged as a leaver in reviews.
 ACCESS_REVIEW_INACTIVE_DAYS = env_int("SYLLABUS_ACCESS_REVIEW_INACTIVE_DAYS", 90, minimum=1)

@@ -17,9 +17,11 @@ from syllabus.courses.api_common import course_for as _course
 from syllabus.courses.api_common import require_course_perm as _require
 from syllabus.courses.models import Lesson
 from syllabus.learning.access import is_active_learner, is_course_staff, lesson_access
+from syllabus.learning.directory import listed, sees_withheld_directory
 from syllabus.learning.exports import roster_csv, roster_filename
 from syllabus.learning.models import CourseProgress, LessonProgress
 from syllabus.learning.ranges import watched_percent
+from syllabus.learning.records import record_records_view
 from syllabus.learning.selectors import (
     completed_lesson_ids,
     flat_lessons,
@@ -130,8 +132,11 @@ class RosterQuery(Schema):
 
 class RosterRowOut(Schema):
     user_id: str
-    email: str
-    full_name: str
+    email: str = Field(description="Empty when withheld by the learner's directory opt-out")
+    full_name: str = Field(description="Empty when withheld by the learner's directory opt-out")
+    directory_withheld: bool = Field(
+        description="The learner opted out of directory information (FERPA)"
+    )
     cohort: str | None
     enrolled_at: datetime
     percent: int
@@ -303,12 +308,13 @@ def report_video_progress(request: HttpRequest, public_id: str, payload: VideoPr
     return _lesson_progress(progress, lesson, payload.duration)
 
 
-def _roster_row(membership: Any) -> dict[str, Any]:
-    user = membership.user
+def _roster_row(membership: Any, sees_all: bool) -> dict[str, Any]:
+    user = listed(membership.user, opted_out=membership.directory_opt_out, viewer_sees_all=sees_all)
     return {
         "user_id": user.public_id,
         "email": user.email,
         "full_name": user.full_name,
+        "directory_withheld": user.withheld,
         "cohort": membership.cohort.public_id if membership.cohort else None,
         "enrolled_at": membership.created_at,
         "percent": membership.progress_percent,
@@ -330,8 +336,10 @@ def course_roster(request: HttpRequest, public_id: str, query: Query[RosterQuery
     page = Paginator(
         roster(course, sort=query.sort, cohort=query.cohort), ROSTER_PAGE_SIZE
     ).get_page(query.page)
+    sees_all = sees_withheld_directory(request.user)
+    record_records_view(viewer=request.user, course=course, records="roster", page=page.number)
     return {
-        "items": [_roster_row(m) for m in page.object_list],
+        "items": [_roster_row(m, sees_all) for m in page.object_list],
         "count": page.paginator.count,
         "page": page.number,
         "pages": page.paginator.num_pages,

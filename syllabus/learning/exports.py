@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from syllabus.audit.services import record
 from syllabus.courses.models import Course
+from syllabus.learning.directory import WITHHELD, listed, sees_withheld_directory
 from syllabus.learning.selectors import required_lesson_ids, roster
 
 COLUMNS = (
@@ -59,15 +60,20 @@ def roster_csv(
             },
         )
     writer = csv.writer(_Echo())
+    sees_all = sees_withheld_directory(actor)
 
     def lines() -> Iterator[str]:
         yield writer.writerow(COLUMNS)
         for membership in rows.iterator(chunk_size=2000):
-            user = membership.user
+            user = listed(
+                membership.user,
+                opted_out=membership.directory_opt_out,  # type: ignore[attr-defined]
+                viewer_sees_all=sees_all,
+            )
             yield writer.writerow(
                 [
-                    csv_safe(user.email),
-                    csv_safe(user.full_name),
+                    csv_safe(user.email or WITHHELD),
+                    csv_safe(user.full_name or (WITHHELD if user.withheld else "")),
                     csv_safe(membership.cohort.name if membership.cohort else ""),
                     _when(membership.created_at),
                     membership.progress_percent,  # type: ignore[attr-defined]

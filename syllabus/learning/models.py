@@ -64,3 +64,17 @@ class CourseProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in course {self.course_id}: {self.percent}%"
+
+
+class DirectoryOptOut(models.Model):
+    """A learner who opted out of directory information (FERPA): their directory fields
+    (``SYLLABUS_DIRECTORY_FIELDS``: name and email by default) are withheld from rosters,
+    directories, other learners and the API. A row means opted out."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_opt_out"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opted out of directory information"

@@ -28,6 +28,7 @@ from django.utils import timezone
 from syllabus.courses.models import Announcement, Course, CourseMembership, Lesson
 from syllabus.courses.selectors import course_outline
 from syllabus.learning.access import active_learner_q, lock_reason
+from syllabus.learning.directory import with_opt_out
 from syllabus.learning.models import CourseProgress, LessonProgress
 
 SUMMARY_VERSION = 1
@@ -406,4 +407,4 @@ def roster(
         )
     expression = ROSTER_SORTS[key]
     first = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-    return qs.order_by(first, "user__email", "pk")
+    return with_opt_out(qs).order_by(first, "user__email", "pk")

@@ -8,6 +8,7 @@ app_name = "learning"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/directory/", views.directory_preference, name="directory"),
     path("learn/course/<str:public_id>/", views.course_home, name="course_home"),
     path("learn/course/<str:public_id>/roster/", views.roster_page, name="roster"),
     path("learn/course/<str:public_id>/roster.csv", views.roster_export, name="roster_export"),

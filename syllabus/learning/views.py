@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.sensitive import sensitive_action
 from syllabus.courses.media import lesson_media_content_type, lesson_media_response
@@ -25,8 +25,16 @@ from syllabus.learning.access import (
     learner_membership,
     lesson_access,
 )
+from syllabus.learning.directory import (
+    WITHHELD,
+    directory_opt_out_set,
+    listed,
+    opted_out,
+    sees_withheld_directory,
+)
 from syllabus.learning.exports import roster_csv, roster_filename
 from syllabus.learning.models import CourseProgress
+from syllabus.learning.records import record_records_view
 from syllabus.learning.selectors import (
     completed_lesson_ids,
     first_open_lesson,
@@ -277,6 +285,14 @@ def roster_page(request: HttpRequest, public_id: str) -> HttpResponse:
     page = Paginator(
         roster(course, sort=request.GET.get("sort", ""), cohort=cohort), ROSTER_PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    sees_all = sees_withheld_directory(request.user)
+    for membership in page.object_list:
+        membership.listed = listed(
+            membership.user,
+            opted_out=membership.directory_opt_out,
+            viewer_sees_all=sees_all,
+        )
+    record_records_view(viewer=request.user, course=course, records="roster", page=page.number)
     params = request.GET.copy()
     params.pop("page", None)
     columns = [
@@ -301,6 +317,7 @@ def roster_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "cohorts": list(course.cohorts.only("public_id", "name")),
             "required": required_lesson_ids(course.pk).count(),
             "can_export": has_course_perm(request.user, course, "export.run"),
+            "withheld_label": WITHHELD,
             "querystring": params.urlencode(),
         },
     )
@@ -331,3 +348,28 @@ def _roster_export(request: HttpRequest, *, course: Course) -> HttpResponseBase:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def directory_preference(request: HttpRequest) -> HttpResponse:
+    """A learner's FERPA directory opt-out: whether their name and email may be listed."""
+    user = request.user
+    if request.method == "POST":
+        choice = request.POST.get("directory")
+        if choice not in ("listed", "withheld"):
+            return render(
+                request,
+                "learning/directory.html",
+                {"opted_out": opted_out(user), "error": "Choose one of the two options."},
+                status=400,
+            )
+        if directory_opt_out_set(user=user, opted_out=choice == "withheld"):
+            messages.success(
+                request,
+                "Your directory information is now withheld."
+                if choice == "withheld"
+                else "Your directory information is listed again.",
+            )
+        return redirect("learning:directory")
+    return render(request, "learning/directory.html", {"opted_out": opted_out(user)})

@@ -24,6 +24,7 @@ def _course(c: dict[str, Any]) -> dict[str, Any]:
 
 UI: dict[str, Row] = {
     "learning:dashboard": Row(SIGNED_IN),
+    "learning:directory": Row(SIGNED_IN),
     "learning:lesson": Row(OPENERS, kwargs=_lesson),
     "learning:lesson_complete": Row(LEARNER, method="post", kwargs=_lesson, data={}),
     # A text lesson has no media: 404 for those who may open it, 403 for the others.
