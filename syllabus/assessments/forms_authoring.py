@@ -189,7 +189,10 @@ class QuestionForm(forms.Form):
         max_length=40, label="Correct answer", help_text="A number such as 12.5 or -3."
     )
     tolerance = forms.CharField(
-        max_length=40, initial="0", help_text="How far from the answer still counts as right."
+        max_length=40,
+        required=False,
+        initial="0",
+        help_text="How far from the answer still counts as right.",
     )
     tolerance_kind = forms.ChoiceField(
         choices=[("absolute", "In the answer's units"), ("percent", "Percent of the answer")],
