@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from syllabus.accounts.tokens import token_allows
@@ -299,7 +299,7 @@ def quiz_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
     response={200: AttemptOut, 201: AttemptOut, **_WRITE_ERRORS},
     summary="Start an attempt, or resume the open one (200)",
 )
-def attempt_start(request: HttpRequest, public_id: str) -> tuple[int, dict[str, Any]]:
+def attempt_start(request: HttpRequest, public_id: str) -> Status:
     quiz, _ = _quiz_for_learning(request, public_id)
     before = Attempt.objects.filter(quiz=quiz, user=request.user).count()
     try:
@@ -308,7 +308,7 @@ def attempt_start(request: HttpRequest, public_id: str) -> tuple[int, dict[str, 
         raise _refused(exc) from None
     attempt = attempt_by_public_id(attempt.public_id) or attempt
     created = Attempt.objects.filter(quiz=quiz, user=request.user).count() > before
-    return (201 if created else 200), _attempt_out(attempt, staff=False)
+    return Status(201 if created else 200, _attempt_out(attempt, staff=False))
 
 
 @router.get(

@@ -557,6 +557,7 @@ def grade_essay(
         raise ValidationError(f"Points must be between 0 and {attempt_question.points}.")
     if value != quantize(value):
         raise ValidationError("Points have at most two decimals.")
+    value = quantize(value)
     feedback = (feedback or "").strip()
     if len(feedback) > MAX_ESSAY:
         raise ValidationError(f"Feedback has at most {MAX_ESSAY} characters.")
