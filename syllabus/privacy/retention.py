@@ -298,32 +298,46 @@ def _run_progress(run: RetentionRun) -> None:
 
 def _run_assessments(run: RetentionRun, archive: Archive) -> None:
     category = Category.ASSESSMENT_RESULTS
-    state, result = _state(run, category), _result(run, category)
+    state = _state(run, category)
+    _result(run, category)
     entries = registry.in_category(category)
     while people := _batch_people(run, category):
-        # Everything is read before anything is deleted: deleting an attempt also deletes
-        # its answers, which must be in the archive first.
-        found = [(entry, list(_rows_of_people(entry, people).order_by("pk"))) for entry in entries]
-        lines = [
-            {"model": entry.label, "row": _row_dict(obj)} for entry, objs in found for obj in objs
-        ]
-        if lines:
-            name = f"{category.value}-{state['batches'] + 1:05d}.jsonl"
-            info = archive.write(name, lines, category=category.value)
         with transaction.atomic():
-            if lines:
-                for entry, objs in found:
-                    if objs:
-                        entry.model_class._default_manager.filter(
-                            pk__in=[o.pk for o in objs]
-                        ).delete()
-                        _add(result, entry.label, len(objs))
-                if info["file"] not in [a["file"] for a in result["archives"]]:
-                    result["archives"].append(info)
-                result["people"] += len({line["row"].get("user_id") for line in lines} - {None})
+            for part in range(1, 10):
+                if not _archive_people_rows(run, archive, entries, people, part):
+                    break
             state["last_pk"], state["batches"] = people[-1].pk, state["batches"] + 1
             _save(run)
         after_batch(run, category.value)
+
+
+def _archive_people_rows(
+    run: RetentionRun,
+    archive: Archive,
+    entries: list[PersonalData],
+    people: list[Any],
+    part: int,
+) -> bool:
+    """One pass over a batch of people: archive their rows, then delete them. Everything
+    is read before anything is deleted (deleting an attempt deletes its answers, which
+    must be in the archive); deleting a record with history adds a last history row, so
+    the caller passes again until nothing is left. Returns whether anything was found."""
+    category = Category.ASSESSMENT_RESULTS
+    state, result = _state(run, category), _result(run, category)
+    found = [(entry, list(_rows_of_people(entry, people).order_by("pk"))) for entry in entries]
+    lines = [{"model": e.label, "row": _row_dict(obj)} for e, objs in found for obj in objs]
+    if not lines:
+        return False
+    name = f"{category.value}-{state['batches'] + 1:05d}-{part}.jsonl"
+    info = archive.write(name, lines, category=category.value)
+    for entry, objs in found:
+        if objs:
+            entry.model_class._default_manager.filter(pk__in=[o.pk for o in objs]).delete()
+            _add(result, entry.label, len(objs))
+    result["archives"] = [a for a in result["archives"] if a["file"] != name] + [info]
+    if part == 1:
+        result["people"] += len({line["row"].get("user_id") for line in lines} - {None})
+    return True
 
 
 def _delete_in_batches(
