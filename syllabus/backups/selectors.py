@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -23,7 +24,7 @@ def run_list(*, kind: str = "") -> QuerySet[BackupRun]:
 class BackupState:
     """What /health and the ops dashboard say about backups."""
 
-    status: str  # "ok", "error" or "unknown"
+    status: Literal["ok", "error", "unknown"]
     message: str
     last_success_at: datetime | None = None
     last_failure_at: datetime | None = None

@@ -9,7 +9,7 @@ and only one thread runs the checks at a time, so probing the endpoint cannot ad
 the database or Redis.
 
 A service's status is "ok", "error" or "unknown" ("unknown": Syllabus cannot tell, e.g.
-there is no backup system yet). Only "error" makes the report unhealthy (503).
+no backup has been configured yet). Only "error" makes the report unhealthy (503).
 
 Messages name the exception type and say what failed in our own words: an exception's
 text can carry host names, users or connection strings, so it is only logged, with any
@@ -195,8 +195,16 @@ def check_queue() -> Outcome:
 
 
 def check_backup() -> Outcome:
-    """No backup system exists yet: say so, rather than claim backups are fine."""
-    return Outcome("unknown", "backups are not checked: this version has no backup system")
+    """The daily backup: "ok" when the last one succeeded within
+    SYLLABUS_BACKUP_MAX_AGE_HOURS, "error" when it failed or is too old once backups are
+    configured, "unknown" before any backup is configured."""
+    from syllabus.backups.selectors import backup_state
+
+    state = backup_state()
+    extra: dict[str, Any] = {}
+    if state.last_success_at is not None:
+        extra["last_success"] = _iso(state.last_success_at)
+    return Outcome(state.status, state.message, extra)
 
 
 CHECKS: dict[str, Callable[[], Outcome]] = {

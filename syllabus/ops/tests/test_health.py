@@ -81,7 +81,7 @@ def test_backup_is_unknown_and_does_not_make_the_report_unhealthy(client):
     # then: honest about having no backups, yet not a reason for a load balancer to stop
     backup = response.json()["services"]["backup"]
     assert backup["status"] == "unknown"
-    assert "no backup system" in backup["message"]
+    assert "no backup has been taken yet" in backup["message"]
     assert response.status_code == 200
 
 
