@@ -132,11 +132,11 @@ class SubmitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Markdown: **bold**, *italic*, lists, links.",
     )
-    files = MultipleFileField(required=False, label="Files")
+    attachments = MultipleFileField(required=False, label="Files")
 
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        files = self.fields["files"]
+        files = self.fields["attachments"]
         if assignment.accept_files:
             count = settings.ASSIGNMENT_MAX_FILES
             limit = min(int(settings.ASSIGNMENT_MAX_FILE_MB), int(settings.UPLOAD_MAX_FILE_MB))
@@ -146,7 +146,7 @@ class SubmitForm(forms.Form):
             )
             files.widget.attrs["accept"] = uploads.accept_attribute(uploads.FILE)
         else:
-            del self.fields["files"]
+            del self.fields["attachments"]
         if not assignment.accept_text:
             del self.fields["text"]
 
@@ -185,9 +185,10 @@ class GradeForm(forms.Form):
                     error_messages={"required": f"Choose a level for “{criterion['title']}”."},
                 )
         else:
-            self.fields["points"].required = True
-            self.fields["points"].max_value = assignment.max_points
-            self.fields["points"].help_text = f"Out of {_points(str(assignment.max_points))}."
+            points = self.fields["points"]
+            points.required = True
+            points.widget.attrs["max"] = str(assignment.max_points)
+            points.help_text = f"Out of {_points(str(assignment.max_points))}."
             del self.fields["adjustment"]
         # The rubric's levels first, then the adjustment and the feedback.
         order = [name for name in self.fields if name.startswith("level-")]
@@ -219,7 +220,9 @@ class ExtensionForm(forms.Form):
 
     def __init__(self, *args: Any, learners: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["learner"].choices = [("", "Choose a learner"), *learners]
+        learner = self.fields["learner"]
+        assert isinstance(learner, forms.ChoiceField)
+        learner.choices = [("", "Choose a learner"), *learners]
 
 
 def _points_words(value: str) -> str:

@@ -143,7 +143,7 @@ def assignment_copy(*, source: Lesson, copy: Lesson, actor: Any) -> Assignment:
     """Settings and rubric of ``source``'s assignment onto ``copy`` (a course copy); never
     submissions or extensions."""
     original = Assignment.objects.filter(lesson=source).first()
-    fields = {"course_id": copy.course_id}
+    fields: dict[str, Any] = {"course_id": copy.course_id}
     if original is not None:
         fields |= {f: getattr(original, f) for f in SETTING_FIELDS}
         fields |= {"instructions_html": original.instructions_html, "rubric": original.rubric}

@@ -169,14 +169,13 @@ def submit(request: HttpRequest, public_id: str) -> HttpResponse:
                     user=acting_user(request),
                     assignment=assignment,
                     text=form.cleaned_data.get("text", ""),
-                    files=form.cleaned_data.get("files", []),
+                    files=form.cleaned_data.get("attachments", []),
                 )
             except services.SubmissionRefused as exc:
                 status = exc.status
-                form.add_error("files" if "files" in form.fields else None, exc.messages)
-                if exc.code in ("text_too_long", "text_not_accepted", "empty"):
-                    form.errors.pop("files", None)
-                    form.add_error("text" if "text" in form.fields else None, exc.messages)
+                on_text = exc.code in services.TEXT_CODES
+                field = "text" if on_text else "attachments"
+                form.add_error(field if field in form.fields else None, exc.messages)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

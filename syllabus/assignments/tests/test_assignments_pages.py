@@ -75,7 +75,7 @@ def test_a_learner_hands_in_from_the_page(client, assignment, student):
     client.force_login(student)
     url = reverse("assignments:submit", args=[assignment.lesson.public_id])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"text": "My essay", "files": [pdf("a.pdf"), pdf("b.pdf")]})
+    response = client.post(url, {"text": "My essay", "attachments": [pdf("a.pdf"), pdf("b.pdf")]})
     assert response.status_code == 302 and response["Location"] == _lesson_url(assignment)
     submission = Submission.objects.get()
     assert submission.files.count() == 2
@@ -87,7 +87,7 @@ def test_an_oversized_file_is_a_413_and_nothing_is_stored(
     settings.ASSIGNMENT_MAX_FILE_MB = 1
     client.force_login(student)
     url = reverse("assignments:submit", args=[assignment.lesson.public_id])
-    response = client.post(url, {"text": "x", "files": [pdf(size=1024 * 1024 + 1)]})
+    response = client.post(url, {"text": "x", "attachments": [pdf(size=1024 * 1024 + 1)]})
     assert response.status_code == 413
     page = response.content.decode()
     assert "each file may be at most 1 MB" in page
@@ -98,7 +98,7 @@ def test_an_oversized_file_is_a_413_and_nothing_is_stored(
 def test_a_wrong_type_is_a_400_and_an_empty_hand_in_too(client, assignment, student):
     client.force_login(student)
     url = reverse("assignments:submit", args=[assignment.lesson.public_id])
-    response = client.post(url, {"files": [pdf("virus.exe")]})
+    response = client.post(url, {"attachments": [pdf("virus.exe")]})
     assert response.status_code == 400 and "not accepted here" in response.content.decode()
     response = client.post(url, {"text": ""})
     assert response.status_code == 400

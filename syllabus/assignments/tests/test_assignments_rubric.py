@@ -79,7 +79,7 @@ def test_limits():
     with pytest.raises(ValidationError, match="more than 10 levels"):
         clean_rubric([{"title": "C", "levels": [{"title": "x", "points": 1}] * 11}])
     with pytest.raises(ValidationError, match="list of criteria"):
-        clean_rubric("nope")  # type: ignore[arg-type]
+        clean_rubric("nope")
 
 
 def test_score_needs_one_level_per_criterion_and_keeps_a_snapshot():
