@@ -246,8 +246,13 @@ def cell(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
         "htmx": htmx,
     }
     template = "grades/cell.html#cell-form" if htmx else "grades/cell.html"
-    # htmx swaps only 2xx answers: a refused value is shown in the cell's form.
-    return render(request, template, context)
+    # htmx swaps only 2xx answers: a refused value is shown in the cell's form, which
+    # replaces the cell's content (a saved value replaces the whole row).
+    response = render(request, template, context)
+    if htmx:
+        response["HX-Retarget"] = f"#grades-cell-{item.public_id}-{learner.public_id}"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @login_required
