@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.accounts.forms import GrantRoleForm, PeopleSearchForm, RoleForm
-from syllabus.accounts.models import Role, RoleAssignment, User
+from syllabus.accounts.models import PersonalDetails, Role, RoleAssignment, User
 from syllabus.accounts.permissions import (
     acting_user,
     can_grant,
@@ -22,6 +22,11 @@ from syllabus.accounts.permissions import (
     require_site_perm,
     roles_visible_to,
     users_visible_to,
+)
+from syllabus.accounts.profile import (
+    can_view_personal_details,
+    personal_details_matching_id,
+    personal_details_reveal,
 )
 from syllabus.accounts.roles import PERMISSIONS, SITE
 from syllabus.accounts.sensitive import sensitive_action
@@ -43,9 +48,13 @@ def people(request: HttpRequest) -> HttpResponse:
     users = User.objects.filter(users_visible_to(request.user)).prefetch_related(
         Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("role"))
     )
+    by_id_number = has_site_perm(request.user, "user.manage")
     if form.is_valid():
         if query := form.cleaned_data["q"].strip():
-            users = users.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+            match = Q(email__icontains=query) | Q(full_name__icontains=query)
+            if by_id_number:  # the exact id number, through its blind index
+                match |= Q(pk__in=personal_details_matching_id(query).values("user_id"))
+            users = users.filter(match)
         if role := form.cleaned_data["role"]:
             users = users.filter(role_assignments__role__slug=role)
     page = Paginator(users.order_by("email"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -57,6 +66,9 @@ def people(request: HttpRequest) -> HttpResponse:
             "page": page,
             "roles": Role.objects.filter(scope=SITE),
             "querystring": _without_page(request),
+            "search_label": "Search by name, email or id number"
+            if by_id_number
+            else "Search by name or email",
         },
     )
 
@@ -73,11 +85,20 @@ def person(request: HttpRequest, public_id: str) -> HttpResponse:
         if can_grant(request.user, role)
     ]
     form = GrantRoleForm(roles=Role.objects.filter(pk__in=[r.pk for r in grantable]))
+    # Personal details (encrypted) for user.manage holders, shown on request and audited.
+    can_see_details = can_view_personal_details(acting_user(request), person)
+    has_details = can_see_details and PersonalDetails.objects.filter(user=person).exists()
+    details = None
+    if has_details and request.GET.get("show") == "details":
+        details = personal_details_reveal(viewer=acting_user(request), person=person)
     return render(
         request,
         "accounts/person.html",
         {
             "person": person,
+            "can_see_details": can_see_details,
+            "details": details,
+            "has_details": has_details,
             "assignments": held,
             "grant_form": form,
             "can_assign": can_manage_roles(request.user),

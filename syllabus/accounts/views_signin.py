@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from syllabus.accounts import invitations, lockout
+from syllabus.accounts.forms_personal import PersonalDetailsForm
 from syllabus.accounts.forms_signin import InvitationForm, LockoutClearForm, ProfileForm
 from syllabus.accounts.models import Invitation
 from syllabus.accounts.permissions import (
@@ -30,7 +31,12 @@ from syllabus.accounts.permissions import (
     site_permissions,
     site_role_slugs,
 )
-from syllabus.accounts.profile import profile_update
+from syllabus.accounts.profile import (
+    PERSONAL_FIELDS,
+    personal_details_of,
+    personal_details_update,
+    profile_update,
+)
 from syllabus.audit.selectors import readable_categories
 from syllabus.core.forms import add_service_errors
 
@@ -164,12 +170,20 @@ def lockout_clear(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
+    """The name, and the personal details (rectification); each form saves on its own."""
     user = request.user
+    details = personal_details_of(user)  # type: ignore[arg-type]
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "profile") if posted is not None else ""
     form = ProfileForm(
-        request.POST or None,
+        posted if which == "profile" else None,
         initial={"full_name": user.full_name},  # type: ignore[union-attr]
     )
-    if request.method == "POST" and form.is_valid():
+    details_form = PersonalDetailsForm(
+        posted if which == "details" else None,
+        initial={name: getattr(details, name) for name in PERSONAL_FIELDS},
+    )
+    if which == "profile" and form.is_valid():
         try:
             profile_update(actor=user, user=user, full_name=form.cleaned_data["full_name"])  # type: ignore[arg-type]
         except ValidationError as exc:
@@ -177,8 +191,26 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile was saved.")
             return redirect("accounts:profile")
+    if which == "details" and details_form.is_valid():
+        try:
+            personal_details_update(
+                actor=user,  # type: ignore[arg-type]
+                user=user,  # type: ignore[arg-type]
+                values=details_form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(details_form, exc)
+        else:
+            messages.success(request, "Your personal details were saved.")
+            return redirect("accounts:profile")
+    invalid = bool(form.errors or details_form.errors) or (
+        posted is not None and which not in ("profile", "details")
+    )
     return render(
-        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "accounts/profile.html",
+        {"form": form, "details_form": details_form},
+        status=400 if invalid else 200,
     )
 
 

@@ -7,6 +7,7 @@ test run's database, Redis or metrics folder.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.cookiejar
 import json
@@ -29,6 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 SYLLABUS = str(Path(sys.executable).with_name("syllabus"))
 SECRET_KEY = secrets.token_urlsafe(50)
+FIELD_KEYS = f"faults:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 METRICS_TOKEN = "fault-tests-metrics-token-0123456789"
 FAULT_USER = "fault@example.org"
 FAULT_PASSWORD = "Fault-Tests-Password-42"
@@ -50,6 +52,7 @@ def app_env(data_dir: Path, **extra: str) -> dict[str, str]:
         {
             "SYLLABUS_DATA_DIR": str(data_dir),
             "SYLLABUS_SECRET_KEY": SECRET_KEY,
+            "SYLLABUS_FIELD_KEYS": FIELD_KEYS,
             "SYLLABUS_DEBUG": "false",
             "SYLLABUS_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SYLLABUS_JOBS_IMMEDIATE": "false",

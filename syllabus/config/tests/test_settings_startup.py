@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import pytest
 
 STRONG_KEY = secrets.token_urlsafe(50)
+FIELD_KEYS = f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
 def run_syllabus(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -69,6 +71,7 @@ def test_production_with_tls_passes_check_deploy(tmp_path):
         "WARNING",
         SYLLABUS_DEBUG="false",
         SYLLABUS_SECRET_KEY=STRONG_KEY,
+        SYLLABUS_FIELD_KEYS=FIELD_KEYS,
         SYLLABUS_TLS="true",
         SYLLABUS_ALLOWED_HOSTS="lms.example.edu",
     )
@@ -84,6 +87,7 @@ def test_production_without_tls_fails_check_deploy(tmp_path):
         "WARNING",
         SYLLABUS_DEBUG="false",
         SYLLABUS_SECRET_KEY=STRONG_KEY,
+        SYLLABUS_FIELD_KEYS=FIELD_KEYS,
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # HSTS is off without TLS
@@ -97,3 +101,66 @@ def test_bad_locale_settings_stop_startup_naming_the_variable(tmp_path, name, va
     assert result.returncode == 1
     assert f"configuration error: {name} must be" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_to_start_without_field_keys(tmp_path):
+    result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="false", SYLLABUS_SECRET_KEY=STRONG_KEY)
+    assert result.returncode == 1
+    assert "configuration error: Set SYLLABUS_FIELD_KEYS (or SYLLABUS_FIELD_KEYS_FILE)" in (
+        result.stderr
+    )
+    assert result.stderr.count("\n") == 1  # one line, no traceback
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("k1", "each entry must look like <key id>:<base64 key>"),
+        (f"k1:{base64.b64encode(b'short').decode()}", "key 'k1' is 5 bytes"),
+        (f"{FIELD_KEYS},{FIELD_KEYS}", "key id 'k1' appears twice"),
+    ],
+    ids=["no-key", "short", "duplicate"],
+)
+def test_malformed_field_keys_stop_startup_naming_the_problem(tmp_path, keys, message):
+    result = run_syllabus(
+        tmp_path,
+        "check",
+        SYLLABUS_DEBUG="false",
+        SYLLABUS_SECRET_KEY=STRONG_KEY,
+        SYLLABUS_FIELD_KEYS=keys,
+    )
+    assert result.returncode == 1
+    assert f"configuration error: SYLLABUS_FIELD_KEYS: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_field_keys_can_come_from_a_file(tmp_path):
+    key_file = tmp_path / "field_keys"
+    key_file.write_text(FIELD_KEYS + "\n")
+    result = run_syllabus(
+        tmp_path,
+        "check",
+        SYLLABUS_DEBUG="false",
+        SYLLABUS_SECRET_KEY=STRONG_KEY,
+        SYLLABUS_FIELD_KEYS_FILE=str(key_file),
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_mode_generates_a_private_field_key_ring_once(tmp_path):
+    assert run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true").returncode == 0
+    ring = tmp_path / "field_keys"
+    first = ring.read_text()
+    assert first.startswith("dev1:")
+    assert ring.stat().st_mode & 0o777 == 0o600
+    assert run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true").returncode == 0
+    assert ring.read_text() == first  # kept, or every encrypted value would be lost
+
+
+def test_a_weak_field_key_is_a_check_warning(tmp_path):
+    zeros = base64.b64encode(bytes(32)).decode()
+    result = run_syllabus(
+        tmp_path, "check", SYLLABUS_DEBUG="true", SYLLABUS_FIELD_KEYS=f"{FIELD_KEYS},old:{zeros}"
+    )
+    assert "syllabus.core.W001" in result.stderr + result.stdout
+    assert "'old'" in result.stderr + result.stdout

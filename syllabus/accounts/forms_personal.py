@@ -1,0 +1,40 @@
+"""The personal details form on the profile page (values are encrypted when saved)."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class PersonalDetailsForm(forms.Form):
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    postal_address = forms.CharField(
+        label="Postal address",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+    id_number = forms.CharField(
+        label="National or student id number",
+        required=False,
+        max_length=64,
+        help_text="As on your student card or id document. Administrators can find you by it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    accommodation_notes = forms.CharField(
+        label="Accommodation needs",
+        required=False,
+        max_length=2000,
+        help_text="For example extra time in quizzes, or captions on every video.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    medical_notes = forms.CharField(
+        label="Medical notes",
+        required=False,
+        max_length=2000,
+        help_text="Only what staff should know in an emergency. Optional.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
