@@ -76,7 +76,7 @@ def require_course_edit(actor: Any, course: Course) -> None:
         raise PermissionDenied("Editing quizzes needs the course.edit permission.")
 
 
-# --- Question banks ----------------------------------------------------------------------------
+# --- Question banks ---------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -164,7 +164,7 @@ def bank_delete(*, actor: Any, bank: QuestionBank) -> None:
     _prune_tags(course)
 
 
-# --- Questions ---------------------------------------------------------------------------------
+# --- Questions --------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -386,7 +386,7 @@ def _prune_tags(course: Course) -> None:
     ).delete()
 
 
-# --- Quizzes: creation, settings -----------------------------------------------------------------
+# --- Quizzes: creation, settings --------------------------------------------------------------
 
 
 def quiz_create_for_lesson(*, lesson: Lesson) -> Quiz:
@@ -484,9 +484,6 @@ def _quiz_fields(quiz: Quiz, values: dict[str, Any]) -> dict[str, Any]:
             errors["answers_visibility"] = (
                 "Learners cannot see the correct answers before they see their results."
             )
-        if "after_due" in (results, answers) and not (due or quiz.lesson.due_at):
-            field = "results_visibility" if results == "after_due" else "answers_visibility"
-            errors[field] = "“After the due date” needs a due date: set one for the quiz."
     if errors:
         raise ValidationError(errors)
     return out
@@ -541,7 +538,7 @@ def _sync_quizzes_using(course: Course) -> None:
         quiz_sync_grade_item(quiz)
 
 
-# --- Slots --------------------------------------------------------------------------------------
+# --- Slots ------------------------------------------------------------------------------------
 
 
 def slot_pool(slot: QuizSlot) -> QuerySet[Question]:
@@ -701,7 +698,7 @@ def _after_slots(
     quiz_sync_grade_item(quiz)
 
 
-# --- Publishing rules ----------------------------------------------------------------------------
+# --- Publishing rules -------------------------------------------------------------------------
 
 
 def quiz_problems(quiz: Quiz) -> list[str]:
@@ -751,7 +748,7 @@ def _quiz_titles(slots: QuerySet[QuizSlot]) -> list[str]:
     return [f"“{t}”" for t in sorted(set(titles))]
 
 
-# --- Accommodations ------------------------------------------------------------------------------
+# --- Accommodations ---------------------------------------------------------------------------
 
 
 def quiz_learners(quiz: Quiz) -> QuerySet[CourseMembership]:
@@ -835,7 +832,7 @@ def accommodation_remove(*, actor: Any, quiz: Quiz, user: Any) -> bool:
     return bool(deleted)
 
 
-# --- Course copy ---------------------------------------------------------------------------------
+# --- Course copy ------------------------------------------------------------------------------
 
 
 def quiz_copy(*, source: Lesson, copy: Lesson) -> Quiz | None:
