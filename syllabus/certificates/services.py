@@ -273,7 +273,7 @@ def certificate_reissue(*, actor: Any, certificate: Certificate) -> Certificate:
     from syllabus.certificates.tasks import certificate_pdf_task
 
     old = (
-        Certificate.objects.select_for_update()
+        Certificate.objects.select_for_update(of=("self",))
         .select_related("user", "course")
         .get(pk=certificate.pk)
     )
