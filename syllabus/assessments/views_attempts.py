@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from syllabus.assessments.forms_attempts import field_name, response_from_post
-from syllabus.assessments.grading import ResponseError
+from syllabus.assessments.grading import ResponseError, validate_response
 from syllabus.assessments.models import Attempt, AttemptQuestion, Quiz
 from syllabus.assessments.selectors_attempts import (
     attempt_by_public_id,
@@ -271,9 +271,8 @@ def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
         errors: dict[int, str] = {}
         for row in attempt_questions(attempt):
             try:
-                responses[row.position] = response_from_post(
-                    row.snapshot, request.POST, row.position
-                )
+                response = response_from_post(row.snapshot, request.POST, row.position)
+                responses[row.position] = validate_response(row.snapshot, response)
             except ResponseError as exc:
                 errors[row.position] = " ".join(exc.messages)
         if not errors:

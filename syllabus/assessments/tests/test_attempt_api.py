@@ -221,7 +221,7 @@ def test_autosave_and_submit_query_budgets(quiz, learner, django_assert_max_num_
     put(client, attempt, 1, right("single"))  # warm the session and caches
     with django_assert_max_num_queries(7):
         assert put(client, attempt, 2, {"value": "3"}).status_code == 200
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(35):
         assert client.post(f"/api/v1/attempts/{attempt}/submit").status_code == 200
 
 
