@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "backup.run": "Run and restore backups",
     "retention.manage": "Manage data retention",
     "access_review.run": "Run access reviews",
+    "compliance.view": "See the compliance evidence report",
     "ops.view": "See the operations dashboard and failed jobs",
     "lockout.manage": "See and clear sign-in lockouts",
 }
@@ -54,14 +55,14 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         "auditor",
         "Auditor",
         SITE,
-        ("grade.view",),
+        ("grade.view", "compliance.view"),
         "Reads records and the data-modification audit trail, changes nothing.",
     ),
     RoleSpec(
         "compliance_officer",
         "Compliance officer",
         SITE,
-        ("export.run", "retention.manage", "access_review.run"),
+        ("export.run", "retention.manage", "access_review.run", "compliance.view"),
         "Handles data requests, retention and access reviews.",
     ),
     RoleSpec(

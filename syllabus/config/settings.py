@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "syllabus.privacy",
     "syllabus.backups",
     "syllabus.reviews",
+    "syllabus.compliance",
     "syllabus.ops",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("privacy/", include("syllabus.privacy.urls")),
     path("backups/", include("syllabus.backups.urls")),
     path("access-reviews/", include("syllabus.reviews.urls")),
+    path("compliance/", include("syllabus.compliance.urls")),
     path("ops/", include("syllabus.ops.urls")),
     path("health", views_health.health, name="health"),
     path("health/live", views_health.live, name="health_live"),

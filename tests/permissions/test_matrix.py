@@ -116,6 +116,11 @@ UI: dict[str, Row] = {
     "ops:audit_export": Row(only("admin", "compliance_officer")),
     # Export controls: readers of the report-export audit category.
     "ops:exports": Row(only("admin", "security_officer")),
+    # Compliance evidence: compliance.view; its downloads are exports (export.run too).
+    "compliance:overview": Row(only("admin", "auditor", "compliance_officer")),
+    "compliance:download": Row(
+        only("admin", "compliance_officer"), kwargs=lambda c: {"kind": "csv"}
+    ),
     # Health checks: load balancers and monitoring, no sign-in
     "health": Row(EVERYONE),
     "health_live": Row(EVERYONE),
