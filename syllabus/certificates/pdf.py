@@ -61,9 +61,8 @@ class _CertificatePDF(FPDF):
         self.multi_cell(width, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
 
     def _lines(self, text: str, width: float, size: float) -> list[str]:
-        lines: list[str] = self.multi_cell(
-            width, size * 0.5, text, align="C", dry_run=True, output="LINES"
-        )
+        lines = self.multi_cell(width, size * 0.5, text, align="C", dry_run=True, output="LINES")
+        assert isinstance(lines, list)  # output="LINES" returns the lines alone
         return lines
 
 
