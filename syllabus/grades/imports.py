@@ -165,7 +165,7 @@ def import_preview(course: Course, rows: list[RawRow], *, lock: bool = False) ->
     )
     grades_qs = Grade.objects.filter(course=course, item__kind=GradeItem.Kind.MANUAL)
     if lock:
-        grades_qs = grades_qs.select_for_update()
+        grades_qs = grades_qs.select_for_update(of=("self",))
     existing = {
         (grade.user_id, grade.item_id): grade
         for grade in grades_qs.filter(user_id__in=list(learners))

@@ -439,7 +439,9 @@ def item_update(*, actor: Any, item: GradeItem, **changes: Any) -> GradeItem:
     """Change an item. Manual items: every field; quiz and assignment items: only their
     category and whether they count. A new maximum must stay above every grade given."""
     item = (
-        GradeItem.objects.select_for_update().select_related("course", "category").get(pk=item.pk)
+        GradeItem.objects.select_for_update(of=("self",))
+        .select_related("course", "category")
+        .get(pk=item.pk)
     )
     allowed = ITEM_FIELDS if item.kind == GradeItem.Kind.MANUAL else SOURCE_ITEM_FIELDS
     unknown = set(changes) - allowed
