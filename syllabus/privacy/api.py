@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.accounts.sensitive import api_require_recent_mfa
 from syllabus.accounts.tokens import request_ip, token_allows
@@ -150,7 +150,7 @@ def create_request(request: HttpRequest, body: RequestIn) -> Any:
         actor=request.user, subject=subject, kind=body.kind, reason=body.reason
     )
     created.refresh_from_db()
-    return 201, _out(created)
+    return Status(201, _out(created))
 
 
 @router.get(
@@ -169,7 +169,7 @@ def download_export(request: HttpRequest, public_id: str) -> Any:
     try:
         handle = export_open(actor=request.user, request=item)
     except ValueError as exc:
-        return 410, {"detail": str(exc), "code": "export_expired"}
+        return Status(410, {"detail": str(exc), "code": "export_expired"})
     response: HttpResponse = FileResponse(handle, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, filename_for(item))
     response["Cache-Control"] = "no-store"
