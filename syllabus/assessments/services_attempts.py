@@ -360,12 +360,49 @@ def save_answer(
 
 def save_answers(
     *, user: Any, attempt: Attempt, responses: dict[int, Any], now: datetime | None = None
-) -> None:
-    """Save several answers at once (a submit without scripts): all or none."""
+) -> int:
+    """Save several answers at once (the attempt form, sent on submit or without
+    scripts): all or none, and only those that changed (one read, one update). Returns
+    how many changed."""
     now = now or timezone.now()
+    if attempt.user_id != user.pk:
+        raise PermissionDenied("This is not your attempt.")
     with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("quiz")
+            .only("pk", "status", "deadline_at", "quiz", "quiz__closes_at")
+            .get(pk=attempt.pk)
+        )
+        if locked.status != Attempt.Status.IN_PROGRESS:
+            raise AttemptRefused("This attempt has been submitted.", "attempt_submitted")
+        if _time_over(locked, locked.quiz, now):
+            raise AttemptRefused("Time is up: answers are no longer accepted.", "time_over")
+        rows = {
+            row.position: row
+            for row in AttemptQuestion.objects.filter(attempt_id=attempt.pk).only(
+                "pk", "position", "snapshot", "response"
+            )
+        }
+        changed = []
         for position, response in sorted(responses.items()):
-            save_answer(user=user, attempt=attempt, position=position, response=response, now=now)
+            row = rows.get(position)
+            if row is None:
+                raise AttemptRefused(
+                    f"Question {position} is not part of the attempt.", "unknown_question", 404
+                )
+            try:
+                value = validate_response(row.snapshot, response)
+            except ResponseError as exc:
+                raise AttemptRefused(
+                    f"Question {position}: {' '.join(exc.messages)}", "invalid_answer", 422
+                ) from None
+            if value != row.response:
+                row.response = value
+                row.saved_at = now
+                changed.append(row)
+        AttemptQuestion.objects.bulk_update(changed, ["response", "saved_at"])
+    return len(changed)
 
 
 # --- Scores ----------------------------------------------------------------------------------

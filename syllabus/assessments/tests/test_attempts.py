@@ -375,3 +375,28 @@ def test_visibility_of_results_and_answers():
     quiz.results_visibility = "never"
     quiz.answers_visibility = "immediately"
     assert not answers_visible(quiz, now)  # never answers before scores
+
+
+def test_saving_the_whole_form_writes_only_what_changed_and_all_or_nothing():
+    from syllabus.assessments.services_attempts import save_answers
+
+    quiz = make_quiz(kinds=("single", "true_false", "numeric"))
+    learner = learner_in(quiz.course)
+    attempt = start_attempt(user=learner, quiz=quiz)
+    save_answer(user=learner, attempt=attempt, position=1, response=right("single"))
+    first_saved = attempt.questions.get(position=1).saved_at
+    assert (
+        save_answers(
+            user=learner,
+            attempt=attempt,
+            responses={1: right("single"), 2: right("true_false"), 3: None},
+        )
+        == 1
+    )
+    assert attempt.questions.get(position=1).saved_at == first_saved
+    with pytest.raises(AttemptRefused) as refused:
+        save_answers(
+            user=learner, attempt=attempt, responses={1: wrong("single"), 3: {"value": "inf"}}
+        )
+    assert refused.value.code == "invalid_answer"
+    assert attempt.questions.get(position=1).response == right("single")
