@@ -8,7 +8,7 @@ and the "Add a row" button sends the form back with one more blank row.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
@@ -68,7 +68,13 @@ class RowForm(forms.Form):
         return not (data.get("text") or "").strip() and not (data.get("match") or "").strip()
 
 
-class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _RowFormSetBase = BaseFormSet[RowForm]
+else:  # BaseFormSet is generic for type checkers only
+    _RowFormSetBase = BaseFormSet
+
+
+class RowFormSet(_RowFormSetBase):
     def rows(self) -> list[dict[str, Any]]:
         """The rows kept (not removed, not blank), in order (by position when the rows
         have one; rows without a position keep their place after the numbered ones)."""
@@ -76,7 +82,7 @@ class RowFormSet(BaseFormSet):  # type: ignore[type-arg]
         for index, form in enumerate(self.forms):
             if not hasattr(form, "cleaned_data") or form.is_blank():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and form.cleaned_data.get("DELETE"):
                 continue
             order = form.cleaned_data.get("ORDER") if self.can_order else None
             kept.append((order if order is not None else 10**6, index, form.cleaned_data))
@@ -95,7 +101,9 @@ def row_formset(
         max_num=20,
         absolute_max=40,
     )
-    return cls(data, initial=initial, prefix=ROWS_PREFIX, form_kwargs={"kind": kind})
+    formset = cls(data, initial=initial, prefix=ROWS_PREFIX, form_kwargs={"kind": kind})
+    assert isinstance(formset, RowFormSet)
+    return formset
 
 
 def rows_initial(question: Question | None, kind: str) -> list[dict[str, Any]]:
@@ -374,7 +382,8 @@ class FixedSlotForm(forms.Form):
     )
 
     def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="fixed", **kwargs)
+        kwargs.setdefault("prefix", "fixed")
+        super().__init__(*args, **kwargs)
         self.fields["question"].queryset = (  # type: ignore[attr-defined]
             Question.objects.filter(course_id=quiz.course_id, is_archived=False)
             .exclude(pk__in=quiz.slots.filter(question__isnull=False).values("question_id"))
@@ -399,7 +408,8 @@ class RandomSlotForm(forms.Form):
     )
 
     def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="random", **kwargs)
+        kwargs.setdefault("prefix", "random")
+        super().__init__(*args, **kwargs)
         self.fields["bank"].queryset = QuestionBank.objects.filter(  # type: ignore[attr-defined]
             course_id=quiz.course_id
         )

@@ -131,7 +131,11 @@ def _bank_fields(
         errors["name"] = "Give the bank a name."
     elif len(name) > 200:
         errors["name"] = "Keep the name under 200 characters."
-    elif QuestionBank.objects.filter(course=course, name__iexact=name).exclude(pk=exclude).exists():
+    elif (
+        QuestionBank.objects.filter(course=course, name__iexact=name)
+        .exclude(pk=exclude or 0)
+        .exists()
+    ):
         errors["name"] = "This course already has a bank of that name."
     if len(description) > 500:
         errors["description"] = "Keep the description under 500 characters."
@@ -301,18 +305,16 @@ def _question_fields(question: Question, values: dict[str, Any]) -> dict[str, An
         )
     config: dict[str, Any] = {}
     points = Decimal("0")
-    for field, check in (
-        ("config", lambda: clean_config(question.kind, values.get("config"))),
-        ("points", lambda: clean_points(values.get("points"))),
-    ):
-        try:
-            if field == "config":
-                config = check()
-            else:
-                points = check()
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                errors.setdefault(key, []).extend(messages)
+    try:
+        config = clean_config(question.kind, values.get("config"))
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    try:
+        points = clean_points(values.get("points"))
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     return {

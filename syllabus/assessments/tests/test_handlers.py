@@ -44,6 +44,12 @@ def course(instructor):
     return course_with_instructor(instructor)
 
 
+def _problems(lesson: Lesson) -> list[str]:
+    handler = handler_for("quiz")
+    assert handler is not None
+    return handler.publish_problems(lesson=lesson)
+
+
 def test_the_quiz_kind_is_registered():
     assert handler_for("quiz") is not None
 
@@ -52,9 +58,7 @@ def test_a_new_quiz_lesson_has_a_quiz_and_cannot_be_published_empty(course, inst
     lesson = quiz_lesson(course, instructor)
     quiz = Quiz.objects.get(lesson=lesson)
     assert quiz.course_id == course.pk
-    assert handler_for("quiz").publish_problems(lesson=lesson) == [
-        "Add at least one question to the quiz."
-    ]
+    assert _problems(lesson) == ["Add at least one question to the quiz."]
     with pytest.raises(ValidationError, match="Add at least one question"):
         lesson_set_published(actor=instructor, lesson=lesson, published=True)
 
@@ -62,7 +66,7 @@ def test_a_new_quiz_lesson_has_a_quiz_and_cannot_be_published_empty(course, inst
 def test_a_quiz_lesson_without_a_quiz_row_says_what_to_do(course):
     module = course.modules.create(title="M", position=0)
     lesson = Lesson.objects.create(course=course, module=module, title="Bare", kind="quiz")
-    assert "Questions and settings" in handler_for("quiz").publish_problems(lesson=lesson)[0]
+    assert "Questions and settings" in _problems(lesson)[0]
 
 
 def test_random_lines_must_have_enough_distinct_questions(course, instructor):
@@ -70,10 +74,10 @@ def test_random_lines_must_have_enough_distinct_questions(course, instructor):
     bank, (single, _numeric) = bank_with_questions(course)
     slot_add(actor=instructor, quiz=quiz, question=single)
     slot_add(actor=instructor, quiz=quiz, bank=bank, count=1)
-    assert handler_for("quiz").publish_problems(lesson=quiz.lesson) == []
+    assert _problems(quiz.lesson) == []
     # The fixed question is never drawn again: one question is left for two random lines.
     slot_add(actor=instructor, quiz=quiz, bank=bank, count=1)
-    problems = handler_for("quiz").publish_problems(lesson=quiz.lesson)
+    problems = _problems(quiz.lesson)
     assert problems and "2 questions in all" in problems[0]
 
 
@@ -82,7 +86,7 @@ def test_archived_fixed_questions_block_publishing(course, instructor):
     _, (single, _numeric) = bank_with_questions(course)
     slot_add(actor=instructor, quiz=quiz, question=single)
     Question.objects.filter(pk=single.pk).update(is_archived=True)
-    assert "archived" in handler_for("quiz").publish_problems(lesson=quiz.lesson)[0]
+    assert "archived" in _problems(quiz.lesson)[0]
 
 
 def test_a_course_copy_copies_quizzes_with_their_banks_once(course, instructor):
@@ -139,7 +143,7 @@ def test_a_copy_of_a_tag_only_line_copies_the_banks_it_draws_from(course, instru
     copy = course_copy(actor=instructor, course=course)
     copied = Quiz.objects.get(course=copy)
     slot = copied.slots.get()
-    assert slot.tag.course_id == copy.pk and slot.bank is None
+    assert slot.tag is not None and slot.tag.course_id == copy.pk and slot.bank is None
     assert Question.objects.filter(course=copy, tags=slot.tag).count() == 4
 
 
