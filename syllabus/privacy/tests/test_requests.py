@@ -18,7 +18,7 @@ from django.utils import timezone
 from syllabus.audit.models import AuditEvent
 from syllabus.communication.models import Notification
 from syllabus.privacy.exports import expire_exports
-from syllabus.privacy.models import DataRequest, ErasureRecord
+from syllabus.privacy.models import DataRequest, ErasureRecord, PolicyDocument
 from syllabus.privacy.services import flag_overdue, request_create, request_review
 from tests.factories import UserFactory
 
@@ -295,3 +295,17 @@ def test_api_download_of_an_expired_export_is_410(
     client.force_login(learner)
     response = client.get(f"/api/v1/privacy/requests/{made.public_id}/download")
     assert response.status_code == 410 and response.json()["code"] == "export_expired"
+
+
+def test_demo_data_is_idempotent_and_leaves_demo_logins_unblocked(client):
+    from syllabus.privacy.demo import load_demo
+
+    learner = UserFactory(email="learner@example.com")
+    classmate = UserFactory(email="zoe@example.com")
+    load_demo()
+    load_demo()
+    assert PolicyDocument.objects.count() == 2
+    assert DataRequest.objects.filter(subject=learner, status="pending").count() == 1
+    assert DataRequest.objects.get(subject=classmate).is_overdue
+    client.force_login(learner)
+    assert client.get(reverse("privacy:home")).status_code == 200
