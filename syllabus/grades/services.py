@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from syllabus.audit.services import record
+from syllabus.core.jobs import enqueue_on_commit
 from syllabus.courses.models import Course, CourseMembership
 from syllabus.courses.services_enrolment import active_learner_q
 from syllabus.grades.calculation import validate_scale
@@ -171,14 +172,10 @@ def _recount_on_commit(course: Course) -> None:
     pass-grade course to the pass grade: re-apply the completion rule after commit."""
     if course.completion_rule != Course.CompletionRule.PASS_GRADE:
         return
-    course_id = course.pk
+    # A job: a large course's recount reads every learner's grades.
+    from syllabus.learning.tasks import course_progress_recount_task
 
-    def recount() -> None:
-        from syllabus.learning.services import course_progress_recount
-
-        course_progress_recount(course_id=course_id)
-
-    transaction.on_commit(recount)
+    enqueue_on_commit(course_progress_recount_task, course.pk)
 
 
 def _points(value: Any, *, field: str = "points") -> Decimal:

@@ -284,3 +284,26 @@ def test_overrides_need_a_reason_and_are_kept_in_history(course, instructor, stu
     assert overridden.details["given_points"] == "4.00"
     [removed_event] = _events("grade.override_removed")
     assert removed_event.details["removed_points"] == "8.00"
+
+
+def test_a_weight_change_recounts_a_pass_grade_course(django_capture_on_commit_callbacks):
+    """Learners who reach the pass grade because a weight changed complete (by a job)."""
+    course = make_course(completion_rule=Course.CompletionRule.PASS_GRADE, pass_grade=D("70"))
+    learner, teacher = UserFactory(), UserFactory()
+    enrol(learner, course)
+    enrol(teacher, course, "instructor")
+    strong = services.category_create(actor=teacher, course=course, name="Strong", weight="1")
+    weak = services.category_create(actor=teacher, course=course, name="Weak", weight="1")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grade_enter(
+            actor=teacher, item=make_item(course, category=strong), learner=learner, points="100"
+        )
+        services.grade_enter(
+            actor=teacher, item=make_item(course, category=weak), learner=learner, points="20"
+        )
+    assert course_grade(learner, course) == D("60.00")
+    assert not CourseProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.category_update(actor=teacher, category=strong, weight="3")
+    assert course_grade(learner, course) == D("80.00")
+    assert CourseProgress.objects.get(user=learner, course=course).completed_at is not None
