@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.http import content_disposition_header
 from ninja import Field, Query, Router, Schema, Status
 
@@ -170,8 +170,10 @@ def download_export(request: HttpRequest, public_id: str) -> Any:
         handle = export_open(actor=request.user, request=item)
     except ValueError as exc:
         return Status(410, {"detail": str(exc), "code": "export_expired"})
-    response: HttpResponse = FileResponse(handle, content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, filename_for(item))
+    response = FileResponse(handle, content_type="application/zip")
+    response["Content-Disposition"] = (
+        content_disposition_header(True, filename_for(item)) or "attachment"
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -9,6 +9,7 @@ export (``privacy.export_downloaded``, with ``export.run``'s details).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -255,7 +256,7 @@ def expire_exports(*, now: datetime | None = None) -> int:
                 details={"request": request.public_id},
             )
             name = request.export_file
-            transaction.on_commit(lambda name=name: _delete_quietly(name))
+            transaction.on_commit(functools.partial(_delete_quietly, name))
         count += 1
     return count
 

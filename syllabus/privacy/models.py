@@ -5,7 +5,7 @@ See docs/privacy.md for the procedures these records support.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -67,7 +67,7 @@ class Consent(models.Model):
         return f"{self.user_id} accepted {self.document}"
 
 
-def _due() -> timezone.datetime:
+def _due() -> datetime:
     return timezone.now() + timedelta(days=RESPONSE_DAYS)
 
 

@@ -325,7 +325,9 @@ def _archive_people_rows(
     category = Category.ASSESSMENT_RESULTS
     state, result = _state(run, category), _result(run, category)
     found = [(entry, list(_rows_of_people(entry, people).order_by("pk"))) for entry in entries]
-    lines = [{"model": e.label, "row": _row_dict(obj)} for e, objs in found for obj in objs]
+    lines: list[dict[str, Any]] = [
+        {"model": e.label, "row": _row_dict(obj)} for e, objs in found for obj in objs
+    ]
     if not lines:
         return False
     name = f"{category.value}-{state['batches'] + 1:05d}-{part}.jsonl"

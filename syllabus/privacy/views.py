@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -106,7 +107,7 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, public_id: str) -> HttpResponse:
+def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     data_request = get_object_or_404(
         DataRequest.objects.select_related("subject"),
         public_id=public_id,
@@ -119,7 +120,9 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
             request, "privacy/download_gone.html", {"data_request": data_request}, status=410
         )
     response = FileResponse(handle, content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, filename_for(data_request))
+    response["Content-Disposition"] = (
+        content_disposition_header(True, filename_for(data_request)) or "attachment"
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -216,16 +219,15 @@ def _on_behalf_allowed(view: Any) -> Any:
     protected = sensitive_action(view)
 
     @require_site_perm(*OFFICER_PERMS)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = protected(request, *args, **kwargs)
-        return response
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return protected(request, *args, **kwargs)
 
     return wrapper
 
 
 @require_POST
 @_on_behalf_allowed
-def request_for(request: HttpRequest) -> HttpResponse:
+def request_for(request: HttpRequest) -> HttpResponseBase:
     form = OnBehalfForm(request.POST)
     if form.is_valid():
         subject = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
@@ -273,7 +275,7 @@ def _visible_request(request: HttpRequest, public_id: str) -> DataRequest:
 
 @require_http_methods(["GET", "POST"])
 @require_site_perm(*OFFICER_PERMS)
-def review(request: HttpRequest, public_id: str) -> HttpResponse:
+def review(request: HttpRequest, public_id: str) -> HttpResponseBase:
     data_request = _visible_request(request, public_id)
     if request.method == "POST":
         return _review_post(request, data_request)
@@ -302,7 +304,7 @@ def _review_page(
 
 
 @sensitive_action
-def _review_post(request: HttpRequest, data_request: DataRequest) -> HttpResponse:
+def _review_post(request: HttpRequest, data_request: DataRequest) -> HttpResponseBase:
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:

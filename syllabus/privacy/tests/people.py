@@ -298,13 +298,13 @@ def _quiz(w: World) -> Any:
             course=w.course, module=w.lesson.module, title="Quiz", kind="quiz", position=5
         )
         quiz = Quiz(lesson=quiz_lesson, course=w.course)
-        quiz._history_user = w.subject  # type: ignore[attr-defined]
+        quiz._history_user = w.subject
         quiz.save()
         bank = QuestionBank.objects.create(course=w.course, name="Bank")
         question = Question(
             bank=bank, course=w.course, kind="short", title="Q", text="Why?", points=1
         )
-        question._history_user = w.subject  # type: ignore[attr-defined]
+        question._history_user = w.subject
         question.save()
         w.extra["quiz"], w.extra["question"] = quiz, question
     return w.extra["quiz"]
@@ -404,7 +404,7 @@ def _assignment(w: World) -> Any:
             course=w.course, module=w.lesson.module, title="Essay", kind="assignment", position=6
         )
         assignment = Assignment(lesson=lesson, course=w.course, instructions="Write")
-        assignment._history_user = w.subject  # type: ignore[attr-defined]
+        assignment._history_user = w.subject
         assignment.save()
         w.extra["assignment"] = assignment
     return w.extra["assignment"]
@@ -485,7 +485,7 @@ def _gradebook_settings(w: World) -> None:
     from syllabus.grades.models import GradebookSettings
 
     settings = GradebookSettings(course=w.course)
-    settings._history_user = w.subject  # type: ignore[attr-defined]
+    settings._history_user = w.subject
     settings.save()
 
 

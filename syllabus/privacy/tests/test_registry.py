@@ -83,4 +83,4 @@ def test_an_app_can_declare_from_plain_dicts(monkeypatch):
         assert registry.entry_for("ops.FailedJob") is entry
         assert entry.erasure is Erasure.KEEP and entry.export == ("task_name",)
     finally:
-        registry._REGISTRY["ops.failedjob"] = before  # type: ignore[assignment]
+        registry._REGISTRY["ops.failedjob"] = before
