@@ -197,12 +197,17 @@ def gradebook(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "grades/gradebook.html", context)
 
 
-def _render_row(request: HttpRequest, course: Course, learner: User) -> HttpResponse:
+def _render_row(
+    request: HttpRequest, course: Course, learner: User, item: GradeItem
+) -> HttpResponse:
+    """The learner's row after a change; the edited cell's Edit link takes the focus back
+    (htmx focuses an ``autofocus`` element of swapped content)."""
     the_scheme = scheme(course)
     membership = CourseMembership(user=learner, course=course)
     rows = grid_rows(course, [membership], the_scheme)
     context = _row_context(request, course, the_scheme, rows)
     context["row"] = rows[0]
+    context["focus_item"] = item.pk
     return render(request, "grades/gradebook.html#row", context)
 
 
@@ -232,7 +237,7 @@ def cell(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
                 _errors_into(form, exc)
             else:
                 if htmx:
-                    return _render_row(request, course, learner)
+                    return _render_row(request, course, learner, item)
                 messages.success(request, f"Grade saved for {learner.get_full_name()}.")
                 return redirect(_gradebook_url(course, request.GET.get("page")))
     else:

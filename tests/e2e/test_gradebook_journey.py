@@ -82,6 +82,8 @@ def test_instructor_grades_and_overrides_learner_sees_my_grades(
     # (8 + 15 + 5) / 40 = 70 % -> C
     expect(row.locator(".grades-total").first).to_have_text("70.00")
     expect(row.locator(".grades-total").last).to_have_text("C")
+    # The focus is back on the cell's Edit link, not lost with the replaced row.
+    expect(row.get_by_role("link", name="Edit Field report for Lea Learner")).to_be_focused()
     assert Grade.objects.get(item=report, user=learner).points == Decimal("15")
 
     # Overrides the quiz grade: refused without a reason, then saved with one.
