@@ -5,7 +5,8 @@ submitted files (the learner who handed them in, and graders).
 
 Courses a person may not see answer 404 (drafts are never revealed); seen but not
 allowed, 403. Broken rules answer 422 ``invalid`` (``closed`` when the assignment no
-longer takes work, ``too_many_versions``). A refused hand-in answers 400 with a code naming the reason
+longer takes work, ``too_many_versions`` past the site's limit). A refused hand-in
+answers 400 with a code naming the reason
 (``upload_type``, ``upload_content``, ``upload_zip_bomb``, ``upload_zip_path``,
 ``upload_empty``, ``upload_too_many_files``, ``upload_duplicate``, ``empty``,
 ``text_too_long``, ``text_not_accepted``, ``files_not_accepted``), or 413
