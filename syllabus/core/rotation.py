@@ -12,8 +12,9 @@ see ``syllabus.accounts.mfa_rotation``). A source answers four questions:
 * whether a sample of values under each key opens with the ring's bytes for that key (a
   wrong key is found before anything is written);
 * rewriting one batch: each row's values are opened and sealed again under the current key
-  in one transaction, and written only if unchanged since they were read (a value a user
-  saved in between is kept: it is under the current key already).
+  in one transaction per batch, with one UPDATE per row whose WHERE clause repeats the old
+  values: a row a user saved in between is left alone (its new values are under the
+  current key already).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from functools import reduce
 from typing import Any, Protocol
 
 from django.apps import apps
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connections, models, transaction
+from django.db.models import Q
 
 from syllabus.core.crypto import PREFIX, CryptoError, KeyRing, key_id_of, split_token
 from syllabus.core.fields import BlindIndexField, Ciphertext, EncryptedField
@@ -169,13 +170,9 @@ class ModelSource:
             ]
             if not batch:
                 return rewritten
-            changes: dict[str, list[tuple[Any, Any, Any]]] = {}
-            for row in batch:
-                for column, old, new in self._rewrite_row(ring, row):
-                    changes.setdefault(column, []).append((row[pk_name], old, new))
-            with transaction.atomic():
-                for column, items in changes.items():
-                    self._write(column, items)
+            rows = [(row[pk_name], list(self._rewrite_row(ring, row))) for row in batch]
+            with transaction.atomic(using=self.manager.db):
+                self._write([(pk, changes) for pk, changes in rows if changes])
             rewritten += len(batch)
             last = batch[-1][pk_name]
             on_batch(len(batch))
@@ -207,15 +204,34 @@ class ModelSource:
             text = clear[source.name].decode()
             yield index.attname, value, index.index_of(source.from_text(text))
 
-    def _write(self, attname: str, items: list[tuple[Any, Any, Any]]) -> None:
-        field = next(f for f in [*self.fields, *self.indexes] if f.attname == attname)
-        whens = [
-            When(**{"pk": pk, attname: old}, then=Value(new, output_field=field))  # type: ignore[arg-type]
-            for pk, old, new in items
-        ]
-        self.manager.filter(pk__in=[pk for pk, _, _ in items]).update(
-            **{attname: Case(*whens, default=F(attname), output_field=field)}  # type: ignore[arg-type]
-        )
+    def _write(self, rows: list[tuple[Any, list[tuple[str, Any, Any]]]]) -> int:
+        """New values, one UPDATE per row whose WHERE repeats the old values: a row saved
+        meanwhile is left as it is (its values were sealed under the current key already;
+        a later run picks up anything still stale). Plain SQL through ``executemany``: the
+        ORM's per-row query building cost more than the cryptography."""
+        connection = connections[self.manager.db]
+        quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        pk_column = quote(self.model._meta.pk.column)  # type: ignore[union-attr]
+        columns = {f.attname: f.column for f in [*self.fields, *self.indexes]}
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for pk, changes in rows:
+            names = tuple(attname for attname, _, _ in changes)
+            params = (
+                [str(new) for _, _, new in changes] + [pk] + [str(old) for _, old, _ in changes]
+            )
+            groups.setdefault(names, []).append(params)
+        written = 0
+        with connection.cursor() as cursor:
+            for names, params in groups.items():
+                assignments = ", ".join(f"{quote(columns[n])} = %s" for n in names)
+                unchanged = " AND ".join(f"{quote(columns[n])} = %s" for n in names)
+                cursor.executemany(
+                    f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s AND {unchanged}",  # noqa: S608 (names from the model)
+                    params,
+                )
+                written += max(cursor.rowcount, 0)
+        return written
 
 
 def model_sources() -> list[ModelSource]:

@@ -139,14 +139,14 @@ def test_an_interrupted_rotation_resumes_where_it_stopped():
     real_write = rotation.ModelSource._write
     calls = {"n": 0}
 
-    def crash_on_third_write(self, attname, items):  # type: ignore[no-untyped-def]
+    def crash_on_second_batch(self, *args):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:  # the second batch: it is rolled back, the first one stays
             raise KeyboardInterrupt
-        real_write(self, attname, items)
+        return real_write(self, *args)
 
     with (
-        mock.patch.object(rotation.ModelSource, "_write", crash_on_third_write),
+        mock.patch.object(rotation.ModelSource, "_write", crash_on_second_batch),
         pytest.raises(KeyboardInterrupt),
     ):
         rotate("--batch-size", "2")
@@ -225,7 +225,9 @@ def test_a_value_changed_during_rotation_is_kept():
     stale = Ciphertext(raw_column("accounts_personaldetails", "postal_address")[0])
     details.postal_address = "Moved meanwhile"
     details.save()
-    source._write("postal_address", [(user.pk, stale, Ciphertext("fe1:test2:AAAA"))])
+    assert (
+        source._write([(user.pk, [("postal_address", stale, Ciphertext("fe1:test2:AAAA"))])]) == 0
+    )
     assert PersonalDetails.objects.get(pk=user.pk).postal_address == "Moved meanwhile"
 
 
