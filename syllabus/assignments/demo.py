@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from syllabus.assignments import services
-from syllabus.assignments.models import Assignment
+from syllabus.assignments.models import Assignment, Submission
 from syllabus.courses import services as course_services
 from syllabus.courses.models import Course, Lesson
 
@@ -91,7 +91,7 @@ def load_demo(course: Course, instructor: Any, learners: Sequence[Any]) -> None:
     course_services.lesson_set_published(actor=instructor, lesson=lesson, published=True)
     course_services.module_set_published(actor=instructor, module=module, published=True)
     assignment.lesson.refresh_from_db()
-    handed_in = []
+    handed_in: list[Submission] = []
     for learner in learners:
         if len(handed_in) == len(ANSWERS):
             break
