@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -337,3 +338,50 @@ def test_my_grades_course_page_is_for_its_learners(course, instructor, outsider)
     assert _client(outsider).get(_url("mine_course", course.public_id)).status_code == 403
     empty = _client(outsider).get(_url("mine")).content.decode()
     assert "not enrolled in any course yet" in empty
+
+
+def test_a_grade_shows_to_the_learner_from_its_release_date(course, instructor, student):
+    release = timezone.now() + timedelta(days=2)
+    item = make_item(
+        course,
+        title="Midterm",
+        max_points="10",
+        learner_visibility="after",
+        learner_visible_from=release,
+    )
+    services.grade_enter(actor=instructor, item=item, learner=student, points="7")
+    client = _client(student)
+    before = client.get(_url("mine_course", course.public_id)).content.decode()
+    assert "Not released yet" in before and "no grade yet" in before
+    with time_machine.travel(release + timedelta(minutes=1)):
+        # a fresh sign-in: the first session has expired two days later
+        after = _client(student).get(_url("mine_course", course.public_id)).content.decode()
+    assert "Not released yet" not in after and "70.00 %" in after
+
+
+def test_quiz_items_offer_only_category_and_counts(course, instructor):
+    quiz = services.source_item_sync(
+        course=course, kind="quiz", source_id=3, title="Quiz", max_points=D("10")
+    )
+    category = GradeCategory.objects.create(course=course, name="Quizzes", weight=1)
+    client = _client(instructor)
+    page = client.get(_url("item_edit", quiz.public_id)).content.decode()
+    assert 'name="category"' in page and 'name="title"' not in page
+    response = client.post(
+        _url("item_edit", quiz.public_id), {"category": category.pk, "title": "Hacked"}
+    )
+    assert response.status_code == 302
+    quiz.refresh_from_db()
+    assert (quiz.category, quiz.title, quiz.counts) == (category, "Quiz", False)
+    assert client.get(_url("item_delete", quiz.public_id)).status_code == 200
+    refused = client.post(_url("item_delete", quiz.public_id), {"confirm": "on"})
+    assert refused.status_code == 400 and GradeItem.objects.filter(pk=quiz.pk).exists()
+
+
+def test_applying_a_tampered_import_is_refused(course, instructor):
+    client = _client(instructor)
+    response = client.post(_url("import_apply", course.public_id), {"csv": "not,a,grades file"})
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action="grade.import_applied").exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "missing: email, item, points" in page
