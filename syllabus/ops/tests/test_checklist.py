@@ -1,0 +1,155 @@
+"""``syllabus check --deploy``: the production checklist passes on a correct
+configuration and fails, naming the reason, for each wrong one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.utils import timezone
+
+from syllabus.accounts.tests.mfa_helpers import enrol_totp
+from syllabus.backups.models import BackupRun
+from syllabus.ops.checklist import FAIL, MANUAL, PASS, run_checklist
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION = {
+    "DEBUG": False,
+    "SECURE_SSL_REDIRECT": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+    "SECURE_HSTS_SECONDS": 31_536_000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECRET_KEY": "k" + "".join(chr(33 + (i * 7) % 90) for i in range(70)),
+    "ALLOWED_HOSTS": ["lms.example.edu"],
+}
+
+
+def _backup(**extra):
+    now = timezone.now()
+    values = {
+        "kind": BackupRun.Kind.BACKUP,
+        "status": BackupRun.Status.SUCCEEDED,
+        "trigger": BackupRun.Trigger.SCHEDULE,
+        "verification": BackupRun.Verification.PASSED,
+        "started_at": now - timedelta(minutes=5),
+        "finished_at": now - timedelta(minutes=4),
+        "verified_at": now - timedelta(minutes=3),
+        "archive": "syllabus-backup-test",
+    }
+    values.update(extra)
+    return BackupRun.objects.create(**values)
+
+
+@pytest.fixture
+def correct():
+    admin = UserFactory(site_roles=["admin"])
+    enrol_totp(admin)
+    _backup()
+    with override_settings(**PRODUCTION):
+        yield admin
+
+
+def _status(items, name):
+    return next(item for item in items if item.name == name)
+
+
+def test_a_correct_configuration_passes(correct, capsys):
+    items = run_checklist()
+    failed = [(i.name, i.reason) for i in items if i.status == FAIL]
+    assert failed == []
+    call_command("check", "--deploy")
+    out = capsys.readouterr().out
+    assert "PASS    DEBUG is off" in out
+    assert "MANUAL  Penetration testing performed" in out
+    assert "Production checklist: 11 passed, 0 failed, 8 to check by hand." in out
+
+
+@pytest.mark.parametrize(
+    ("change", "name", "reason"),
+    [
+        ({"DEBUG": True}, "DEBUG is off", "SYLLABUS_DEBUG is true"),
+        (
+            {"SECURE_SSL_REDIRECT": False, "SESSION_COOKIE_SECURE": False},
+            "TLS on",
+            "SYLLABUS_TLS is false",
+        ),
+        ({"SECURE_HSTS_SECONDS": 3600}, "HSTS on", "HSTS max-age is 3600"),
+        ({"SECRET_KEY": "short"}, "Secret key strong", "shorter than 50"),
+        ({"MFA_REQUIRED_ROLES": ["instructor"]}, "Administrator MFA enforced", "does not include"),
+        ({"ALERTS_ENABLED": False}, "Alerting configured", "built-in alerts are off"),
+    ],
+)
+def test_each_wrong_setting_fails_with_its_reason(correct, change, name, reason):
+    with override_settings(**change):
+        items = run_checklist()
+        item = _status(items, name)
+        assert item.status == (PASS if name == "Alerting configured" else FAIL), item
+        assert reason in item.reason
+        if item.status == FAIL:
+            with pytest.raises(CommandError, match="1 failed|failed"):
+                call_command("check", "--deploy")
+
+
+def test_without_a_verified_recent_backup_it_fails(correct):
+    BackupRun.objects.update(verification=BackupRun.Verification.NONE)
+    assert _status(run_checklist(), "Verified backup in the last 26 hours").status == FAIL
+    BackupRun.objects.all().delete()
+    _backup(finished_at=timezone.now() - timedelta(hours=30))
+    item = _status(run_checklist(), "Verified backup in the last 26 hours")
+    assert item.status == FAIL and "syllabus verify-backup" in item.reason
+    assert _status(run_checklist(), "Health green").status == FAIL  # the backup check too
+
+
+def test_an_administrator_without_mfa_fails_it(correct):
+    UserFactory(email="new-admin@example.org", site_roles=["admin"])
+    item = _status(run_checklist(), "Administrator MFA enforced")
+    assert item.status == FAIL and "new-admin@example.org" in item.reason
+
+
+def test_weak_field_keys_fail(correct, monkeypatch):
+    from syllabus.core import crypto
+
+    class Weak:
+        key_ids = ("k1",)
+
+        def weak_key_ids(self):
+            return ["k1"]
+
+    monkeypatch.setattr(crypto, "keyring", lambda: Weak())
+    item = _status(run_checklist(), "Field encryption keys")
+    assert item.status == FAIL and "k1" in item.reason
+
+
+def test_s3_without_server_side_encryption_fails(correct):
+    with override_settings(STORAGE_BACKEND="s3", S3_SSE="none"):
+        item = _status(run_checklist(), "Encryption at rest (observable part)")
+    assert item.status == FAIL and "SYLLABUS_S3_SSE" in item.reason
+
+
+def test_manual_items_are_listed_with_their_docs(correct):
+    manual = [i for i in run_checklist() if i.status == MANUAL]
+    names = {i.name for i in manual}
+    assert {
+        "Penetration testing performed",
+        "DDoS protection configured",
+        "WAF rules applied",
+    } <= names
+    assert all(i.doc for i in manual)
+
+
+def test_a_check_that_crashes_is_a_failure_not_a_crash(correct, monkeypatch):
+    from syllabus.ops import checklist
+
+    def broken():
+        raise RuntimeError("boom")
+
+    broken.__name__ = "certificate_valid"  # replaces the last check
+    monkeypatch.setattr(checklist, "AUTOMATIC", (*checklist.AUTOMATIC[:-1], broken))
+    item = next(i for i in run_checklist() if i.name == "SSL certificate valid")
+    assert item.status == FAIL and "boom" in item.reason
