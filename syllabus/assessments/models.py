@@ -177,15 +177,17 @@ class QuizSlot(models.Model):
     from a bank (optionally only those with a tag) when an attempt starts."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="slots")
+    # RESTRICT, not PROTECT: a question, bank or tag a quiz uses cannot be deleted on its
+    # own, but deleting the whole course (quizzes and banks together) is allowed.
     position = models.PositiveIntegerField(default=0)
     question = models.ForeignKey(
-        Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Question, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     bank = models.ForeignKey(
-        QuestionBank, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        QuestionBank, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     tag = models.ForeignKey(
-        QuestionTag, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        QuestionTag, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     count = models.PositiveIntegerField(default=1)
 
@@ -274,7 +276,9 @@ class AttemptQuestion(models.Model):
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField()
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT: a question that attempts used is archived, never deleted, unless its whole
+    # course (and so these attempts) goes with it.
+    question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="+")
     question_version = models.PositiveIntegerField()
     # The question as the learner saw it: kind, text_html, options in the order shown,
     # the answer key and rules, and points.

@@ -158,3 +158,20 @@ def test_archived_questions_are_not_copied(course, instructor):
     assert list(Question.objects.filter(course=copy).values_list("copied_from", flat=True)) == [
         numeric.pk
     ]
+
+
+def test_a_quiz_lesson_and_a_draft_course_with_quizzes_can_be_deleted(course, instructor):
+    from syllabus.courses.models import Course
+    from syllabus.courses.services import course_delete, lesson_delete
+
+    quiz = quiz_of(quiz_lesson(course, instructor))
+    bank, (single, _numeric) = bank_with_questions(course, tags=("t",))
+    slot_add(actor=instructor, quiz=quiz, question=single)
+    slot_add(actor=instructor, quiz=quiz, bank=bank, tag=course.question_tags.get(), count=1)
+    lesson_delete(actor=instructor, lesson=quiz.lesson)
+    assert not Quiz.objects.exists() and Question.objects.count() == 2
+    other = quiz_of(quiz_lesson(course, instructor, "Another"))
+    slot_add(actor=instructor, quiz=other, bank=bank, count=2)
+    course_delete(actor=instructor, course=course)
+    assert not Course.objects.filter(pk=course.pk).exists()
+    assert not QuestionBank.objects.exists() and not Question.objects.exists()
