@@ -70,7 +70,7 @@ class _EncryptedAttribute(DeferredAttribute):
         return value
 
 
-class EncryptedField(models.Field):  # type: ignore[type-arg]
+class EncryptedField(models.Field):
     """Base class: a text column holding ``fe1:<key id>:<data>``; subclasses convert."""
 
     descriptor_class = _EncryptedAttribute
@@ -103,8 +103,9 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
         meta = instance._meta
         if self.row_field:
             row_field = meta.get_field(self.row_field)
+            assert isinstance(row_field, models.Field)
             row = getattr(instance, row_field.attname)
-            if row in (None, "") and hasattr(row_field, "pre_save"):
+            if row in (None, ""):
                 row = row_field.pre_save(instance, True)  # e.g. PublicIdField fills itself
         else:
             row = instance.pk
@@ -122,7 +123,9 @@ class EncryptedField(models.Field):  # type: ignore[type-arg]
     def row_attname(self) -> str:
         """The column whose value identifies the row in the associated data."""
         meta = self.model._meta
-        return meta.get_field(self.row_field).attname if self.row_field else meta.pk.attname
+        field = meta.get_field(self.row_field) if self.row_field else meta.pk
+        assert isinstance(field, models.Field)
+        return field.attname
 
     def open_for(self, instance: models.Model, token: str) -> Any:
         return self.from_text(keyring().open(token, self.context_for(instance)).decode())
@@ -181,18 +184,23 @@ class EncryptedTextField(EncryptedField):
             return value
         return str(value)
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(
-            **{"form_class": forms.CharField, "widget": forms.Textarea, **kwargs}
-            | ({"max_length": self.max_length} if self.max_length else {})
-        )
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("widget", forms.Textarea)
+        if self.max_length:
+            kwargs.setdefault("max_length", self.max_length)
+        return super().formfield(form_class=form_class or forms.CharField, **kwargs)
 
 
 class EncryptedCharField(EncryptedTextField):
     """One line of text; ``max_length`` limits the clear value (the column is text)."""
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"widget": forms.TextInput, **kwargs})
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(form_class=form_class, **kwargs)
 
 
 class EncryptedDateField(EncryptedField):
@@ -220,8 +228,10 @@ class EncryptedDateField(EncryptedField):
     def from_text(self, text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": forms.DateField, **kwargs})
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
+        return super().formfield(form_class=form_class or forms.DateField, **kwargs)
 
 
 def normalize_identifier(value: str) -> str:
@@ -234,7 +244,7 @@ def normalize_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).split())
 
 
-class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+class BlindIndexField(models.CharField):
     """HMAC-SHA256 of another encrypted field's normalised value, for exact-match search.
 
     ``<key id>:<hex>`` under the current key (see :mod:`syllabus.core.crypto`); recomputed

@@ -52,7 +52,8 @@ class Problem:
 
 
 class Source(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     def count(self, ring: KeyRing) -> Count: ...
 
@@ -158,7 +159,7 @@ class ModelSource:
         stale = self._stale_q(current)
         row_names = sorted({f.row_attname for f in self.fields})
         columns = [f.attname for f in self.fields] + [i.attname for i in self.indexes]
-        pk_name = self.model._meta.pk.attname  # type: ignore[union-attr]
+        pk_name = self.model._meta.pk.attname
         names = [pk_name, *[n for n in row_names if n != pk_name], *columns]
         rewritten, last = 0, None
         while True:
@@ -212,7 +213,7 @@ class ModelSource:
         connection = connections[self.manager.db]
         quote = connection.ops.quote_name
         table = quote(self.model._meta.db_table)
-        pk_column = quote(self.model._meta.pk.column)  # type: ignore[union-attr]
+        pk_column = quote(self.model._meta.pk.column)
         columns = {f.attname: f.column for f in [*self.fields, *self.indexes]}
         groups: dict[tuple[str, ...], list[list[Any]]] = {}
         for pk, changes in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -42,9 +43,9 @@ def raw_column(table: str, column: str) -> list[str]:
 
 
 def make_people(count: int) -> list[User]:
-    people = []
+    people: list[User] = []
     for i in range(count):
-        user = UserFactory(phone_number=f"+3361000{i:04d}")
+        user: User = UserFactory(phone_number=f"+3361000{i:04d}")
         PersonalDetails.objects.create(
             user=user,
             date_of_birth=datetime.date(2000, 1, 1) + datetime.timedelta(days=i),
@@ -139,7 +140,7 @@ def test_an_interrupted_rotation_resumes_where_it_stopped():
     real_write = rotation.ModelSource._write
     calls = {"n": 0}
 
-    def crash_on_second_batch(self, *args):  # type: ignore[no-untyped-def]
+    def crash_on_second_batch(self: Any, *args: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:  # the second batch: it is rolled back, the first one stays
             raise KeyboardInterrupt

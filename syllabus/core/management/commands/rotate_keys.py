@@ -15,7 +15,8 @@ from syllabus.core.rotation import DEFAULT_BATCH, Count, Source, model_sources
 
 
 def rotation_sources() -> list[Source]:
-    return [*model_sources(), MfaSecretsSource()]
+    sources: list[Source] = [*model_sources(), MfaSecretsSource()]
+    return sources
 
 
 class Command(BaseCommand):
