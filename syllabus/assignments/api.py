@@ -45,6 +45,7 @@ from syllabus.core.api_schemas import Error
 from syllabus.courses.api_common import course_for, require_course_perm
 from syllabus.courses.models import Course
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.grades.models import LearnerVisibility
 from syllabus.learning.access import lesson_access
 from syllabus.learning.services import LessonUnavailable
 
@@ -197,6 +198,8 @@ class AssignmentOut(Schema):
     penalty_percent_per_day: Decimal
     penalty_max_percent: Decimal
     cutoff_at: datetime | None
+    grade_visibility: str = Field(description="always, after (a date) or never")
+    grade_visible_from: datetime | None
     late_policy_text: str
     rubric: list[CriterionOut]
     publish_problems: list[str] | None = Field(description="For editors only.")
@@ -218,6 +221,10 @@ class AssignmentPatchIn(Schema):
     penalty_max_percent: Decimal | None = Field(None, ge=0, le=100, decimal_places=2)
     cutoff_at: datetime | None = None
     clear_cutoff_at: bool = False
+    grade_visibility: LearnerVisibility | None = Field(
+        None, description="When learners see grades: always, after (a date) or never."
+    )
+    grade_visible_from: datetime | None = None
     rubric: list[CriterionIn] | None = Field(
         None, max_length=20, description="Replaces the rubric; [] removes it."
     )
@@ -316,9 +323,10 @@ def _file_out(f: SubmissionFile, submission: str) -> dict[str, Any]:
     }
 
 
-def _submission_out(s: Submission) -> dict[str, Any]:
+def _submission_out(s: Submission, *, show_grade: bool = True) -> dict[str, Any]:
+    """``show_grade``: False for a learner whose grades are not released yet."""
     grade = None
-    if s.graded_at is not None:
+    if s.graded_at is not None and show_grade:
         grade = {
             "points": s.points,
             "adjustment": s.adjustment,
@@ -392,7 +400,7 @@ def _assignment_out(
             "extended": view.deadline.extended,
             "can_submit": not view.refusal,
             "refusal": view.refusal,
-            "submissions": [_submission_out(s) for s in view.versions],
+            "submissions": [_submission_out(s, show_grade=view.released) for s in view.versions],
         }
         words = view.policy
     else:
@@ -413,6 +421,8 @@ def _assignment_out(
         "penalty_percent_per_day": assignment.penalty_percent_per_day,
         "penalty_max_percent": assignment.penalty_max_percent,
         "cutoff_at": assignment.cutoff_at,
+        "grade_visibility": assignment.grade_visibility,
+        "grade_visible_from": assignment.grade_visible_from,
         "late_policy_text": words,
         "rubric": assignment.rubric,
         "publish_problems": services.publish_problems(assignment) if editor else None,
@@ -467,7 +477,11 @@ def update_assignment(request: HttpRequest, public_id: str, payload: AssignmentP
     data.pop("due_at", None)
     if data.pop("clear_cutoff_at", False):
         data["cutoff_at"] = None
-    changes = {k: v for k, v in data.items() if v is not None or k == "cutoff_at"}
+    if data.get("grade_visibility") is not None:
+        data["grade_visibility"] = str(data["grade_visibility"].value)
+    changes = {
+        k: v for k, v in data.items() if v is not None or k in ("cutoff_at", "grade_visible_from")
+    }
     if rubric is not services.UNSET and rubric is not None:
         rubric = [
             {**c, "levels": [{**lv, "points": str(lv["points"])} for lv in c["levels"]]}
@@ -555,7 +569,9 @@ def list_submissions(request: HttpRequest, public_id: str, query: Query[PageQuer
 def get_submission(request: HttpRequest, public_id: str) -> Any:
     submission = _submission(request, public_id)
     _require_viewer(request, submission)
-    return _submission_out(submission)
+    assignment = submission.assignment
+    show = assignment.grades_released() or services.can_grade(request.user, assignment)
+    return _submission_out(submission, show_grade=show)
 
 
 @router.post(

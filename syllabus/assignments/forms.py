@@ -62,6 +62,16 @@ class SettingsForm(forms.Form):
         label="Largest penalty (%)", min_value=0, max_value=100, decimal_places=2, required=False
     )
     cutoff_at = _when("Cut-off", "With “until a cut-off date”: late work is refused after it.")
+    grade_visibility = forms.ChoiceField(
+        choices=[
+            ("always", "As soon as their work is graded"),
+            ("after", "From a date (all grades at once)"),
+            ("never", "Never (staff only)"),
+        ],
+        widget=forms.RadioSelect,
+        label="Learners see their grade, rubric and feedback",
+    )
+    grade_visible_from = _when("Grades shown from", "With “from a date”.")
     rubric = forms.CharField(
         required=False,
         max_length=50_000,
@@ -88,6 +98,8 @@ class SettingsForm(forms.Form):
                 "allow_resubmission",
                 "late_policy",
                 "cutoff_at",
+                "grade_visibility",
+                "grade_visible_from",
             )
         }
         for field in ("penalty_percent_per_day", "penalty_max_percent"):

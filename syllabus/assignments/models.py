@@ -31,15 +31,18 @@ graded and shown.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from syllabus.core.models import PublicIdField, TimeStampedModel, new_public_id
 from syllabus.courses.models import Course, Lesson
+from syllabus.grades.models import LearnerVisibility
 
 
 def _submission_upload_to(instance: object, filename: str) -> str:
@@ -85,6 +88,12 @@ class Assignment(TimeStampedModel):
     )
     cutoff_at = models.DateTimeField(null=True, blank=True)
     rubric = models.JSONField(default=list, blank=True)
+    # When learners see their grade, rubric and feedback (the gradebook item follows):
+    # as soon as graded, from a date (all grades released together), or never (staff only).
+    grade_visibility = models.CharField(
+        max_length=8, choices=LearnerVisibility.choices, default=LearnerVisibility.ALWAYS
+    )
+    grade_visible_from = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["instructions_html"])
 
@@ -93,6 +102,15 @@ class Assignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.lesson.title
+
+    def grades_released(self, now: datetime | None = None) -> bool:
+        """May learners see their grades (and rubric and feedback) now?"""
+        if self.grade_visibility == LearnerVisibility.ALWAYS:
+            return True
+        if self.grade_visibility == LearnerVisibility.NEVER:
+            return False
+        now = now or timezone.now()
+        return self.grade_visible_from is not None and self.grade_visible_from <= now
 
 
 class Extension(TimeStampedModel):

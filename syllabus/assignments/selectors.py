@@ -95,6 +95,7 @@ class LearnerView:
     versions: list[Submission]
     refusal: str  # why they cannot hand in now ("" when they can)
     overdue: bool  # past the (extended) due date, not yet handed in
+    released: bool  # grades, rubric and feedback are shown to learners now
 
     @property
     def latest(self) -> Submission | None:
@@ -120,6 +121,7 @@ def learner_view(assignment: Assignment, user: Any, *, now: datetime | None = No
         versions=versions,
         refusal=refusal,
         overdue=not versions and dates.due_at is not None and now > dates.due_at,
+        released=assignment.grades_released(now),
     )
 
 

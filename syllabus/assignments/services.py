@@ -29,6 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from syllabus.assignments import late
 from syllabus.assignments.models import Assignment, Extension, Submission, SubmissionFile
@@ -40,7 +41,7 @@ from syllabus.courses import uploads
 from syllabus.courses.models import CourseMembership, Lesson
 from syllabus.courses.permissions import has_course_perm
 from syllabus.courses.services import lesson_update
-from syllabus.grades.models import GradeItem
+from syllabus.grades.models import GradeItem, LearnerVisibility
 from syllabus.grades.services import source_grade_record, source_item_sync
 from syllabus.learning.access import LEARNER_ROLE, lesson_access
 from syllabus.learning.services import lesson_result_complete
@@ -64,6 +65,8 @@ SETTING_FIELDS: Final = frozenset(
         "penalty_percent_per_day",
         "penalty_max_percent",
         "cutoff_at",
+        "grade_visibility",
+        "grade_visible_from",
     }
 )
 UNSET: Final = object()
@@ -192,6 +195,13 @@ def assignment_update(
         errors.setdefault("penalty_max_percent", []).append(
             "The largest penalty cannot be below the penalty for one day."
         )
+    if (
+        assignment.grade_visibility == LearnerVisibility.AFTER
+        and assignment.grade_visible_from is None
+    ):
+        errors.setdefault("grade_visible_from", []).append(
+            "Give the date from which learners see their grades."
+        )
     try:
         assignment.full_clean(exclude=["lesson", "course", "rubric", "instructions_html"])
     except ValidationError as exc:
@@ -232,11 +242,13 @@ def assignment_update(
                     "total": str(rubric_total(assignment.rubric)),
                 },
             )
-    grade_item_sync(assignment)
+    grade_item_sync(assignment, actor=actor)
     return assignment
 
 
-def grade_item_sync(assignment: Assignment) -> GradeItem:
+def grade_item_sync(assignment: Assignment, *, actor: Any = None) -> GradeItem:
+    """The gradebook item follows the assignment: title, maximum, due date and when
+    learners see their grades."""
     lesson = assignment.lesson
     return source_item_sync(
         course=assignment.course,
@@ -245,6 +257,9 @@ def grade_item_sync(assignment: Assignment) -> GradeItem:
         title=lesson.title,
         max_points=assignment.max_points,
         due_at=lesson.due_at,
+        learner_visibility=assignment.grade_visibility,
+        learner_visible_from=assignment.grade_visible_from,
+        actor=actor,
     )
 
 
@@ -570,7 +585,7 @@ def submission_grade(
             "regrade": regrade,
         },
     )
-    grade_item_sync(assignment)
+    grade_item_sync(assignment, actor=actor)
     source_grade_record(
         kind=KIND,
         source_id=assignment.pk,
@@ -584,14 +599,29 @@ def submission_grade(
         [learner],
         kind=NOTIFICATION_KIND,
         title=f"{lesson.title}: graded",
-        body=(
-            f"Your work on “{lesson.title}” got {_plain(submission.final_points)} of "
-            f"{_plain(maximum)} points."
-            + (f" A late penalty of {_plain(penalty)} points was taken off." if penalty else "")
-        ),
+        body=_graded_message(submission, now),
         url=reverse("learning:lesson", args=[lesson.public_id]),
     )
     return submission
+
+
+def _graded_message(submission: Submission, now: datetime) -> str:
+    """What the learner is told: the grade when grades are released, else only when."""
+    assignment = submission.assignment
+    title = assignment.lesson.title
+    if assignment.grades_released(now):
+        assert submission.final_points is not None
+        text = (
+            f"Your work on “{title}” got {_plain(submission.final_points)} of "
+            f"{_plain(assignment.max_points)} points."
+        )
+        if submission.penalty_points:
+            text += f" A late penalty of {_plain(submission.penalty_points)} points was taken off."
+        return text
+    if assignment.grade_visibility == LearnerVisibility.AFTER and assignment.grade_visible_from:
+        when = date_format(timezone.localtime(assignment.grade_visible_from), "DATETIME_FORMAT")
+        return f"Your work on “{title}” has been graded; your grade shows from {when}."
+    return f"Your work on “{title}” has been graded."
 
 
 # --- Extensions ----------------------------------------------------------------------------

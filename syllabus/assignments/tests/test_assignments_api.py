@@ -220,3 +220,21 @@ def test_submission_list_queries_do_not_grow_with_rows(
     hand_in(27)
     with django_assert_max_num_queries(len(small)):
         assert client.get(url).json()["count"] == 30
+
+
+def test_an_unreleased_grade_is_hidden_from_the_learner_not_from_graders(
+    course, student, instructor
+):
+    assignment = make_assignment(course)
+    patch = _client(instructor).patch(
+        _base(assignment),
+        {"grade_visibility": "after", "grade_visible_from": "2100-01-01T00:00:00Z"},
+        content_type="application/json",
+    )
+    assert patch.status_code == 200 and patch.json()["grade_visibility"] == "after"
+    submission = services.submission_create(user=student, assignment=assignment, text="x")
+    services.submission_grade(actor=instructor, submission=submission, points="8")
+    url = f"/api/v1/submissions/{submission.public_id}"
+    assert _client(student).get(url).json()["grade"] is None
+    assert _client(student).get(_base(assignment)).json()["mine"]["submissions"][0]["grade"] is None
+    assert _client(instructor).get(url).json()["grade"]["final_points"] == "8.00"

@@ -145,6 +145,7 @@ def test_settings_page_saves_settings_rubric_and_due_date(client, assignment, in
             "penalty_percent_per_day": "10",
             "penalty_max_percent": "50",
             "cutoff_at": "2030-01-05T10:00",
+            "grade_visibility": "always",
             "rubric": "Argument\n- 6: Clear\n- 0: Missing\nStyle\n- 4: Fluent",
         },
     )
@@ -298,3 +299,15 @@ def test_files_are_served_to_the_learner_and_graders_only(
     enrol(classmate, course)
     client.force_login(classmate)
     assert client.get(url).status_code == 403
+
+
+def test_an_unreleased_grade_is_not_shown_to_the_learner(client, course, student, instructor):
+    assignment = make_assignment(course, grade_visibility="never")
+    submission = services.submission_create(user=student, assignment=assignment, text="x")
+    services.submission_grade(
+        actor=instructor, submission=submission, points="8", feedback="Secret remark."
+    )
+    client.force_login(student)
+    page = client.get(_lesson_url(assignment)).content.decode()
+    assert "Status:</strong> graded." in page
+    assert "Secret remark" not in page and "Grade: 8" not in page

@@ -430,3 +430,30 @@ def test_a_learner_can_view_only_their_own_work(course, assignment, student, ass
     assert services.can_view_submission(student, submission)
     assert services.can_view_submission(assistant, submission)
     assert not services.can_view_submission(other, submission)
+
+
+def test_grades_released_later_are_hidden_until_then(course, student, instructor):
+    assignment = make_assignment(course)
+    release = timezone.now() + timedelta(days=3)
+    services.assignment_update(
+        actor=instructor,
+        assignment=assignment,
+        changes={"grade_visibility": "after", "grade_visible_from": release},
+    )
+    item = GradeItem.objects.get(kind="assignment", source_id=assignment.pk)
+    assert (item.learner_visibility, item.learner_visible_from) == ("after", release)
+    submission = services.submission_create(user=student, assignment=assignment, text="x")
+    services.submission_grade(actor=instructor, submission=submission, points="8")
+    note = Notification.objects.get(recipient=student)
+    assert "has been graded; your grade shows from" in note.body and "8" not in note.body
+    assignment.refresh_from_db()
+    assert not assignment.grades_released()
+    assert assignment.grades_released(release + timedelta(seconds=1))
+
+
+def test_a_release_date_is_needed_for_grades_from_a_date(assignment, instructor):
+    with pytest.raises(ValidationError) as info:
+        services.assignment_update(
+            actor=instructor, assignment=assignment, changes={"grade_visibility": "after"}
+        )
+    assert "grade_visible_from" in info.value.message_dict
