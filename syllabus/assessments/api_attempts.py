@@ -340,6 +340,7 @@ def answer_save(
     attempt = (
         Attempt.objects.filter(public_id=public_id)
         .only("pk", "user_id", "deadline_at", "status", "quiz_id")
+        .order_by()
         .first()
     )
     if attempt is None:

@@ -314,9 +314,14 @@ def save_answer(
     now: datetime | None = None,
 ) -> datetime:
     """Save one answer of an open attempt (the learner's own) and return when it was
-    saved. ``response`` None clears the answer. Refused, with nothing written, when the
-    attempt is submitted or its time is over, the question is not in the attempt, or the
-    answer does not fit the question."""
+    saved. ``response`` None clears the answer; it may also be a function of the
+    question's snapshot that returns the answer (the page reads its form fields by kind)
+    and raises ``ResponseError``. Refused, with nothing written, when the attempt is
+    submitted or its time is over, the question is not in the attempt, or the answer
+    does not fit the question.
+
+    The hot path of a quiz: one locking read of the question's snapshot and the
+    attempt's state, one UPDATE of that answer."""
     now = now or timezone.now()
     if attempt.user_id != user.pk:
         raise PermissionDenied("This is not your attempt.")
@@ -328,30 +333,32 @@ def save_answer(
     else:
         raise ValueError("save_answer needs a position or a question_public_id.")
     with transaction.atomic():
-        row = (
-            rows.select_related("attempt__quiz")
-            .select_for_update(no_key=True, of=("attempt",))
-            .only(
-                "pk",
-                "snapshot",
-                "attempt",
-                "attempt__status",
-                "attempt__deadline_at",
-                "attempt__quiz",
-                "attempt__quiz__closes_at",
+        try:
+            row = (
+                rows.select_related("attempt__quiz")
+                .select_for_update(no_key=True, of=("attempt",))
+                .only(
+                    "pk",
+                    "snapshot",
+                    "attempt",
+                    "attempt__status",
+                    "attempt__deadline_at",
+                    "attempt__quiz",
+                    "attempt__quiz__closes_at",
+                )
+                .get()
             )
-            .first()
-        )
-        if row is None:
+        except AttemptQuestion.DoesNotExist:
             raise AttemptRefused(
                 "This question is not part of the attempt.", "unknown_question", 404
-            )
+            ) from None
         if row.attempt.status != Attempt.Status.IN_PROGRESS:
             raise AttemptRefused("This attempt has been submitted.", "attempt_submitted")
         if _time_over(row.attempt, row.attempt.quiz, now):
             raise AttemptRefused("Time is up: answers are no longer accepted.", "time_over")
         try:
-            value = validate_response(row.snapshot, response)
+            given = response(row.snapshot) if callable(response) else response
+            value = validate_response(row.snapshot, given)
         except ResponseError as exc:
             raise AttemptRefused(" ".join(exc.messages), "invalid_answer", 422) from None
         AttemptQuestion.objects.filter(pk=row.pk).update(response=value, saved_at=now)

@@ -218,32 +218,29 @@ def _status(request: HttpRequest, text: str, *, state: str, status: int = 200, *
 @require_POST
 def attempt_save(request: HttpRequest, public_id: str, position: int) -> HttpResponse:
     """htmx autosave of one answer: a small status fragment ("Saved at 10:02:03")."""
-    attempt = (
-        Attempt.objects.filter(public_id=public_id)
-        .select_related("quiz")
-        .only("pk", "user_id", "status", "deadline_at", "quiz", "quiz__closes_at")
-        .first()
-    )
-    if attempt is None:
-        raise Http404
+    try:
+        attempt = (
+            Attempt.objects.filter(public_id=public_id)
+            .select_related("quiz")
+            .only("pk", "user_id", "status", "deadline_at", "quiz", "quiz__closes_at")
+            .get()
+        )
+    except Attempt.DoesNotExist:
+        raise Http404 from None
     if attempt.user_id != request.user.pk:
         raise PermissionDenied("This is not your attempt.")
-    snapshot = (
-        AttemptQuestion.objects.filter(attempt_id=attempt.pk, position=position)
-        .values_list("snapshot", flat=True)
-        .first()
-    )
-    if snapshot is None:
-        return _status(
-            request, "This question is not part of the attempt.", state="error", status=404
-        )
-    try:
+    cleared = False
+
+    def from_form(snapshot: dict[str, Any]) -> Any:
+        nonlocal cleared
         response = response_from_post(snapshot, request.POST, position)
+        cleared = response is None
+        return response
+
+    try:
         saved_at = save_answer(
-            user=request.user, attempt=attempt, position=position, response=response
+            user=request.user, attempt=attempt, position=position, response=from_form
         )
-    except ResponseError as exc:
-        return _status(request, " ".join(exc.messages), state="error", status=422)
     except AttemptRefused as exc:
         return _status(request, exc.message, state=exc.code, status=exc.status)
     return _status(
@@ -252,7 +249,7 @@ def attempt_save(request: HttpRequest, public_id: str, position: int) -> HttpRes
         state="saved",
         saved_at=saved_at,
         remaining=_remaining(attempt),
-        cleared=response is None,
+        cleared=cleared,
     )
 
 

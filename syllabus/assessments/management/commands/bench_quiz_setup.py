@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from syllabus.accounts.models import Role, User
-from syllabus.assessments.models import Question, QuestionBank, Quiz, QuizSlot
+from syllabus.assessments.models import Attempt, Question, QuestionBank, Quiz, QuizSlot
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
 from syllabus.grades.models import GradeItem
 
@@ -138,7 +138,11 @@ class Command(BaseCommand):
         )
 
     def _quiz(self, time_limit: int) -> Quiz:
-        Course.objects.filter(slug=SLUG).delete()
+        old = Course.objects.filter(slug=SLUG)
+        # Attempts and slots protect the questions they used: remove them first.
+        Attempt.objects.filter(quiz__course__in=old).delete()
+        QuizSlot.objects.filter(quiz__course__in=old).delete()
+        old.delete()
         User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").delete()
         course = Course.objects.create(
             title="Benchmark: quiz start", slug=SLUG, status=Course.Status.PUBLISHED
