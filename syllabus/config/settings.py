@@ -760,7 +760,7 @@ BACKUP_S3_OPTIONS = {
 }
 BACKUP_MEDIA = env_bool("SYLLABUS_BACKUP_MEDIA", default=True)
 BACKUP_RETENTION_DAYS = env_int("SYLLABUS_BACKUP_RETENTION_DAYS", 30, minimum=1, maximum=3650)
-# The worker takes, verifies and prunes the daily backup at this hour (TIME_ZONE).
+# The worker takes, verifies and prunes the daily backup at this hour (UTC, as huey runs).
 BACKUP_DAILY = env_bool("SYLLABUS_BACKUP_DAILY", default=True)
 BACKUP_HOUR = env_int("SYLLABUS_BACKUP_HOUR", 2, minimum=0, maximum=23)
 # /health reports "error" when the last backup failed or is older than this.
