@@ -141,7 +141,7 @@ def write_archive(
                     info.mtime = int(time.time())
                     info.mode = 0o600
                     reader = _HashingReader(handle)
-                    tar.addfile(info, reader)  # type: ignore[arg-type]
+                    tar.addfile(info, reader)  # type: ignore[arg-type,unused-ignore]
                     if reader.size != size:
                         raise BackupError(f"The uploaded file {name} changed while it was copied.")
                 files.append({"name": name, "size": size, "sha256": reader.digest.hexdigest()})

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.conninfo
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from syllabus.backups.crypto import BackupError
@@ -206,19 +207,17 @@ class PgTarget:
         return env
 
     def connect(self, *, autocommit: bool = False) -> psycopg.Connection[Any]:
-        kwargs = {
+        params = {
             "dbname": self.name,
-            "host": self.host or None,
-            "port": self.port or None,
-            "user": self.user or None,
-            "password": self.password or None,
-            "connect_timeout": 10,
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "sslmode": self.sslmode,
+            "connect_timeout": "10",
         }
-        if self.sslmode:
-            kwargs["sslmode"] = self.sslmode
-        return psycopg.connect(
-            autocommit=autocommit, **{k: v for k, v in kwargs.items() if v is not None}
-        )
+        conninfo = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v})
+        return psycopg.connect(conninfo, autocommit=autocommit)
 
 
 def _tool(name: str) -> str:
@@ -361,9 +360,9 @@ def pg_is_empty() -> bool:
 def pg_restore_live(dump: Path) -> Fingerprints:
     """Replace the live database's tables with the dump's, in one transaction."""
     connections[DEFAULT_DB_ALIAS].close()
-    pool = getattr(connections[DEFAULT_DB_ALIAS], "pool", None)
-    if pool is not None:
-        connections[DEFAULT_DB_ALIAS].close_pool()
+    wrapper: Any = connections[DEFAULT_DB_ALIAS]
+    if getattr(wrapper, "pool", None) is not None:
+        wrapper.close_pool()  # psycopg's pool: no connection may hold locks on the tables
     return pg_restore_into(dump, PgTarget.default(), clean=True)
 
 

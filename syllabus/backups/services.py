@@ -181,6 +181,7 @@ def backup_create(*, actor: Any = None, trigger: str = Trigger.CLI) -> BackupRun
             vendor = databases.vendor()
             dump = scratch / DB_MEMBERS[vendor]
             fingerprints, migrations = databases.snapshot(dump)
+            dump_size = dump.stat().st_size
             manifest = {
                 "format": FORMAT,
                 "syllabus_version": syllabus.__version__,
@@ -188,7 +189,7 @@ def backup_create(*, actor: Any = None, trigger: str = Trigger.CLI) -> BackupRun
                 "database": {
                     "vendor": vendor,
                     "file": DB_MEMBERS[vendor],
-                    "size": dump.stat().st_size,
+                    "size": dump_size,
                     "sha256": _sha256(dump),
                     "tables": fingerprints,
                     "migrations": migrations,
@@ -224,7 +225,7 @@ def backup_create(*, actor: Any = None, trigger: str = Trigger.CLI) -> BackupRun
         files=counts["files"],
         details={
             "plaintext_bytes": counts["plaintext_bytes"],
-            "database_bytes": manifest["database"]["size"],
+            "database_bytes": dump_size,
         },
     )
 

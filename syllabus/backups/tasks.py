@@ -27,7 +27,7 @@ if settings.BACKUP_DAILY:
 
     @db_periodic_task(crontab(hour=str(settings.BACKUP_HOUR), minute="15"))
     def daily_backup_task() -> None:
-        """Daily at SYLLABUS_BACKUP_HOUR:15: back up, verify that archive, prune old ones.
+        """Daily at SYLLABUS_BACKUP_HOUR:15 UTC: back up, verify that archive, prune old ones.
 
         A failure is recorded (run row, audit event, /health turns "error") and raised, so
         the worker logs it; the next day's run tries again.

@@ -91,7 +91,7 @@ def _backup_verify(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return _render_list(
             request,
-            verify_error=form.errors["archive"][0],
+            verify_error=str(form.errors["archive"][0]),
             chosen=str(request.POST.get("archive", ""))[:100],
             status=400,
         )

@@ -204,7 +204,7 @@ def _rewrite(path: Path, change) -> None:
         tarfile.open(fileobj=writer, mode="w|") as dst,
     ):
         for member in src:
-            data = src.extractfile(member).read()
+            data = src.extractfile(member).read()  # type: ignore[union-attr]
             if member.name == MANIFEST:
                 manifest = json.loads(data)
                 change(manifest)
@@ -270,7 +270,7 @@ def test_the_archive_holds_the_manifest_dump_files_and_index(site):
         plain = DecryptingReader(handle, backup_keys()).read()
     with tarfile.open(fileobj=io.BytesIO(plain)) as tar:
         names = tar.getnames()
-        manifest = json.loads(tar.extractfile(MANIFEST).read())
+        manifest = json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
     assert names == [
         MANIFEST,
         DB_MEMBERS[connection.vendor],
