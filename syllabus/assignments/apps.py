@@ -35,6 +35,24 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "Assignments"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from syllabus.assignments.models import SubmissionFile
         from syllabus.courses.lesson_kinds import register_lesson_kind
 
         register_lesson_kind("assignment", AssignmentLessons())
+        post_delete.connect(
+            _forget_stored_file, sender=SubmissionFile, dispatch_uid="assignments.file_delete"
+        )
+
+
+def _forget_stored_file(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A submitted file's row is gone (its lesson, course or learner was deleted): delete
+    the stored file once the deletion commits, so storage keeps no orphans."""
+    from django.db import transaction
+
+    from syllabus.courses.uploads import delete_stored
+
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: delete_stored(name))

@@ -457,3 +457,15 @@ def test_a_release_date_is_needed_for_grades_from_a_date(assignment, instructor)
             actor=instructor, assignment=assignment, changes={"grade_visibility": "after"}
         )
     assert "grade_visible_from" in info.value.message_dict
+
+
+def test_deleting_the_lesson_deletes_the_stored_files(
+    assignment, student, instructor, stored_files, django_capture_on_commit_callbacks
+):
+    services.submission_create(user=student, assignment=assignment, files=[pdf()])
+    assert len(stored_files()) == 1
+    make_assignment(assignment.course, title="Another")  # the course keeps a lesson
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.lesson_delete(actor=instructor, lesson=assignment.lesson)
+    assert stored_files() == set()
+    assert not SubmissionFile.objects.exists()
