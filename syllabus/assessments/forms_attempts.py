@@ -19,6 +19,13 @@ from django.http import QueryDict
 from syllabus.assessments.grading import ResponseError
 
 
+class Incomplete(ResponseError):
+    """An answer the learner is still giving (an ordering with places missing or given
+    twice): nothing is saved yet, and the page says what is missing."""
+
+    refusal_code = "incomplete"
+
+
 def field_name(position: int, sub: str = "") -> str:
     return f"a{position}-{sub}" if sub else f"a{position}"
 
@@ -50,10 +57,9 @@ def response_from_post(snapshot: dict[str, Any], data: QueryDict, position: int)
                 raise ResponseError("Choose a place for each item.") from None
         if not places:
             return None
-        if len(places) < len(snapshot.get("items", ())):
-            raise ResponseError("Choose a place for every item.")
-        if len(set(places.values())) != len(places):
-            raise ResponseError("Give each item a different place.")
+        count = len(snapshot.get("items", ()))
+        if len(places) < count or len(set(places.values())) != len(places):
+            raise Incomplete(f"Give each item a different place, from 1 to {count}.")
         return {"order": sorted(places, key=lambda item_id: places[item_id])}
     value = data.get(name, "")
     if kind in ("short_text", "numeric"):

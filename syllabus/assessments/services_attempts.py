@@ -360,7 +360,8 @@ def save_answer(
             given = response(row.snapshot) if callable(response) else response
             value = validate_response(row.snapshot, given)
         except ResponseError as exc:
-            raise AttemptRefused(" ".join(exc.messages), "invalid_answer", 422) from None
+            code = getattr(exc, "refusal_code", "invalid_answer")
+            raise AttemptRefused(" ".join(exc.messages), code, 422) from None
         AttemptQuestion.objects.filter(pk=row.pk).update(response=value, saved_at=now)
     return now
 

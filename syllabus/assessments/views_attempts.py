@@ -242,6 +242,8 @@ def attempt_save(request: HttpRequest, public_id: str, position: int) -> HttpRes
             user=request.user, attempt=attempt, position=position, response=from_form
         )
     except AttemptRefused as exc:
+        if exc.code == "incomplete":  # still answering: say what is missing, save nothing
+            return _status(request, exc.message, state="incomplete")
         return _status(request, exc.message, state=exc.code, status=exc.status)
     return _status(
         request,

@@ -35,7 +35,8 @@
 
   const tick = () => {
     if (deadline === null || !left) return;
-    const seconds = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+    const exact = (deadline - performance.now()) / 1000;
+    const seconds = Math.max(0, Math.ceil(exact));
     left.textContent = format(seconds);
     for (const mark of [300, 60]) {
       if (seconds <= mark && seconds > 0 && !announced.has(mark)) {
@@ -45,7 +46,9 @@
     }
     if (seconds === 0) {
       alertBox.textContent = "Time is up: submitting the answers you saved.";
-      submitSaved();
+      // A second past the server's deadline, so the server closes it as expired with
+      // what was saved (its clock decides, not this page's).
+      if (exact <= -1) submitSaved();
     }
   };
 
