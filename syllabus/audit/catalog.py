@@ -117,6 +117,7 @@ ACTIONS: dict[str, Category] = {
     "job.rerun": _ADMIN,
     "audit.verified": _ADMIN,
     "audit.purged": _ADMIN,
+    "audit.redacted": _ADMIN,  # personal data pseudonymised on erasure (privacy)
     "demo.loaded": _ADMIN,
     "demo.removed": _ADMIN,
     # Report exports
@@ -177,6 +178,21 @@ ACTIONS: dict[str, Category] = {
     "backup.restored": _ADMIN,
     "backup.pruned": _ADMIN,  # archives past SYLLABUS_BACKUP_RETENTION_DAYS deleted
     "backup.failed": _ADMIN,  # any of the above failed; details say which and why
+    # syllabus.privacy: data subject requests, consent, policies, retention
+    "privacy.export_requested": _ADMIN,
+    "privacy.export_built": _ADMIN,  # the ZIP was written; details: files, rows, sha256
+    "privacy.export_downloaded": _EXPORT,  # like export.run: what, whose, rows, sha256
+    "privacy.export_expired": _ADMIN,  # the download link ran out; the file was deleted
+    "privacy.export_failed": _ADMIN,
+    "privacy.erasure_requested": _ADMIN,
+    "privacy.erasure_approved": _ADMIN,
+    "privacy.erasure_rejected": _ADMIN,
+    "privacy.erasure_completed": _ADMIN,  # details: rows deleted/anonymised/kept per model
+    "privacy.request_overdue": _ADMIN,  # past the 30-day response deadline
+    "privacy.consent_given": _DATA,
+    "privacy.policy_published": _ADMIN,
+    "retention.run": _ADMIN,  # details: per category counts, archives and checksums
+    "retention.previewed": _ADMIN,  # a dry run: what would happen, nothing changed
     # syllabus.privacy: data subject requests, consent, policies, retention
     "privacy.export_requested": _ADMIN,
     "privacy.export_built": _ADMIN,  # the ZIP was written; details: files, rows, sha256

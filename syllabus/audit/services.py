@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,10 @@ from syllabus.audit.models import GENESIS_HASH, AuditEvent
 from syllabus.core import request_context
 
 RETENTION_DB_ROLE = "syllabus_audit_retention"
+REDACTION_DB_ROLE = "syllabus_audit_redaction"
+# The columns that can hold personal data: the only ones a redaction may change.
+REDACTABLE = ("actor_label", "target_label", "details", "ip", "user_agent")
+REDACTIONS_PER_EVENT = 500
 
 
 def _lock_chain(category: str) -> None:
@@ -112,14 +116,34 @@ def _purge_anchors() -> dict[str, tuple[int, str]]:
     return anchors
 
 
+def _redactions() -> dict[tuple[str, int], str]:
+    """Events whose personal data was pseudonymised: (category, chain_seq) -> the hash of
+    their content after redaction, as the ``audit.redacted`` event recorded it."""
+    found: dict[tuple[str, int], str] = {}
+    for details in (
+        AuditEvent.objects.filter(action="audit.redacted")
+        .order_by("id")
+        .values_list("details", flat=True)
+    ):
+        for item in details.get("events", []):
+            found[(item["category"], int(item["chain_seq"]))] = item["content_hash"]
+    return found
+
+
 def verify_chain(
     category: str,
     *,
     anchors: dict[str, tuple[int, str]] | None = None,
+    redactions: dict[tuple[str, int], str] | None = None,
     on_event: Callable[[], None] | None = None,
 ) -> ChainReport:
-    """Walk one category's chain in order and report the first link that does not hold."""
+    """Walk one category's chain in order and report the first link that does not hold.
+
+    A redacted event keeps its original hash (so the links around it still hold); its
+    content must then match the content hash its ``audit.redacted`` event recorded.
+    """
     anchors = _purge_anchors() if anchors is None else anchors
+    redactions = _redactions() if redactions is None else redactions
     expected_seq, expected_prev = 1, GENESIS_HASH
     checked = 0
     events: Iterator[AuditEvent] = (
@@ -138,7 +162,9 @@ def verify_chain(
             )
         elif event.prev_hash != expected_prev:
             problem = "its previous-hash does not match the event before it"
-        elif event.compute_hash() != event.hash:
+        elif (content := event.compute_hash()) != event.hash and content != redactions.get(
+            (category, event.chain_seq)
+        ):
             problem = "its content does not match its hash: the event was changed"
         if problem:
             return ChainReport(category, checked, False, event.pk, event.chain_seq, problem)
@@ -151,8 +177,63 @@ def verify_chain(
 
 
 def verify_all(*, on_event: Callable[[], None] | None = None) -> list[ChainReport]:
-    anchors = _purge_anchors()
-    return [verify_chain(c.value, anchors=anchors, on_event=on_event) for c in Category]
+    anchors, redactions = _purge_anchors(), _redactions()
+    return [
+        verify_chain(c.value, anchors=anchors, redactions=redactions, on_event=on_event)
+        for c in Category
+    ]
+
+
+def redact(
+    *,
+    events: Iterable[AuditEvent],
+    replace: Callable[[AuditEvent], dict[str, Any]],
+    reason: str,
+) -> int:
+    """Pseudonymise personal data in recorded events (GDPR erasure); returns how many changed.
+
+    ``replace`` returns new values for some of REDACTABLE (a label, the details, the
+    address); nothing else can change. Each event keeps its hash, so the chain's links
+    still hold, and an ``audit.redacted`` event (in the same transaction) records each
+    changed event's new content hash, which ``verify`` checks instead of the original.
+    On PostgreSQL the update runs as the redaction role, the only one the append-only
+    trigger lets update, and only those columns.
+    """
+    done: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for event in events:
+            changes = {
+                name: value
+                for name, value in replace(event).items()
+                if name in REDACTABLE and getattr(event, name) != value
+            }
+            if not changes:
+                continue
+            for name, value in changes.items():
+                setattr(event, name, value)
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"SET LOCAL ROLE {REDACTION_DB_ROLE}")
+                # The base manager: the default one refuses every update.
+                models.QuerySet(AuditEvent).filter(pk=event.pk).update(**changes)
+                if connection.vendor == "postgresql":
+                    cursor.execute("RESET ROLE")
+            done.append(
+                {
+                    "id": event.pk,
+                    "category": event.category,
+                    "chain_seq": event.chain_seq,
+                    "fields": sorted(changes),
+                    "content_hash": event.compute_hash(),
+                }
+            )
+        for start in range(0, len(done), REDACTIONS_PER_EVENT):
+            record(
+                actor=None,
+                action="audit.redacted",
+                details={"reason": reason, "events": done[start : start + REDACTIONS_PER_EVENT]},
+            )
+    return len(done)
 
 
 def purge_expired(*, now: datetime | None = None) -> dict[str, int]:

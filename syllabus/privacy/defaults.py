@@ -7,6 +7,7 @@ model wins). docs/privacy.md explains each choice in a table.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import F, Q, QuerySet
 
 ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves (RFC 2606): mail to it goes nowhere
@@ -90,6 +92,73 @@ def erase_certificates(rows: QuerySet[Any], user: Any) -> int:
         )
         count += 1
     return count
+
+
+def _identifiers(user: Any) -> list[str]:
+    """What names the person in free text: their addresses and names, old ones included."""
+    from allauth.account.models import EmailAddress
+    from django.apps import apps
+
+    values = {user.email, user.full_name}
+    values.update(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    history = apps.get_model("accounts", "HistoricalUser")
+    for email, name in history.objects.filter(id=user.pk).values_list("email", "full_name"):
+        values.update((email, name))
+    # Very short values (an initial, "Al") would match unrelated text.
+    return sorted((v for v in values if v and len(v) >= 4), key=len, reverse=True)
+
+
+def pseudonymise_audit_events(rows: QuerySet[Any], user: Any) -> int:
+    """Audit events stay (they are evidence) with the person's identifiers replaced by the
+    pseudonym; the events they caused lose the address and browser they came from.
+
+    Events that mention the person in a label or in their details are found by text as
+    well, since a label copies whatever the target's name was. The audit app's ``redact``
+    keeps every chain verifiable.
+    """
+    from django.db.models.functions import Cast
+
+    from syllabus.audit.models import AuditEvent
+    from syllabus.audit.services import redact
+
+    pseudonym = f"erased {user.public_id}"
+    identifiers = _identifiers(user)
+    mentions = Q(pk__in=rows.values("pk"))
+    for value in identifiers:
+        mentions |= Q(actor_label__icontains=value) | Q(target_label__icontains=value)
+        mentions |= Q(details_text__icontains=value)
+    found = (
+        AuditEvent.objects.annotate(details_text=Cast("details", models.TextField()))
+        .filter(mentions)
+        .order_by("pk")
+    )
+
+    def scrub(text: str) -> str:
+        for value in identifiers:
+            text = re.sub(re.escape(value), pseudonym, text, flags=re.IGNORECASE)
+        return text
+
+    def replace(event: Any) -> dict[str, Any]:
+        changes: dict[str, Any] = {
+            "actor_label": scrub(event.actor_label),
+            "target_label": scrub(event.target_label),
+            "details": _map_strings(event.details, scrub),
+        }
+        if event.actor_id == user.pk:
+            changes.update(actor_label=pseudonym, ip=None, user_agent="")
+        return changes
+
+    return redact(events=found.iterator(chunk_size=500), replace=replace, reason="erasure")
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_map_strings(v, change) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_strings(v, change) for k, v in value.items()}
+    return value
 
 
 def _review_items_expired(now: datetime) -> Q:
@@ -280,9 +349,11 @@ def register_defaults(register: Callable[..., Any]) -> None:
         export=("occurred_at", "action", "target_type", "target_label", "ip", "user_agent"),
         erasure="keep",
         legal_basis=AUDIT_BASIS,
+        eraser=pseudonymise_audit_events,
         category=L,
         timestamp_field="occurred_at",
-        note="Append-only and hash-chained: disposed of only by the audit purge (seed 6.1).",
+        note="Hash-chained: pseudonymised through the audit app's redaction, disposed of "
+        "only by the audit purge (seed 6.1).",
     )
     # --- Communication ----------------------------------------------------------------
     register(

@@ -11,12 +11,12 @@ import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connection, models
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from syllabus.audit.models import AuditEvent
-from syllabus.audit.services import verify_all
+from syllabus.audit.services import record, verify_all
 from syllabus.privacy import registry
 from syllabus.privacy.exports import build_zip
 from syllabus.privacy.models import ErasureRecord
@@ -86,7 +86,7 @@ def _text_fields(model: type[models.Model]) -> list[models.Field]:
 def _rows_mentioning(values: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for model in apps.get_models(include_auto_created=True):
-        if model is AuditEvent or model is Session:
+        if model is Session:
             continue
         for f in _text_fields(model):
             for value in values:
@@ -128,13 +128,46 @@ def test_erasure_leaves_no_personal_data_anywhere():
     assert all(report.ok for report in verify_all())
 
 
-def test_audit_events_are_kept_unchanged_as_legal_records():
-    """The append-only trail is not rewritten (docs/privacy.md): events stay until their
-    category's retention ends, then `syllabus audit purge` removes them."""
+def test_audit_events_are_kept_pseudonymised_and_the_chains_still_verify(admin_user):
     world = make_world(skip=("privacy.ErasureRecord",))
-    before = AuditEvent.objects.filter(actor=world.subject).count()
+    subject = world.subject
+    record(
+        actor=admin_user,
+        action="user.updated",
+        target=subject,
+        details={"field": "full_name", "before": "Sigrid Before-Rename", "after": NAME},
+    )
+    mine = AuditEvent.objects.filter(actor=subject).count()
+    erase_subject(user=subject, reason="request")
+    assert AuditEvent.objects.filter(actor=subject).count() == mine  # kept, not deleted
+    for event in AuditEvent.objects.filter(actor=subject):
+        assert event.actor_label == f"erased {subject.public_id}"
+        assert event.ip is None and event.user_agent == ""
+    changed = AuditEvent.objects.get(action="user.updated")
+    assert changed.target_label == f"erased {subject.public_id}"
+    assert changed.details["after"] == f"erased {subject.public_id}"
+    assert changed.actor_label == admin_user.email  # the administrator is not erased
+    redaction = AuditEvent.objects.get(action="audit.redacted")
+    assert redaction.details["reason"] == "erasure" and len(redaction.details["events"]) >= 2
+    assert all(report.ok for report in verify_all())
+
+
+def test_a_redacted_event_changed_later_is_still_caught():
+    world = make_world(skip=("privacy.ErasureRecord",))
     erase_subject(user=world.subject, reason="request")
-    assert AuditEvent.objects.filter(actor=world.subject).count() == before
+    event = AuditEvent.objects.filter(actor=world.subject).first()
+    assert event is not None
+    with connection.cursor() as cursor:  # as an attacker with database access would
+        trigger = "audit_auditevent_append_only"
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE audit_auditevent DISABLE TRIGGER {trigger}")
+        cursor.execute(
+            "UPDATE audit_auditevent SET action = 'auth.logout' WHERE id = %s", [event.pk]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE audit_auditevent ENABLE TRIGGER {trigger}")
+    broken = [r for r in verify_all() if not r.ok]
+    assert [r.broken_event_id for r in broken] == [event.pk]
 
 
 def test_erasure_is_idempotent():
@@ -153,3 +186,22 @@ def test_export_of_an_erased_person_has_no_identifying_data():
     text = b"".join(v for k, v in files.items() if k != "audit.auditevent.json").decode()
     for value in world.pii:
         assert value not in text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditevent SET action = 'x'",
+        "UPDATE audit_auditevent SET hash = 'x'",
+        "DELETE FROM audit_auditevent",
+    ],
+)
+def test_the_redaction_role_can_change_nothing_but_personal_data_columns(learner, sql):
+    from django.db import DatabaseError, transaction
+
+    record(actor=learner, action="auth.login")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE syllabus_audit_redaction")
+        cursor.execute(sql)
+    assert AuditEvent.objects.filter(action="auth.login").count() == 1
