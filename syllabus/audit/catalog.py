@@ -193,21 +193,6 @@ ACTIONS: dict[str, Category] = {
     "privacy.policy_published": _ADMIN,
     "retention.run": _ADMIN,  # details: per category counts, archives and checksums
     "retention.previewed": _ADMIN,  # a dry run: what would happen, nothing changed
-    # syllabus.privacy: data subject requests, consent, policies, retention
-    "privacy.export_requested": _ADMIN,
-    "privacy.export_built": _ADMIN,  # the ZIP was written; details: files, rows, sha256
-    "privacy.export_downloaded": _EXPORT,  # like export.run: what, whose, rows, sha256
-    "privacy.export_expired": _ADMIN,  # the download link ran out; the file was deleted
-    "privacy.export_failed": _ADMIN,
-    "privacy.erasure_requested": _ADMIN,
-    "privacy.erasure_approved": _ADMIN,
-    "privacy.erasure_rejected": _ADMIN,
-    "privacy.erasure_completed": _ADMIN,  # details: rows deleted/anonymised/kept per model
-    "privacy.request_overdue": _ADMIN,  # past the 30-day response deadline
-    "privacy.consent_given": _DATA,
-    "privacy.policy_published": _ADMIN,
-    "retention.run": _ADMIN,  # details: per category counts, archives and checksums
-    "retention.previewed": _ADMIN,  # a dry run: what would happen, nothing changed
 }
 
 
