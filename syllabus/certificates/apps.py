@@ -1,5 +1,6 @@
 from typing import Any
 
+import structlog
 from django.apps import AppConfig
 
 
@@ -16,7 +17,17 @@ class CertificatesConfig(AppConfig):
 
 
 def on_course_completed(sender: Any, *, user: Any, course: Any, **kwargs: Any) -> None:
-    """Sent after the completing transaction committed: queue the issuing job."""
+    """Sent after the completing transaction committed: queue the issuing job.
+
+    The learner's request has already saved the completion: if the queue cannot take the
+    job (its storage is down), that is logged rather than shown to them as an error, and
+    the hourly sweep (certificates_issue_missing_task) issues the certificate later.
+    """
     from syllabus.certificates.tasks import certificate_issue_task
 
-    certificate_issue_task(user.pk, course.pk)
+    try:
+        certificate_issue_task(user.pk, course.pk)
+    except Exception:
+        structlog.get_logger(__name__).exception(
+            "certificates.enqueue_failed", user=user.pk, course=course.pk
+        )

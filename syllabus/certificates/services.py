@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +37,9 @@ REASON_MAX = 500
 VALIDITY_MAX_DAYS = 36500  # a hundred years: anything longer is "never expires"
 CODE_ATTEMPTS = 5  # a fresh code after a collision (80 random bits: never in practice)
 NOTIFICATION_KIND = "certificate"
+SWEEP_WINDOW = timedelta(days=7)  # completions the hourly sweep looks back on
+SWEEP_LIMIT = 500  # certificates (and PDFs) per sweep: a backlog drains over a few hours
+PDF_GRACE = timedelta(minutes=10)  # the issuing job draws the PDF well within this
 
 
 # --- Settings -----------------------------------------------------------------------------
@@ -225,6 +229,51 @@ def certificate_issue_for_completion(*, user: Any, course: Course) -> Certificat
     if certificate is not None and not certificate.pdf:
         certificate_render_pdf(certificate=certificate)
     return certificate
+
+
+def certificates_issue_missing(
+    *, now: datetime | None = None, limit: int = SWEEP_LIMIT
+) -> tuple[int, int]:
+    """The hourly safety net: issue the certificates of recent completions that have none
+    (their job was lost or used up its retries) and draw PDFs still missing after a while.
+
+    Only completions of the last SWEEP_WINDOW are considered, so turning certificates on
+    does not suddenly notify everyone who completed a course years ago. Returns
+    (certificates issued, PDFs drawn).
+    """
+    from syllabus.learning.models import CourseProgress
+
+    now = now or timezone.now()
+    missing = (
+        CourseProgress.objects.filter(
+            completed_at__isnull=False, completed_at__gte=now - SWEEP_WINDOW
+        )
+        .exclude(
+            Exists(
+                Certificate.objects.filter(user=OuterRef("user_id"), course=OuterRef("course_id"))
+            )
+        )
+        .exclude(course__certificate_settings__enabled=False)
+        .select_related("user", "course")
+        .order_by("completed_at", "pk")[:limit]
+    )
+    issued = 0
+    for progress in missing:
+        assert progress.completed_at is not None  # filtered above
+        if certificate_issue(
+            user=progress.user, course=progress.course, completed_at=progress.completed_at
+        ):
+            issued += 1
+    drawn = 0
+    without_pdf = Certificate.objects.filter(
+        pdf="", replaced_at__isnull=True, issued_at__lt=now - PDF_GRACE
+    ).order_by("issued_at", "pk")[:limit]
+    for certificate in without_pdf:
+        certificate_render_pdf(certificate=certificate)
+        drawn += 1
+    if issued or drawn:
+        log.info("certificates.sweep", issued=issued, pdfs_drawn=drawn)
+    return issued, drawn
 
 
 # --- Revocation and reissue ---------------------------------------------------------------

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import structlog
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from syllabus.accounts.models import User
 from syllabus.certificates.models import Certificate
-from syllabus.certificates.services import certificate_issue_for_completion, certificate_render_pdf
+from syllabus.certificates.services import (
+    certificate_issue_for_completion,
+    certificate_render_pdf,
+    certificates_issue_missing,
+)
 from syllabus.core.jobs import job
 from syllabus.courses.models import Course
 
@@ -31,3 +37,9 @@ def certificate_pdf_task(certificate_id: int) -> None:
     certificate = Certificate.objects.filter(pk=certificate_id).first()
     if certificate is not None:
         certificate_render_pdf(certificate=certificate)
+
+
+@db_periodic_task(crontab(minute="23"))
+def certificates_issue_missing_task() -> None:
+    """Hourly: issue certificates whose job was lost, and draw PDFs still missing."""
+    certificates_issue_missing()

@@ -397,3 +397,64 @@ def test_demo_issues_certificates_for_demo_completions_once(
     with django_capture_on_commit_callbacks(execute=True):
         load_demo()
     assert Certificate.objects.count() == 1
+
+
+# --- The hourly sweep and a queue that is down ---------------------------------------------
+
+
+def test_a_queue_outage_does_not_fail_the_learners_request_and_the_sweep_issues_later(
+    learner, course, monkeypatch, django_capture_on_commit_callbacks
+):
+    from syllabus.certificates import tasks
+    from syllabus.certificates.services import certificates_issue_missing
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("job storage unavailable")
+
+    monkeypatch.setattr(tasks, "certificate_issue_task", queue_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        complete_course(learner, course)  # no exception reaches the learner
+    assert not Certificate.objects.exists()
+    monkeypatch.undo()
+    assert certificates_issue_missing() == (1, 0)
+    certificate = Certificate.objects.get(user=learner, course=course)
+    assert certificates_issue_missing() == (0, 0)  # nothing left to do
+    assert certificate.pdf == ""  # the sweep draws it once the grace period has passed
+    later = timezone.now() + timedelta(minutes=11)
+    assert certificates_issue_missing(now=later) == (0, 1)
+    assert Certificate.objects.get(pk=certificate.pk).pdf
+
+
+def test_the_sweep_leaves_old_completions_disabled_courses_and_revoked_certificates(
+    learner, course, instructor
+):
+    from syllabus.certificates.services import certificates_issue_missing
+
+    with time_machine.travel("2026-01-01 10:00Z", tick=False):
+        complete_course(learner, course)  # long ago: not backfilled
+    other = make_course(title="Off")
+    enrol(learner, other)
+    certificate_settings_update(actor=instructor, course=other, enabled=False, validity_days=None)
+    complete_course(learner, other)
+    third = make_course(title="Revoked")
+    enrol(learner, third)
+    complete_course(learner, third)
+    issued = certificate_issue_for_completion(user=learner, course=third)
+    assert issued is not None
+    certificate_revoke(actor=None, certificate=issued, reason="Cheating")
+    with time_machine.travel("2026-01-20 10:00Z", tick=False):
+        assert certificates_issue_missing() == (0, 0)
+    assert list(Certificate.objects.values_list("course__title", flat=True)) == ["Revoked"]
+
+
+def test_the_sweep_runs_hourly_at_minute_23():
+    from datetime import datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    def due(minute: int) -> set[str]:
+        return {task.name for task in HUEY.read_periodic(datetime(2026, 1, 1, 5, minute))}
+
+    name = "certificates_issue_missing_task"
+    assert name in due(23)
+    assert name not in due(24)
