@@ -148,13 +148,13 @@ def validate_response(snapshot: dict[str, Any], response: Any) -> dict[str, Any]
     if kind == "matching":
         _only_keys(response, "pairs")
         pairs = response["pairs"]
-        known = set(_ids(snapshot.get("prompts")))
+        prompts = set(_ids(snapshot.get("prompts")))
         targets = set(_ids(snapshot.get("matches")))
         if not isinstance(pairs, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in pairs.items()
         ):
             raise ResponseError("Matches must map prompt ids to match ids.")
-        if not set(pairs) <= known or not set(pairs.values()) <= targets:
+        if not set(pairs) <= prompts or not set(pairs.values()) <= targets:
             raise ResponseError("Match the question's prompts with its choices.")
         return {"pairs": dict(pairs)}
     if kind == "ordering":
@@ -243,12 +243,12 @@ def _share(snapshot: dict[str, Any], response: dict[str, Any]) -> Decimal:
             tolerance = abs(answer) * tolerance / Decimal(100)
         return Decimal(1) if abs(value - answer) <= tolerance else Decimal(0)
     if kind == "matching":
-        prompts = [str(p["id"]) for p in key.get("pairs", ())]
-        given = response.get("pairs") or {}
-        right = sum(1 for p in prompts if given.get(p) == p)
-        wrong = sum(1 for p in prompts if p in given and given.get(p) != p)
+        pair_ids = [str(p["id"]) for p in key.get("pairs", ())]
+        matched: dict[str, Any] = response.get("pairs") or {}
+        right = sum(1 for p in pair_ids if matched.get(p) == p)
+        wrong = sum(1 for p in pair_ids if p in matched and matched.get(p) != p)
         rule = key.get("partial_credit") or "proportional"
-        return _partial(rule, right, wrong, len(prompts), right == len(prompts))
+        return _partial(rule, right, wrong, len(pair_ids), right == len(pair_ids))
     if kind == "ordering":
         items = [str(i["id"]) for i in key.get("items", ())]
         order = list(response.get("order") or ())

@@ -456,7 +456,7 @@ def counted_result(*, user: Any, quiz: Quiz) -> Counted:
         return Counted(None, 0, False)
     pending = any(a["needs_grading"] for a in attempts)
 
-    def pct(a: dict[str, Any]) -> Decimal:
+    def pct(a: Any) -> Decimal:
         return _percent(a["score"] or Decimal(0), a["max_score"])
 
     policy = quiz.attempt_policy
@@ -467,7 +467,8 @@ def counted_result(*, user: Any, quiz: Quiz) -> Counted:
     if policy == Quiz.AttemptPolicy.AVERAGE:
         if pending:
             return Counted(None, len(attempts), True)
-        return Counted(sum(pct(a) for a in attempts) / len(attempts), len(attempts), False)
+        total = sum((pct(a) for a in attempts), Decimal(0))
+        return Counted(total / len(attempts), len(attempts), False)
     graded = [pct(a) for a in attempts if not a["needs_grading"]]
     return Counted(max(graded) if graded else None, len(attempts), pending and not graded)
 

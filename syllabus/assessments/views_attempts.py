@@ -205,7 +205,9 @@ def _field_values(row: AttemptQuestion, response: dict[str, Any], error: str) ->
     }
 
 
-def _status(request: HttpRequest, text: str, *, state: str, status: int = 200, **extra: Any):
+def _status(
+    request: HttpRequest, text: str, *, state: str, status: int = 200, **extra: Any
+) -> HttpResponse:
     return render(
         request,
         "assessments/attempt_take.html#save-status",

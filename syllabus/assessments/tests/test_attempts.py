@@ -83,6 +83,7 @@ def test_random_slots_draw_distinct_non_archived_questions_from_bank_and_tag():
     quiz = make_quiz(kinds=("single",))
     bank = quiz.course.question_banks.get()
     fixed = QuizSlot.objects.get(quiz=quiz).question
+    assert fixed is not None
     tag = QuestionTag.objects.create(course=quiz.course, name="easy")
     tagged = [make_question(bank, "true_false") for _ in range(3)]
     for q in tagged:
