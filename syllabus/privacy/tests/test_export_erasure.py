@@ -201,7 +201,9 @@ def test_the_redaction_role_can_change_nothing_but_personal_data_columns(learner
     from django.db import DatabaseError, transaction
 
     record(actor=learner, action="auth.login")
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE syllabus_audit_redaction")
-        cursor.execute(sql)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute(sql)
+        cursor.execute("RESET ROLE")
     assert AuditEvent.objects.filter(action="auth.login").count() == 1
