@@ -50,6 +50,7 @@ TAG_SIZE = 16
 KEY_BYTES = 32
 MAX_HEADER = 4096
 MAX_CHUNKS = 2**32  # the nonce counter is 4 bytes
+OUTPUT_STEP = 4 * 1024 * 1024  # most plaintext bytes decompressed at once
 
 
 class BackupError(Exception):
@@ -255,13 +256,15 @@ class DecryptingReader(io.RawIOBase):
         self._index = 0
         self._next = raw.read(self._frame)
         self._done = False
+        self._last_chunk_read = False
+        self._compressed = b""
         self._decompressor = zlib.decompressobj()
         self._buffer = bytearray()
 
     def readable(self) -> bool:
         return True
 
-    def _advance(self) -> None:
+    def _decrypt_next(self) -> bytes:
         frame = self._next
         if len(frame) < TAG_SIZE:
             raise ArchiveCorrupt(
@@ -286,21 +289,35 @@ class DecryptingReader(io.RawIOBase):
                 "changed or damaged after it was written."
             ) from None
         self._index += 1
+        self._last_chunk_read = final
+        return block
+
+    def _produce(self) -> None:
+        """Add up to OUTPUT_STEP plaintext bytes to the buffer (highly compressible data
+        must not expand into memory all at once), decrypting chunks as needed."""
         try:
-            self._buffer += self._decompressor.decompress(block)
-            if final:
-                self._buffer += self._decompressor.flush()
-                if not self._decompressor.eof:
-                    raise ArchiveCorrupt("The archive's compressed stream is incomplete.")
+            while True:
+                if self._compressed:
+                    out = self._decompressor.decompress(self._compressed, OUTPUT_STEP)
+                    self._compressed = self._decompressor.unconsumed_tail
+                    if out:
+                        self._buffer += out
+                        return
+                elif self._last_chunk_read:
+                    self._buffer += self._decompressor.flush()
+                    if not self._decompressor.eof:
+                        raise ArchiveCorrupt("The archive's compressed stream is incomplete.")
+                    self._done = True
+                    return
+                else:
+                    self._compressed = self._decrypt_next()
         except zlib.error:
             raise ArchiveCorrupt("The archive's compressed stream is damaged.") from None
-        if final:
-            self._done = True
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         while not self._buffer and not self._done:
-            self._advance()
+            self._produce()
         count = min(len(view), len(self._buffer))
         view[:count] = self._buffer[:count]
         del self._buffer[:count]
@@ -310,7 +327,7 @@ class DecryptingReader(io.RawIOBase):
         """Check every chunk (tags and the end) without keeping the plaintext."""
         total = 0
         while not self._done:
-            self._advance()
+            self._produce()
             total += len(self._buffer)
             self._buffer.clear()
         return total

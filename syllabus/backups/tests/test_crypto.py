@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from syllabus.backups.crypto import (
     MAGIC,
+    OUTPUT_STEP,
     TAG_SIZE,
     ArchiveCorrupt,
     BackupKey,
@@ -172,3 +173,24 @@ def test_the_first_configured_key_encrypts(settings):
     settings.BACKUP_KEYS = [a, b]
     keys = backup_keys()
     assert [k.secret for k in keys] == [parse_key(a), parse_key(b)]
+
+
+def test_highly_compressible_data_is_returned_in_bounded_steps():
+    # given: 64 MiB of zeros, which compress into a few chunks
+    key = _key()
+    out = io.BytesIO()
+    writer = EncryptingWriter(out, key, chunk_size=CHUNK * 64)
+    block = bytes(1024 * 1024)
+    for _ in range(64):
+        writer.write(block)
+    writer.close()
+    assert len(out.getvalue()) < 200_000
+    # when: read back in small reads
+    reader = DecryptingReader(io.BytesIO(out.getvalue()), [key])
+    total, largest = 0, 0
+    while chunk := reader.read(1024 * 1024):
+        total += len(chunk)
+        largest = max(largest, len(reader._buffer))
+    # then: everything comes back, never more than one step held at once
+    assert total == 64 * 1024 * 1024
+    assert largest <= OUTPUT_STEP
