@@ -19,3 +19,7 @@ class AccountsConfig(AppConfig):
         from syllabus.accounts import security_signals
 
         security_signals.connect()  # session list, MFA requirement, MFA audit events
+
+        from syllabus.accounts import mfa_binding
+
+        mfa_binding.connect()  # MFA secrets bound to their authenticator row in the database

@@ -3,11 +3,12 @@
 * ``encrypt``/``decrypt``: allauth stores TOTP secrets and the seed the recovery codes are
   derived from in the database, in clear unless the adapter encrypts them. Ours seals them
   with the field-encryption key ring (``syllabus.core.crypto``, ``SYLLABUS_FIELD_KEYS``),
-  so ``syllabus rotate-keys`` re-encrypts them with every other encrypted value. The
-  associated data binds them to ``mfa_authenticator.data`` (table and column): allauth's
-  adapter API passes the text alone, not the authenticator row, so they cannot be bound to
-  a row. Values written before the key ring (``aesgcm1:``, a key derived from SECRET_KEY
-  and its fallbacks) are still read, and rotate-keys rewrites them under the ring.
+  so ``syllabus rotate-keys`` re-encrypts them with every other encrypted value.
+  allauth's adapter API passes the text alone, so the adapter seals under the table's
+  context (``mfa_authenticator.data``); :mod:`syllabus.accounts.mfa_binding` binds each
+  stored value to its authenticator row (owner and type) on save and unbinds it in memory
+  on load. Values written before the key ring (``aesgcm1:``, a key derived from
+  SECRET_KEY and its fallbacks) are still read, and rotate-keys rewrites them.
 * ``is_mfa_enabled``: allauth asks for the second-factor challenge at sign-in when the
   user has a TOTP or WebAuthn authenticator (it passes both types). One-time codes by
   email or SMS are ours, not an allauth type; counting them there puts the same sign-in

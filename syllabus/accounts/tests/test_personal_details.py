@@ -162,3 +162,27 @@ def test_user_managers_find_someone_by_exact_id_number(client, learner, outsider
     assert learner.email in page and outsider.email not in page
     partial = client.get("/account/people/", {"q": "STU-2024"}).content.decode()
     assert learner.email not in partial  # exact value only: the index reveals no prefix
+
+
+def test_a_data_export_carries_the_details_in_clear_and_erasure_removes_them(learner):
+    import io
+    import zipfile
+
+    from syllabus.privacy.exports import build_zip
+    from syllabus.privacy.services import erase_subject
+
+    personal_details_update(
+        actor=learner, user=learner, values={"medical_notes": "Epilepsy", "id_number": "A1"}
+    )
+    learner.phone_number = "+33612345678"
+    learner.save()
+    data, _ = build_zip(learner)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        text = "".join(archive.read(name).decode() for name in archive.namelist())
+    assert "Epilepsy" in text and "+33612345678" in text
+    assert "fe1:" not in text  # decrypted for the person, never ciphertext
+
+    erase_subject(user=learner, reason="request")
+    assert not PersonalDetails.objects.filter(user=learner).exists()
+    learner.refresh_from_db()
+    assert learner.phone_number == ""
