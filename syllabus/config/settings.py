@@ -533,7 +533,9 @@ USE_TZ = True
 # --- Static and uploaded files -----------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files. Container images collect them at build time into a read-only
+# folder of their own (the Dockerfile sets SYLLABUS_STATIC_ROOT=/opt/syllabus/static).
+STATIC_ROOT = Path(env_str("SYLLABUS_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
