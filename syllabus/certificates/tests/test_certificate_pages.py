@@ -304,3 +304,14 @@ def test_verification_is_rate_limited_per_address(certificate, settings):
     assert "Too many certificate look-ups" in refused.content.decode()
     other = Client(REMOTE_ADDR="192.0.2.77")
     assert other.get(reverse("certificates:verify", args=[certificate.code])).status_code == 200
+
+
+def test_the_admin_shows_certificates_read_only(certificate, admin_user):
+    client = _client(admin_user)
+    listing = client.get("/admin/certificates/certificate/")
+    assert listing.status_code == 200
+    assert certificate.code in listing.content.decode()
+    detail = client.get(f"/admin/certificates/certificate/{certificate.pk}/change/")
+    assert detail.status_code == 200
+    assert 'name="learner_name"' not in detail.content.decode()  # no editable field
+    assert client.get("/admin/certificates/certificate/add/").status_code == 403

@@ -53,6 +53,9 @@ API: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/certificates/{public_id}/reissue"): Row(EDITORS, kwargs=_cert),
 }
 
+# Read-only; staff status opens the admin, course.view_learners site-wide shows the list.
+ADMIN_PAGES: dict[str, frozenset[str]] = {"certificates/certificate": only("admin")}
+
 
 def world(base: dict[str, Any]) -> dict[str, Any]:
     course = base["course_obj"]
