@@ -150,3 +150,21 @@ def test_weak_keys_are_reported():
     ring = KeyRing.parse(f"a:{K2},b:{zeros},c:{K2}")
     assert ring.weak_key_ids() == ["b", "c"]
     assert KeyRing.parse(f"a:{K2}").weak_key_ids() == []
+
+
+@given(st.text(max_size=200))
+def test_any_key_ring_text_parses_or_is_refused_with_a_configuration_error(text):
+    try:
+        ring = KeyRing.parse(text)
+    except ImproperlyConfigured as exc:
+        assert "SYLLABUS_FIELD_KEYS" in str(exc)
+    else:
+        assert ring.key_ids and all(len(k.secret) == 32 for k in ring.keys)
+
+
+@given(st.text(max_size=120))
+def test_any_stored_text_opens_or_is_refused_with_a_crypto_error(token):
+    from syllabus.core.crypto import CryptoError
+
+    with pytest.raises(CryptoError):
+        RING.open(token, "t.c.1")
