@@ -1,7 +1,8 @@
 """The certificate journey in a real browser: a learner completes a course, finds the
 certificate under "My certificates" and downloads the PDF; an anonymous visitor types its
-code on the verification page; the instructor revokes it, and the page then says so.
-Each page is checked with axe."""
+code on the verification page; the instructor revokes it (the page then says so), sets a
+validity in the course's certificate settings and reissues it. Each page is checked with
+axe."""
 
 from __future__ import annotations
 
@@ -128,6 +129,29 @@ def test_learner_gets_a_certificate_and_a_visitor_verifies_it(
     page.get_by_role("button", name="Revoke the certificate").click()
     expect(page.get_by_role("status")).to_contain_text("is revoked")
     expect(page.get_by_role("row", name=re.compile("Nora Nyström"))).to_contain_text("Revoked")
+
+    # Certificates of this course now last a year; the revoked one is reissued under it.
+    page.get_by_role("link", name="Change the certificate settings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Certificate settings")
+    accessible("settings")
+    page.get_by_label("Valid for (days after completion)").fill("0")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_label("Valid for (days after completion)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    page.get_by_label("Valid for (days after completion)").fill("365")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("main")).to_contain_text("valid for 365 days after completion")
+    page.get_by_role("row", name=re.compile("Nora Nyström")).get_by_role(
+        "link", name=re.compile("^Reissue")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reissue Nora Nyström's certificate?")
+    accessible("reissue-confirm")
+    page.get_by_role("button", name="Reissue the certificate").click()
+    new = Certificate.objects.get(user=learner, course=course, replaced_at__isnull=True)
+    assert new.code != certificate.code and new.expires_at is not None
+    expect(page.get_by_role("status")).to_contain_text(f"Certificate {new.code} issued")
+    expect(page.get_by_role("row", name=re.compile("Nora Nyström"))).to_contain_text("Valid")
     sign_out(page)
 
     # The public page now says revoked, and nothing about why.
