@@ -165,10 +165,25 @@ def _row_context(
     request: HttpRequest, course: Course, the_scheme: Scheme, rows: list[Any]
 ) -> dict[str, Any]:
     groups = _groups(the_scheme)
+    # Reversed once, filled per cell: a page has up to 50 x 500 cells.
+    cell_url = reverse("grades:cell", args=["ITEM", "LEARNER"])
+    override_url = reverse("grades:override", args=["ITEM", "LEARNER"])
     for row in rows:
         row.group_cells = [
             (name, row.result.groups[key].percent if key in row.result.groups else None)
             for key, name, _ in groups
+        ]
+        learner = row.user.public_id
+        row.view_cells = [
+            {
+                "item": item,
+                "grade": grade,
+                "edit_url": cell_url.replace("ITEM", item.public_id).replace("LEARNER", learner),
+                "override_url": override_url.replace("ITEM", item.public_id).replace(
+                    "LEARNER", learner
+                ),
+            }
+            for item, grade in row.cells
         ]
     return {
         "course": course,
