@@ -73,3 +73,11 @@ def test_restore_of_a_file_that_is_not_an_archive_fails(backup_settings, tmp_pat
     bogus.write_bytes(b"PGDMP" + b"\x00" * 200)
     with pytest.raises(CommandError, match="not a Syllabus backup archive"):
         call_command("restore", str(bogus), "--yes", "--force")
+
+
+def test_demo_takes_a_first_backup_once(backup_settings):
+    from syllabus.backups.demo import load_demo
+
+    assert "first backup" in load_demo()
+    assert "exists already" in load_demo()
+    assert BackupRun.objects.filter(kind="backup", status="succeeded").count() == 1
