@@ -31,9 +31,12 @@ QUIZ = json.loads((DATA / "quiz.json").read_text())
 LEARNERS = json.loads((DATA / "learners.json").read_text())
 _next = count()
 ATTEMPT = re.compile(r"/quizzes/attempt/(att_[A-Za-z0-9]+)/")
+# Seconds a learner thinks before each answer. Kept under gunicorn's 5-second keep-alive:
+# a browser silently retries a request sent on a connection the server has just closed,
+# Locust's client does not, so longer pauses would count that race as errors.
 THINK_SECONDS = (
-    float(os.environ.get("QUIZ_BENCH_THINK_MIN", "2")),
-    float(os.environ.get("QUIZ_BENCH_THINK_MAX", "6")),
+    float(os.environ.get("QUIZ_BENCH_THINK_MIN", "1")),
+    float(os.environ.get("QUIZ_BENCH_THINK_MAX", "4")),
 )
 
 
