@@ -315,3 +315,15 @@ def test_the_admin_shows_certificates_read_only(certificate, admin_user):
     assert detail.status_code == 200
     assert 'name="learner_name"' not in detail.content.decode()  # no editable field
     assert client.get("/admin/certificates/certificate/add/").status_code == 403
+
+
+def test_verification_reads_the_certificate_in_one_query(certificate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("certificates:verify", args=[certificate.code])
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(url).status_code == 200
+    ours = [q["sql"] for q in queries.captured_queries if "certificates_" in q["sql"]]
+    assert len(ours) == 1  # the look-up by code: no join, no other table of ours
+    assert "JOIN" not in ours[0]
