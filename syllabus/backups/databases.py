@@ -186,9 +186,11 @@ class PgTarget:
     def with_name(self, name: str) -> PgTarget:
         return PgTarget(name, self.host, self.port, self.user, self.password, self.sslmode)
 
-    def env(self) -> dict[str, str]:
+    def env(self, *, lock_timeout_ms: int = 0) -> dict[str, str]:
         """The environment for pg_dump / pg_restore (the password never on a command line)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        if lock_timeout_ms:
+            env["PGOPTIONS"] = f"-c lock_timeout={lock_timeout_ms}"
         env.update(
             {
                 key: value
@@ -229,11 +231,11 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(args: list[str], target: PgTarget, what: str) -> None:
+def _run(args: list[str], target: PgTarget, what: str, *, lock_timeout_ms: int = 0) -> None:
     try:
         result = subprocess.run(  # noqa: S603 (fixed program, arguments are ours)
             args,
-            env=target.env(),
+            env=target.env(lock_timeout_ms=lock_timeout_ms),
             capture_output=True,
             text=True,
             timeout=PG_TIMEOUT_SECONDS,
@@ -244,7 +246,20 @@ def _run(args: list[str], target: PgTarget, what: str) -> None:
     if result.returncode != 0:
         # pg_* messages name objects, not credentials (the password is in the environment).
         detail = " ".join(result.stderr.strip().splitlines()[-3:])[:500]
-        raise BackupError(f"{what} failed (exit {result.returncode}): {detail}")
+        hint = ""
+        if "lock timeout" in detail:
+            hint = " Stop the web servers and job workers first: they hold locks on the tables."
+        raise BackupError(f"{what} failed (exit {result.returncode}): {detail}{hint}")
+
+
+@contextmanager
+def _pg_errors(what: str, hint: str = "") -> Iterator[None]:
+    """PostgreSQL errors as BackupError: recorded as a failed run, printed as a sentence."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise BackupError(f"{what}: {type(exc).__name__}: {first}{hint}") from None
 
 
 def _pg_tables(cursor: psycopg.Cursor[Any]) -> list[str]:
@@ -299,7 +314,7 @@ def pg_snapshot(dest: Path) -> tuple[Fingerprints, list[str]]:
     fingerprints are read from too."""
     target = PgTarget.default()
     pg_dump = _tool("pg_dump")
-    with target.connect() as conn:
+    with _pg_errors("Reading the database failed"), target.connect() as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         row = conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
@@ -329,7 +344,14 @@ def pg_scratch_database() -> Iterator[PgTarget]:
     target = PgTarget.default()
     base = _SAFE_NAME.sub("_", target.name.lower())[:40]
     scratch = target.with_name(f"{base}_verify_{secrets.token_hex(4)}")
-    with target.connect(autocommit=True) as admin:
+    hint = (
+        f" (the database user needs the CREATEDB privilege to verify backups: "
+        f"ALTER ROLE {_quote(target.user or 'syllabus')} CREATEDB)"
+    )
+    with (
+        _pg_errors("Creating a scratch database failed", hint),
+        target.connect(autocommit=True) as admin,
+    ):
         admin.execute(f"CREATE DATABASE {_quote(scratch.name)}")
     try:
         yield scratch
@@ -344,8 +366,9 @@ def pg_restore_into(dump: Path, target: PgTarget, *, clean: bool) -> Fingerprint
             "--single-transaction", "-d", target.name]  # fmt: skip
     if clean:
         args[1:1] = ["--clean", "--if-exists"]
-    _run([*args, str(dump)], target, "pg_restore")
-    with target.connect() as conn:
+    # Over a live database, a table another session holds cannot wait forever.
+    _run([*args, str(dump)], target, "pg_restore", lock_timeout_ms=60_000 if clean else 0)
+    with _pg_errors("Reading the restored database failed"), target.connect() as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         fingerprints = pg_fingerprints(conn)
         conn.rollback()
@@ -353,7 +376,11 @@ def pg_restore_into(dump: Path, target: PgTarget, *, clean: bool) -> Fingerprint
 
 
 def pg_is_empty() -> bool:
-    with PgTarget.default().connect() as conn, conn.cursor() as cursor:
+    with (
+        _pg_errors("Reading the database failed"),
+        PgTarget.default().connect() as conn,
+        conn.cursor() as cursor,
+    ):
         return not _pg_tables(cursor)
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -281,3 +283,19 @@ def test_the_archive_holds_the_manifest_dump_files_and_index(site):
     assert manifest["database"]["tables"]["courses_course"]["rows"] == 1
     assert "backups.0001_initial" in manifest["database"]["migrations"]
     assert b"x^2 + y^2" not in _archive_path(backup).read_bytes()  # encrypted at rest
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_verification_without_createdb_says_which_privilege_is_missing(site, monkeypatch):
+    backup = backup_create()
+
+    @contextmanager
+    def refused():
+        with databases._pg_errors("Creating a scratch database failed", " (CREATEDB)"):
+            raise psycopg.errors.InsufficientPrivilege("permission denied to create database")
+        yield
+
+    monkeypatch.setattr(databases, "pg_scratch_database", refused)
+    with pytest.raises(BackupError, match="InsufficientPrivilege: permission denied.*CREATEDB"):
+        backup_verify(name=backup.archive)
+    assert BackupRun.objects.get(kind="verify").status == BackupRun.Status.FAILED
