@@ -311,3 +311,9 @@ def test_an_unreleased_grade_is_not_shown_to_the_learner(client, course, student
     page = client.get(_lesson_url(assignment)).content.decode()
     assert "Status:</strong> graded." in page
     assert "Secret remark" not in page and "Grade: 8" not in page
+
+
+def test_the_lesson_edit_page_links_to_the_assignment_settings(client, assignment, instructor):
+    client.force_login(instructor)
+    page = client.get(reverse("courses:lesson_edit", args=[assignment.lesson.public_id]))
+    assert reverse("assignments:edit", args=[assignment.lesson.public_id]) in page.content.decode()
