@@ -32,6 +32,8 @@ Commands:
   courses        list courses and members; give or remove a course role
   rotate-keys    re-encrypt encrypted fields under the current key (--dry-run first)
   generate-field-key  print a new key for SYLLABUS_FIELD_KEYS
+  retention      apply the data retention policy (--dry-run: what would happen, per category)
+  privacy-policy publish or list versions of the privacy policy and terms
   help           list every command, including Django's (shell, dbshell, ...)
 
 Run 'syllabus <command> --help' for a command's options.

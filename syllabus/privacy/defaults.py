@@ -108,6 +108,14 @@ def _identifiers(user: Any) -> list[str]:
     return sorted((v for v in values if v and len(v) >= 4), key=len, reverse=True)
 
 
+def scrub_text(text: str, identifiers: list[str], pseudonym: str) -> str:
+    """``text`` with every identifier replaced by the pseudonym, whatever its case; longer
+    identifiers first, so an address goes whole before a name inside it."""
+    for value in sorted(identifiers, key=len, reverse=True):
+        text = re.sub(re.escape(value), pseudonym, text, flags=re.IGNORECASE)
+    return text
+
+
 def pseudonymise_audit_events(rows: QuerySet[Any], user: Any) -> int:
     """Audit events stay (they are evidence) with the person's identifiers replaced by the
     pseudonym; the events they caused lose the address and browser they came from.
@@ -134,9 +142,7 @@ def pseudonymise_audit_events(rows: QuerySet[Any], user: Any) -> int:
     )
 
     def scrub(text: str) -> str:
-        for value in identifiers:
-            text = re.sub(re.escape(value), pseudonym, text, flags=re.IGNORECASE)
-        return text
+        return scrub_text(text, identifiers, pseudonym)
 
     def replace(event: Any) -> dict[str, Any]:
         changes: dict[str, Any] = {
