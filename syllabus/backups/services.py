@@ -41,6 +41,7 @@ from syllabus.backups.archive import (
 )
 from syllabus.backups.crypto import BackupError, backup_keys
 from syllabus.backups.location import (
+    NAME_RE,
     ArchiveInfo,
     archive_name,
     backup_location,
@@ -242,7 +243,7 @@ def _opened(source: str, scratch_parent: Path) -> Iterator[tuple[str, Path, Extr
     candidate = Path(source)
     scratch = Path(tempfile.mkdtemp(prefix="restore-", dir=scratch_parent))
     try:
-        if os.sep in source or candidate.suffix != ".sbk" or candidate.is_file():
+        if NAME_RE.match(source) is None:  # a path (a bare archive name means the location)
             if not candidate.is_file():
                 raise BackupError(f"There is no archive file at {source}.")
             with candidate.open("rb") as handle:

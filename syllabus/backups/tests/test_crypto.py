@@ -136,7 +136,7 @@ def test_each_archive_has_its_own_nonce_prefix():
     assert _encrypt(b"same", key) != _encrypt(b"same", key)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "A" * 44, generate_key_text()[:-4]])
+@pytest.mark.parametrize("text", ["", "abc", "A" * 44, "QUJD" * 10])
 def test_keys_must_be_32_bytes_of_base64(text):
     with pytest.raises(ValueError, match="base64|bytes"):
         parse_key(text)
