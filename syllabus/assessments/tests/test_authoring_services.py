@@ -422,6 +422,15 @@ def test_results_visibility_maps_to_the_grade_item(course, instructor, quiz):
     due = timezone.now() + timedelta(days=3)
     quiz_update(actor=instructor, quiz=quiz, changes={"due_at": due})
     assert GradeItem.objects.get(pk=item.pk).due_at == due
+    quiz_update(actor=instructor, quiz=quiz, changes={"results_visibility": "after_due"})
+    item = GradeItem.objects.get(pk=item.pk)
+    assert (item.learner_visibility, item.learner_visible_from) == ("after", due)
+    quiz_update(
+        actor=instructor,
+        quiz=quiz,
+        changes={"results_visibility": "never", "answers_visibility": "never"},
+    )
+    assert GradeItem.objects.get(pk=item.pk).learner_visibility == "never"
 
 
 # --- Accommodations ---------------------------------------------------------------------------
