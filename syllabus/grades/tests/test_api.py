@@ -165,3 +165,32 @@ def test_learners_read_only_their_released_grades(course, instructor, student, o
         ("Hidden", False, None),
     ]
     assert _client(instructor).get(f"/api/v1/me/grades/{course.public_id}").status_code == 403
+
+
+def test_a_token_needs_the_grade_scopes(course, instructor, student):
+    from syllabus.accounts.tokens import token_create
+
+    item = make_item(course, max_points="10")
+    url = f"/api/v1/grade-items/{item.public_id}/grades/{student.public_id}"
+
+    def bearer(scopes):
+        plain = token_create(actor=instructor, user=instructor, name="t", scopes=scopes).plain
+        return {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+
+    client = Client()
+    read_only = bearer(["grade.view"])
+    assert (
+        client.get(f"/api/v1/courses/{course.public_id}/gradebook", **read_only).status_code == 200
+    )
+    refused = client.put(
+        url, json.dumps({"points": "5"}), content_type="application/json", **read_only
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    allowed = client.put(
+        url,
+        json.dumps({"points": "5"}),
+        content_type="application/json",
+        **bearer(["grade.view", "grade.edit"]),
+    )
+    assert allowed.status_code == 200
+    assert Grade.objects.get(item=item).points == 5
