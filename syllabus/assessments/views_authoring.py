@@ -244,7 +244,7 @@ def _question_page(
     form = QuestionForm(data, kind=kind, initial=initial)
     rows = None
     if kind in ROW_KINDS:
-        extra = 0 if question else NEW_ROWS[kind]
+        extra = 1 if question else NEW_ROWS[kind]  # a blank row to add one more
         rows = row_formset(kind, data, initial=rows_initial(question, kind), extra=extra)
     if data is not None and not adding_row:
         rows_ok = rows is None or rows.is_valid()
