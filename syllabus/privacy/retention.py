@@ -51,6 +51,7 @@ DISPOSAL = {
     Category.AUDIT_LOGS: "archive",
 }
 ORDER = list(DISPOSAL)
+PLAN_CHUNK = 500  # people per query when counting what is due
 
 
 class RetentionBusy(Exception):
@@ -83,10 +84,16 @@ def due_people(category: Category, now: datetime) -> QuerySet[Any]:
     return people.order_by("pk")
 
 
-def _rows_of_people(entry: PersonalData, people: Iterable[Any]) -> QuerySet[Any]:
+def _rows_of_people(entry: PersonalData, people: list[Any]) -> QuerySet[Any]:
+    """Rows about any of ``people`` (a batch): one IN per subject field, and the
+    declaration's own match per person for rows found otherwise."""
+    ids = [person.pk for person in people]
     q = Q(pk__in=[])
-    for person in people:
-        q |= entry.subject_q(person)
+    for name in entry.subject_fields:
+        q |= Q(**{f"{name}__in": ids})
+    if entry.match is not None:
+        for person in people:
+            q |= entry.match(person)
     return entry.model_class._default_manager.filter(q)
 
 
@@ -129,11 +136,17 @@ def plan(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
         people = 0
         if category in registry.ACTIVITY_CATEGORIES:
             due = list(due_people(category, now))
-            people = len(due)
-            for entry in registry.in_category(category):
-                count = _rows_of_people(entry, due).count() if due else 0
-                if count:
-                    rows[entry.label] = count
+            touched: set[int] = set()
+            for start in range(0, len(due), PLAN_CHUNK):
+                chunk = due[start : start + PLAN_CHUNK]
+                for entry in registry.in_category(category):
+                    found = _rows_of_people(entry, chunk)
+                    if count := found.count():
+                        rows[entry.label] = rows.get(entry.label, 0) + count
+                        for name in entry.subject_fields:
+                            touched.update(found.values_list(name, flat=True))
+            # Every due profile is erased; other categories count people with rows.
+            people = len(due) if category == Category.USER_PROFILES else len(touched)
         else:
             for entry in _log_entries(category):
                 count = expired_rows(entry, now).count()
@@ -279,18 +292,19 @@ def _run_progress(run: RetentionRun) -> None:
     entries = registry.in_category(category)
     while people := _batch_people(run, category):
         with transaction.atomic():
-            touched = False
+            touched: set[int] = set()
             for entry in entries:
                 rows = _rows_of_people(entry, people)
                 count = rows.count()
                 if not count:
                     continue
-                touched = True
+                for name in entry.subject_fields:
+                    touched.update(rows.values_list(name, flat=True))
                 if entry.anonymiser is not None:
                     entry.anonymiser(rows)
                 rows.delete()
                 _add(result, entry.label, count)
-            result["people"] += len(people) if touched else 0
+            result["people"] += len(touched)
             state["last_pk"], state["batches"] = people[-1].pk, state["batches"] + 1
             _save(run)
         after_batch(run, category.value)
