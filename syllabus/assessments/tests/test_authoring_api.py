@@ -216,3 +216,54 @@ def test_a_token_needs_the_course_edit_scope(course, instructor, client):
     url = f"{V1}/question-banks/{bank.public_id}"
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {narrow}").status_code == 403
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {wide}").status_code == 200
+
+
+def test_regrade_brings_older_attempts_to_the_current_version(client, course, instructor):
+    from django.utils import timezone
+
+    from syllabus.assessments.models import Attempt, AttemptQuestion
+
+    _, (single, _numeric) = bank_with_questions(course)
+    quiz = quiz_of(quiz_lesson(course, instructor))
+    attempt = Attempt.objects.create(
+        quiz=quiz, user=UserFactory(), number=1, started_at=timezone.now(), status="submitted"
+    )
+    wrong = single.config["options"][1]["id"]
+    AttemptQuestion.objects.create(
+        attempt=attempt,
+        position=0,
+        question=single,
+        question_version=1,
+        snapshot={"kind": "single", "options": single.config["options"]},
+        points=single.points,
+        response={"option": wrong},
+        points_awarded=0,
+    )
+    # The author finds the key wrong: the second option is the right one.
+    config = {"options": [{**o, "correct": o["id"] == wrong} for o in single.config["options"]]}
+    patched = send(client, "patch", f"/questions/{single.public_id}", {"config": config})
+    assert patched.json()["attempts_behind"] == 1
+    regraded = send(client, "post", f"/questions/{single.public_id}/regrade")
+    assert regraded.status_code == 200 and regraded.json() == {"attempts": 1}
+    row = AttemptQuestion.objects.get()
+    assert row.question_version == 2 and row.points_awarded == single.points
+    assert client.get(f"{V1}/questions/{single.public_id}").json()["attempts_behind"] == 0
+
+
+def test_teaching_assistants_cannot_author(client, course):
+    from syllabus.accounts.models import Role
+    from syllabus.courses.models import CourseMembership
+
+    bank, _ = bank_with_questions(course)
+    assistant = UserFactory()
+    CourseMembership.objects.create(
+        course=course, user=assistant, role=Role.objects.get(slug="teaching_assistant")
+    )
+    client.force_login(assistant)
+    payload = {"kind": "true_false", "title": "T", "text": "T?", "config": {"answer": True}}
+    response = send(client, "post", f"/question-banks/{bank.public_id}/questions", payload)
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    assert Question.objects.count() == 2
+    assert client.get(f"{V1}/question-banks/{bank.public_id}").status_code == 403
+    page = client.get(f"/quizzes/teach/banks/{bank.public_id}/")
+    assert page.status_code == 403
