@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from syllabus.assessments.models import (
@@ -83,7 +83,11 @@ def require_course_edit(actor: Any, course: Course) -> None:
 def bank_create(*, actor: Any, course: Course, name: str, description: str = "") -> QuestionBank:
     require_course_edit(actor, course)
     name, description = _bank_fields(course, name, description)
-    bank = QuestionBank.objects.create(course=course, name=name, description=description)
+    try:
+        with transaction.atomic():
+            bank = QuestionBank.objects.create(course=course, name=name, description=description)
+    except IntegrityError:  # the same name created at the same moment
+        raise ValidationError({"name": "This course already has a bank of that name."}) from None
     record(
         actor=actor,
         action="question_bank.created",
@@ -111,7 +115,13 @@ def bank_update(*, actor: Any, bank: QuestionBank, changes: dict[str, Any]) -> Q
     ]
     if changed:
         bank.name, bank.description = name, description
-        bank.save(update_fields=[*changed, "updated_at"])
+        try:
+            with transaction.atomic():
+                bank.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:
+            raise ValidationError(
+                {"name": "This course already has a bank of that name."}
+            ) from None
         record(
             actor=actor,
             action="question_bank.updated",
@@ -376,7 +386,8 @@ def _tags_for(course: Course, names: list[str]) -> list[QuestionTag]:
     for name in names:
         tag = QuestionTag.objects.filter(course=course, name__iexact=name).first()
         if tag is None:
-            tag = QuestionTag.objects.create(course=course, name=name)
+            # Two authors adding the same new tag at once: the second finds the first's.
+            tag, _ = QuestionTag.objects.get_or_create(course=course, name=name)
         tags.append(tag)
     return tags
 

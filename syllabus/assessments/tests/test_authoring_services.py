@@ -452,3 +452,19 @@ def test_accommodations_for_learners_of_the_course(course, instructor, quiz):
     assert accommodation_remove(actor=instructor, quiz=quiz, user=learner) is True
     assert accommodation_remove(actor=instructor, quiz=quiz, user=learner) is False
     assert _actions().count("quiz.accommodation_set") == 3
+
+
+def test_a_bank_name_taken_at_the_same_moment_is_a_validation_error(course, instructor):
+    from unittest import mock
+
+    bank_create(actor=instructor, course=course, name="Algebra")
+    # The name check passed (another author's bank was not committed yet): the unique
+    # constraint still refuses it, as a message rather than a server error.
+    with (
+        mock.patch(
+            "syllabus.assessments.services_authoring._bank_fields", return_value=("Algebra", "")
+        ),
+        pytest.raises(ValidationError, match="already has a bank"),
+    ):
+        bank_create(actor=instructor, course=course, name="Algebra")
+    assert QuestionBank.objects.count() == 1
