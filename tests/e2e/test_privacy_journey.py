@@ -88,3 +88,27 @@ def test_learner_exports_then_officer_approves_erasure(
     assert ErasureRecord.objects.filter(user=learner).exists()
     # A download ends its navigation with ERR_ABORTED in Chromium: expected.
     assert browser_problems.unexpected(allow=("/download/",)) == []
+
+
+def test_a_new_policy_is_accepted_at_the_next_visit(page, live_server, axe_audit, browser_problems):
+    from syllabus.privacy.models import Consent
+    from syllabus.privacy.services import policy_publish
+
+    learner = UserFactory(email="quinn@example.org", full_name="Quinn Reader")
+    document = policy_publish(
+        actor=None, kind="privacy", title="Privacy policy", body="We keep **little**."
+    )
+
+    sign_in(page, "quinn@example.org")
+    page.goto("/dashboard/")
+    expect(page).to_have_url(re.compile(r"/privacy/consent/\?next="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please review our policies")
+    expect(page.get_by_role("heading", level=2, name=re.compile("Privacy policy"))).to_be_visible()
+    assert_no_serious_violations(axe_audit(page, "privacy-consent"))
+    page.get_by_role("button", name="Accept and continue").click()
+    expect(page.get_by_text("Tick the box to accept, or sign out.")).to_be_visible()
+    page.get_by_label("I have read and accept these documents").check()
+    page.get_by_role("button", name="Accept and continue").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    assert Consent.objects.filter(user=learner, document=document).exists()
+    assert browser_problems.unexpected() == []
