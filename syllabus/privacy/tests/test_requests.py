@@ -309,3 +309,39 @@ def test_demo_data_is_idempotent_and_leaves_demo_logins_unblocked(client):
     assert DataRequest.objects.get(subject=classmate).is_overdue
     client.force_login(learner)
     assert client.get(reverse("privacy:home")).status_code == 200
+
+
+def test_api_officer_acts_for_someone_with_a_recent_second_factor(
+    client, officer, learner, monkeypatch
+):
+    client.force_login(officer)
+    body = {"kind": "access", "subject": learner.public_id, "reason": "Letter 7"}
+    response = _post(client, "/api/v1/privacy/requests", body)
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_reauthentication_required"
+    assert not DataRequest.objects.exists()
+    monkeypatch.setattr("syllabus.accounts.mfa.has_recent_mfa", lambda request: True)
+    response = _post(client, "/api/v1/privacy/requests", body)
+    assert response.status_code == 201 and response.json()["subject"] == learner.public_id
+    missing = _post(client, "/api/v1/privacy/requests", {**body, "subject": "usr_nobody"})
+    assert missing.status_code == 404
+    queue = client.get("/api/v1/privacy/queue?kind=access").json()
+    assert [r["subject"] for r in queue] == [learner.public_id]
+
+
+def test_home_query_count_does_not_grow_with_requests(
+    client, learner, django_assert_max_num_queries
+):
+    def make(n: int) -> None:
+        for _ in range(n):
+            DataRequest.objects.create(
+                kind="access", subject=learner, requested_by=learner, status="expired"
+            )
+
+    client.force_login(learner)
+    make(3)
+    with django_assert_max_num_queries(25) as few:
+        client.get(reverse("privacy:home"))
+    make(27)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("privacy:home"))
