@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from syllabus.audit.catalog import POLICIES as AUDIT_POLICIES
@@ -81,6 +81,14 @@ def due_people(category: Category, now: datetime) -> QuerySet[Any]:
     if category == Category.USER_PROFILES:
         # Already erased accounts are tombstones; superusers are never removed unattended.
         people = people.filter(erasure_record__isnull=True, is_superuser=False)
+    else:
+        # Only people who still have such rows, so old tombstones are not read every day.
+        has_rows = Q(pk__in=[])
+        for entry in registry.in_category(category):
+            for name in entry.subject_fields:
+                rows = entry.model_class._default_manager.filter(**{name: OuterRef("pk")})
+                has_rows |= Q(Exists(rows))
+        people = people.filter(has_rows)
     return people.order_by("pk")
 
 
