@@ -12,12 +12,13 @@ import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import dj_database_url
 from csp.constants import NONCE
 from django.conf.global_settings import LANGUAGES
 from django.core.exceptions import ImproperlyConfigured
 
+from syllabus.config.database_url import parse_postgres_url
 from syllabus.config.env import (
     env_bool,
     env_choice,
@@ -117,6 +118,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Read replicas: which database the rest of the request reads from (nothing without
+    # replicas). After authentication: a pin after a write follows the user.
+    "syllabus.core.replicas.ReplicaMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # NUL characters in paths, queries, forms or JSON: a 400 before any view or database.
     "syllabus.core.middleware.RejectNulMiddleware",
@@ -158,29 +162,43 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------------
 
-DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+_database_url = env_optional("DATABASE_URL")
+# Several hosts (host1:5432,host2:5432: libpq finds the primary) are checked by the
+# PostgreSQL URL parser below; a single host is checked here first.
+DATABASE_URL = (
+    _database_url
+    if _database_url and "," in urlsplit(_database_url).netloc
+    else env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+)
 DB_POOL_MIN = env_int("SYLLABUS_DB_POOL_MIN", 2, minimum=0)
 DB_POOL_MAX = env_int("SYLLABUS_DB_POOL_MAX", 10, minimum=1)
 if DB_POOL_MIN > DB_POOL_MAX:
     raise ImproperlyConfigured("SYLLABUS_DB_POOL_MIN must not exceed SYLLABUS_DB_POOL_MAX.")
 
 if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
-    try:
-        _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
-    if not _db.get("NAME"):
-        raise ImproperlyConfigured("DATABASE_URL names no database (expected .../DBNAME).")
-    _db["ENGINE"] = "django.db.backends.postgresql"
+    _db: dict[str, Any] = parse_postgres_url(DATABASE_URL, variable="DATABASE_URL")
     # psycopg 3's pool: connections are reused across requests; Django requires
     # CONN_MAX_AGE=0 with it. Timeouts keep a dead server from hanging requests.
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
-        **_db.get("OPTIONS", {}),
-        "pool": {"min_size": DB_POOL_MIN, "max_size": DB_POOL_MAX, "timeout": 10},
         "connect_timeout": 5,
+        **_db["OPTIONS"],
+        "pool": {"min_size": DB_POOL_MIN, "max_size": DB_POOL_MAX, "timeout": 10},
     }
     DATABASES: dict[str, dict[str, Any]] = {"default": _db}
+    # Read replicas (DATABASE_REPLICA_URLS): reads of safe requests go to a healthy one;
+    # see syllabus.core.replicas for the routing rules.
+    for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+        _replica = parse_postgres_url(_url, variable="DATABASE_REPLICA_URLS")
+        _replica["CONN_MAX_AGE"] = 0
+        _replica["OPTIONS"] = {
+            "connect_timeout": 2,
+            **_replica["OPTIONS"],
+            "pool": {"min_size": 0, "max_size": DB_POOL_MAX, "timeout": 5},
+        }
+        # Tests run against one database: the replica aliases mirror it.
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica{_index + 1}"] = _replica
 else:
     _sqlite_path: Path = (
         Path(DATABASE_URL.removeprefix("sqlite://").removeprefix("/"))
@@ -211,6 +229,16 @@ DATABASES["default"]["TEST"] = {"NAME": None}
 IS_POSTGRES = str(DATABASES["default"]["ENGINE"]).endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DATABASE_ROUTERS = ["syllabus.core.replicas.ReplicaRouter"]
+# After a request writes, its client reads from the primary for this long.
+READ_YOUR_WRITES_SECONDS = env_int("SYLLABUS_READ_YOUR_WRITES_SECONDS", 5, minimum=0, maximum=600)
+# A replica whose replay lags more than this is skipped.
+REPLICA_MAX_LAG_SECONDS = env_int("SYLLABUS_REPLICA_MAX_LAG_SECONDS", 10, minimum=0, maximum=3600)
+# How often each process checks each replica's health and lag.
+REPLICA_CHECK_SECONDS = env_int("SYLLABUS_REPLICA_CHECK_SECONDS", 5, minimum=1, maximum=300)
+if env_list("DATABASE_REPLICA_URLS") and not (DATABASE_URL or "").startswith("postgres"):
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL.")
 
 # --- Cache, sessions, jobs --------------------------------------------------------------
 
