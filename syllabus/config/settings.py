@@ -155,6 +155,7 @@ TEMPLATES = [
                 "syllabus.core.context_processors.site",
                 "syllabus.accounts.context_processors.security",
                 "syllabus.communication.context_processors.notifications",
+                "syllabus.ops.context_processors.manage",
             ],
         },
     },

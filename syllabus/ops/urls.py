@@ -1,6 +1,6 @@
 from django.urls import path
 
-from syllabus.ops import views, views_dashboard, views_exports
+from syllabus.ops import views, views_dashboard, views_exports, views_manage
 
 app_name = "ops"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
     path("exports/", views_exports.exports, name="exports"),
+    path("manage/", views_manage.manage, name="manage"),
 ]

@@ -116,6 +116,7 @@ UI: dict[str, Row] = {
     "ops:audit_export": Row(only("admin", "compliance_officer")),
     # Export controls: readers of the report-export audit category.
     "ops:exports": Row(only("admin", "security_officer")),
+    "ops:manage": Row(SIGNED_IN),
     # Compliance evidence: compliance.view; its downloads are exports (export.run too).
     "compliance:overview": Row(only("admin", "auditor", "compliance_officer")),
     "compliance:download": Row(
