@@ -21,6 +21,7 @@ from syllabus.courses.models import Announcement, Cohort, Course
 from syllabus.learning.models import CourseProgress, LessonProgress
 from syllabus.learning.services import lesson_complete, lesson_opened
 from syllabus.learning.tests.conftest import enrol, make_course, make_lesson, make_module
+from syllabus.privacy.selectors import current_policy_ids
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -355,6 +356,7 @@ def test_dashboard_queries_do_not_grow_with_courses(db):
     few_user, many_user = UserFactory(), UserFactory()
     _enrol_in_courses(few_user, 3)
     _enrol_in_courses(many_user, 30)
+    current_policy_ids()  # warm the per-site cache of the current privacy policies
     counts = []
     for user in (few_user, many_user):
         client = _client(user)
@@ -413,6 +415,7 @@ def test_roster_is_for_course_staff(student, course):
 def test_roster_queries_do_not_grow_with_learners(teacher, course, lessons):
     client = _client(teacher)
     _add_learners(course, lessons, 3)
+    client.get(_roster(course))  # warm the per-site caches (current privacy policies...)
     with CaptureQueriesContext(connection) as few:
         client.get(_roster(course))
     _add_learners(course, lessons, 27)
