@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +15,11 @@ from ninja.utils import check_csrf
 
 from syllabus.accounts.mfa import mfa_enrolment_required
 from syllabus.accounts.permissions import site_role_slugs
+from syllabus.accounts.profile import (
+    PERSONAL_FIELDS,
+    personal_details_of,
+    personal_details_update,
+)
 from syllabus.accounts.tokens import (
     NAME_MAX_LENGTH,
     SignInRefused,
@@ -271,3 +276,64 @@ def revoke_token(request: HttpRequest, public_id: str) -> Any:
         raise Http404
     token_revoke(actor=request.user, token=token)
     return Status(204, None)
+
+
+# --- Your personal details (encrypted; see docs/encryption.md) --------------------------------
+
+
+class PersonalDetailsOut(Schema):
+    date_of_birth: date | None
+    postal_address: str
+    id_number: str
+    accommodation_notes: str
+    medical_notes: str
+    updated_at: datetime | None
+
+
+class PersonalDetailsIn(Schema):
+    """Fields left out are unchanged; an empty string (or null date) clears one."""
+
+    date_of_birth: date | None = None
+    postal_address: str | None = Field(None, max_length=500)
+    id_number: str | None = Field(None, max_length=64)
+    accommodation_notes: str | None = Field(None, max_length=2000)
+    medical_notes: str | None = Field(None, max_length=2000)
+
+
+def _details_out(details: Any) -> dict[str, Any]:
+    out = {name: getattr(details, name) for name in PERSONAL_FIELDS}
+    out["updated_at"] = None if details._state.adding else details.updated_at
+    return out
+
+
+@router.get(
+    "/me/personal-details",
+    response={200: PersonalDetailsOut, **_AUTH_ERRORS},
+    summary="Your personal details (date of birth, address, id number, notes)",
+    description="Stored encrypted; empty values when you have given none.",
+)
+def get_personal_details(request: HttpRequest) -> Any:
+    return _details_out(personal_details_of(request.user))  # type: ignore[arg-type]
+
+
+@router.put(
+    "/me/personal-details",
+    response={200: PersonalDetailsOut, 422: Error, **_AUTH_ERRORS},
+    summary="Correct your personal details",
+    description=(
+        "Only the fields sent change. Audited as `personal_details.updated` with the names "
+        "of the changed fields (never their values). A date of birth outside 1900-today, or "
+        "a text over its length: 422, nothing written."
+    ),
+)
+def put_personal_details(request: HttpRequest, payload: PersonalDetailsIn) -> Any:
+    values = payload.dict(exclude_unset=True)
+    for name in ("postal_address", "id_number", "accommodation_notes", "medical_notes"):
+        if name in values and values[name] is None:
+            values[name] = ""
+    details = personal_details_update(
+        actor=request.user,  # type: ignore[arg-type]
+        user=request.user,  # type: ignore[arg-type]
+        values=values,
+    )
+    return _details_out(details)
