@@ -199,10 +199,11 @@ def lesson_result_complete(
     learner had access, and a grade given later still counts."""
     if lesson.kind not in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
         raise ValidationError("Only quiz and assignment lessons complete from their results.")
-    now = now or timezone.now()
     progress, _ = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
+    # Never before the row's first opening (created just now when the result came first).
+    now = max(now or timezone.now(), progress.first_opened_at)
     if progress.completed_at is None:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])

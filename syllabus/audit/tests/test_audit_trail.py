@@ -203,13 +203,16 @@ def test_verify_reports_each_chain_head(learner):
     assert verify_chain(Category.REPORT_EXPORT).head_hash == ""
 
 
-def test_the_retention_purge_is_a_daily_periodic_job(learner):
-    from syllabus.audit.tasks import audit_purge_expired_task
+def test_the_chains_are_verified_weekly_and_the_result_recorded(learner):
+    from syllabus.audit.tasks import audit_verify_task
 
-    with time_machine.travel(timezone.now() - timedelta(days=800), tick=False):
-        record(actor=learner, action="auth.login")
-    audit_purge_expired_task.call_local()
-    assert not AuditEvent.objects.filter(action="auth.login").exists()
-    validate = audit_purge_expired_task.task_class().validate_datetime
-    assert validate(timezone.now().replace(hour=3, minute=17))
-    assert not validate(timezone.now().replace(hour=4, minute=17))
+    record(actor=learner, action="auth.login")
+    assert audit_verify_task.call_local() == []
+    event = AuditEvent.objects.filter(action="audit.verified").get()
+    assert event.details == {"events": 1, "broken": []}
+    validate = audit_verify_task.task_class().validate_datetime
+    sunday = timezone.now().replace(hour=4, minute=23)
+    while sunday.weekday() != 6:
+        sunday += timedelta(days=1)
+    assert validate(sunday)
+    assert not validate(sunday + timedelta(days=1))

@@ -136,9 +136,43 @@ def load_demo() -> LoadReport:
                 definition, course, plans[course.pk], users, now, rng
             )
             invalidate_course(course.pk)
+    _load_other_areas(courses, users)
     if report.changed():
         record(actor=None, action="demo.loaded", details=report.details())
     return report
+
+
+# The demo course that shows assessments: a quiz, an assignment with a rubric, a weighted
+# gradebook. Each area's loader is idempotent and writes through that area's services.
+ASSESSED_COURSE = "spreadsheets-to-dashboards"
+
+
+def _load_other_areas(courses: dict[str, Course], users: dict[str, User]) -> None:
+    from syllabus.accounts import demo as accounts_demo
+    from syllabus.assessments import demo as quizzes_demo
+    from syllabus.assignments import demo as assignments_demo
+    from syllabus.certificates import demo as certificates_demo
+    from syllabus.grades import demo as grades_demo
+    from syllabus.learning.services import course_progress_recount
+    from syllabus.privacy import demo as privacy_demo
+
+    accounts_demo.load_demo()  # encrypted personal details of a few learners
+    course = courses.get(ASSESSED_COURSE)
+    definition = next((d for d in c.COURSES if d.slug == ASSESSED_COURSE), None)
+    if course is not None and definition is not None:
+        instructor = users[definition.instructor]
+        learners = [users[email] for email, _ in definition.learners if email in users]
+        quizzes_demo.load_demo(course, instructor)
+        assignments_demo.load_demo(course, instructor, learners)
+        grades_demo.load_demo(course)  # after the quiz and assignment: files their items
+        # Optional practice in the demo: the learners' progress above was generated for
+        # the lessons they had, and completion already earned stays consistent.
+        Lesson.objects.filter(
+            course=course, kind__in=(Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT)
+        ).update(is_required=False)
+        course_progress_recount(course_id=course.pk)
+    certificates_demo.load_demo()  # for the demo learners who completed a course
+    privacy_demo.load_demo()  # a published policy that the demo people accepted
 
 
 def _load_people(report: LoadReport) -> dict[str, User]:

@@ -26,6 +26,7 @@ from syllabus.courses.services import course_create
 from syllabus.learning.models import CourseProgress, LessonProgress
 from syllabus.ops.demo import content
 from syllabus.ops.demo.files import VIDEO_SECONDS, asset
+from syllabus.ops.demo.loader import ASSESSED_COURSE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,14 +71,22 @@ def test_the_set_has_twelve_published_courses_in_three_categories():
         assert course.category is not None and course.category.name in course.search_text
         assert course.title in course.search_text
         assert course.image and default_storage.exists(course.image.name) and course.image_alt
-        modules = list(course.modules.all())
+        # The assessed course also has a "Project" module with its assignment.
+        modules = [m for m in course.modules.all() if m.title != "Project"]
         assert 2 <= len(modules) <= 4
         for module in modules:
             assert module.is_published
-            assert 2 <= len(module.lessons.all()) <= 5
+            assert 2 <= len(module.lessons.all()) <= 6
         assert 1 <= course.announcements.count() <= 3
     kinds = Counter(Lesson.objects.values_list("kind", flat=True))
-    assert set(kinds) == {"text", "video", "file"}
+    assert set(kinds) == {"text", "video", "file", "quiz", "assignment"}
+    assessed = Course.objects.get(slug=ASSESSED_COURSE)
+    assert kinds["quiz"] == kinds["assignment"] == 1
+    assert set(
+        assessed.lessons.filter(kind__in=["quiz", "assignment"]).values_list(
+            "is_published", "is_required"
+        )
+    ) == {(True, False)}
     assert "Demo logins (password for all: Learn-with-Syllabus-2026)" in output
 
 
@@ -146,7 +155,7 @@ def test_prerequisites_due_dates_cohorts_and_enrolment_rules():
     for lesson in chained:
         assert lesson.prerequisite is not None and lesson.prerequisite.is_required
         assert lesson.prerequisite.course_id == lesson.course_id
-    due = Lesson.objects.filter(due_at__isnull=False)
+    due = Lesson.objects.filter(due_at__isnull=False).exclude(kind="assignment")
     assert due.count() >= 6
     for lesson in due:
         assert lesson.due_at is not None
@@ -206,7 +215,10 @@ def test_progress_rows_are_consistent_with_lessons_and_each_other():
     assert percents.count(100) >= 2 and percents.count(0) >= 2 and len(set(percents)) >= 8
     for row in LessonProgress.objects.select_related("lesson"):
         assert row.course_id == row.lesson.course_id
-        if row.completed_at:
+        if row.completed_at and row.lesson.kind == "assignment":
+            # Completed by the hand-in itself, in the same moment as the row's first opening.
+            assert row.first_opened_at <= row.completed_at <= row.last_opened_at
+        elif row.completed_at:
             assert row.first_opened_at < row.completed_at <= row.last_opened_at
         if row.lesson.prerequisite_id and row.completed_at:
             assert (row.user_id, row.lesson.prerequisite_id) in completed

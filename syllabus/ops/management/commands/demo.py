@@ -120,6 +120,10 @@ class Command(BaseCommand):
         )
         for slug in report.skipped:
             self.stderr.write(f"Skipped demo course {slug!r}: a course of yours has that slug.")
+        # Outside the loading transaction: a backup copies committed data.
+        from syllabus.backups.demo import load_demo as first_backup
+
+        self.stdout.write("\n" + first_backup())
         if scale is not None:
             self._scale(scale, courses, batch_size)
         self.stdout.write(
