@@ -23,13 +23,20 @@ Commands:
   migrate        create or upgrade the database tables
   createadmin    create an administrator account
   demo           load demo users and content (idempotent)
-  check          check the configuration (add --deploy for production checks)
+  check          check the configuration; --deploy: the production checklist
   audit          verify the audit trail's hash chain, or purge expired events
   roles          list roles, grant or remove a site role, create a custom role
   tokens         create, list or revoke personal API tokens
   lockouts       list or clear sign-in lockouts
   mfa            show or reset a user's two-factor authentication
   courses        list courses and members; give or remove a course role
+  backup         back up the database and uploaded files (encrypted); --verify, --prune
+  verify-backup  prove a backup restores: restore it into a scratch database and compare
+  restore        restore a backup (asks for confirmation; --force over a non-empty database)
+  backups        list the backups in the backup location
+  prune-backups  delete backups past SYLLABUS_BACKUP_RETENTION_DAYS
+  access-review  start a quarterly access review, show campaigns, remind reviewers
+  compliance-report  the compliance evidence (MFA, reviews, backups, retention...) as text, CSV or PDF
   rotate-keys    re-encrypt encrypted fields under the current key (--dry-run first)
   generate-field-key  print a new key for SYLLABUS_FIELD_KEYS
   retention      apply the data retention policy (--dry-run: what would happen, per category)
