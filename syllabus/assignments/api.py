@@ -47,6 +47,7 @@ from syllabus.courses.models import Course
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
 from syllabus.grades.models import LearnerVisibility
 from syllabus.learning.access import lesson_access
+from syllabus.learning.records import record_records_view
 from syllabus.learning.services import LessonUnavailable
 
 router = Router(tags=["assignments"])
@@ -546,6 +547,7 @@ def course_grading_queue(request: HttpRequest, public_id: str, query: Query[Queu
     course = course_for(request, public_id)
     require_course_perm(request, course, "grade.edit")
     assert query.status in QUEUE_FILTERS
+    record_records_view(viewer=request.user, course=course, records="grading_queue")
     return _page(grading_queue(course=course, status=query.status), query.page)
 
 
@@ -558,6 +560,12 @@ def list_submissions(request: HttpRequest, public_id: str, query: Query[PageQuer
     assignment = _assignment(request, public_id)
     _require_grader(request, assignment)
     rows = assignment_submissions(assignment=assignment).select_related("assignment__lesson")
+    record_records_view(
+        viewer=request.user,
+        course=assignment.course,
+        records="submissions",
+        assignment=assignment.public_id,
+    )
     return _page(rows, query.page)
 
 
@@ -571,6 +579,13 @@ def get_submission(request: HttpRequest, public_id: str) -> Any:
     _require_viewer(request, submission)
     assignment = submission.assignment
     show = assignment.grades_released() or services.can_grade(request.user, assignment)
+    record_records_view(  # nothing is recorded when learners read their own work
+        viewer=request.user,
+        course=assignment.course,
+        records="submission",
+        learner=submission.user,
+        submission=submission.public_id,
+    )
     return _submission_out(submission, show_grade=show)
 
 

@@ -50,6 +50,7 @@ from syllabus.core.ranged import ranged_file_response
 from syllabus.courses.models import Course, CourseMembership
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
 from syllabus.learning.access import LEARNER_ROLE, lesson_access
+from syllabus.learning.records import record_records_view
 
 PAGE_SIZE = 50
 
@@ -214,6 +215,13 @@ def file(request: HttpRequest, public_id: str) -> HttpResponseBase:
         raise Http404
     if not services.can_view_submission(request.user, stored.submission):
         raise PermissionDenied("Only the learner who handed this in and the graders may open it.")
+    record_records_view(
+        viewer=request.user,
+        course=stored.submission.assignment.course,
+        records="submission_file",
+        learner=stored.submission.user,
+        file=stored.public_id,
+    )
     return submission_file_response(request, stored)
 
 
@@ -253,6 +261,7 @@ def queue(request: HttpRequest, public_id: str) -> HttpResponse:
     page = Paginator(grading_queue(course=course, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_records_view(viewer=request.user, course=course, records="grading_queue")
     return render(
         request,
         "assignments/queue.html",
@@ -276,6 +285,12 @@ def submissions(request: HttpRequest, public_id: str) -> HttpResponse:
     page = Paginator(assignment_submissions(assignment=assignment), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_records_view(
+        viewer=request.user,
+        course=assignment.course,
+        records="submissions",
+        assignment=assignment.public_id,
+    )
     learners = CourseMembership.objects.filter(
         course=assignment.course, role__slug=LEARNER_ROLE
     ).count()
@@ -298,6 +313,14 @@ def grade(request: HttpRequest, public_id: str) -> HttpResponse:
     submission = _submission(request, public_id)
     assignment = submission.assignment
     _require_grader(request, assignment)
+    if request.method == "GET":
+        record_records_view(
+            viewer=request.user,
+            course=assignment.course,
+            records="submission",
+            learner=submission.user,
+            submission=submission.public_id,
+        )
     form = GradeForm(_posted(request), assignment=assignment, initial=grade_initial(submission))
     status = 200
     if request.method == "POST":

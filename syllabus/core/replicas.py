@@ -53,6 +53,7 @@ BOOKKEEPING = frozenset(
         ("axes", "accessattempt"),
         ("axes", "accesslog"),
         ("ops", "requestminute"),
+        ("audit", "auditevent"),  # e.g. records.viewed on a staff page
     }
 )
 

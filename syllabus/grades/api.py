@@ -48,6 +48,7 @@ from syllabus.grades.selectors import (
     scheme,
 )
 from syllabus.learning.access import learner_membership
+from syllabus.learning.records import record_records_view
 
 router = Router(tags=["grades"])
 
@@ -406,6 +407,7 @@ def gradebook(request: HttpRequest, public_id: str, query: Query[PageQuery]) -> 
     course = _viewable(request, public_id)
     the_scheme = scheme(course)
     page = Paginator(active_learners(course), query.page_size).get_page(query.page)
+    record_records_view(viewer=request.user, course=course, records="gradebook", page=page.number)
     groups: list[tuple[int | None, str | None]] = [
         (c.pk, c.public_id) for c in the_scheme.categories
     ]
@@ -604,6 +606,9 @@ def delete_override(
 def get_history(request: HttpRequest, public_id: str, learner_id: str) -> Any:
     item = _item(request, public_id, code="grade.view")
     learner = _learner(item.course, learner_id)
+    record_records_view(
+        viewer=request.user, course=item.course, records="grade_history", learner=learner
+    )
     grade = Grade.objects.filter(item=item, user=learner).first()
     return [
         {

@@ -53,6 +53,7 @@ from syllabus.grades.selectors import (
     scheme,
 )
 from syllabus.learning.access import learner_membership
+from syllabus.learning.records import record_records_view
 
 GRID_PAGE_SIZE = 50
 
@@ -202,6 +203,7 @@ def gradebook(request: HttpRequest, public_id: str) -> HttpResponse:
     page = Paginator(active_learners(course), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = grid_rows(course, page.object_list, the_scheme)
     context = _row_context(request, course, the_scheme, rows)
+    record_records_view(viewer=request.user, course=course, records="gradebook", page=page.number)
     context.update(
         {
             "page": page,
@@ -283,6 +285,10 @@ def override(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
     item = _item(request, item_id)
     course = item.course
     learner = _learner(course, user_id)
+    if request.method != "POST":
+        record_records_view(
+            viewer=request.user, course=course, records="grade_history", learner=learner
+        )
     grade = Grade.objects.filter(item=item, user=learner).first()
     form = OverrideForm(
         initial={"points": grade.override_points if grade and grade.override_points else ""}
