@@ -86,7 +86,9 @@ def test_web_unit_outlasts_the_longest_request_when_stopping():
 def test_worker_unit_drains_jobs_on_stop():
     service = parse_unit(SYSTEMD / "syllabus-worker.service")["Service"]
     start = service["ExecStart"][-1]
-    timeout = int(re.search(r"--shutdown-timeout (\d+)", start).group(1))
+    match = re.search(r"--shutdown-timeout (\d+)", start)
+    assert match
+    timeout = int(match.group(1))
     assert "--graceful-signal TERM" in start
     assert int(service["TimeoutStopSec"][-1]) > timeout
 
