@@ -41,9 +41,9 @@ def test_rollback_drill_rolls_back_and_upgrades_the_demo_data():
     result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    assert output.rstrip().endswith("rollback drill passed")
-    assert output.count("rolled back to N-1; data intact") == 2
-    assert output.count("upgraded to N; nothing pending; data intact") == 2
+    assert result.stdout.rstrip().endswith("rollback drill passed")
+    assert result.stdout.count("rolled back to N-1; data intact") == 2
+    assert result.stdout.count("upgraded to N; nothing pending; data intact") == 2
     # The previous release really is earlier: some app's newest migration was reversed.
     lines = dict(line.split(":", 1) for line in output.splitlines() if line.startswith("release N"))
     assert lines["release N"].split() != lines["release N-1"].split()
