@@ -36,7 +36,7 @@ Commands:
   backups        list the backups in the backup location
   prune-backups  delete backups past SYLLABUS_BACKUP_RETENTION_DAYS
   access-review  start a quarterly access review, show campaigns, remind reviewers
-  compliance-report  the compliance evidence (MFA, reviews, backups, retention...) as text, CSV or PDF
+  compliance-report  the compliance evidence (MFA, reviews, backups...) as text, CSV or PDF
   rotate-keys    re-encrypt encrypted fields under the current key (--dry-run first)
   generate-field-key  print a new key for SYLLABUS_FIELD_KEYS
   retention      apply the data retention policy (--dry-run: what would happen, per category)

@@ -100,9 +100,7 @@ def test_staff_views_of_records_are_course_access_audit_events(world):
     teacher.get(f"/assignments/course/{course.public_id}/queue/")
     teacher.get(f"/api/v1/submissions/{submission.public_id}")
     _client(people["ada"]).get(f"/api/v1/submissions/{submission.public_id}")  # her own
-    events = list(
-        AuditEvent.objects.filter(action="records.viewed", id__gt=before).order_by("id")
-    )
+    events = list(AuditEvent.objects.filter(action="records.viewed", id__gt=before).order_by("id"))
     assert [e.details["records"] for e in events] == [
         "gradebook",
         "gradebook",

@@ -169,8 +169,15 @@ def role_delete(*, actor: User | None, role: Role) -> None:
     role.delete()
 
 
-def builtin_roles_sync(**_: Any) -> None:
-    """Create or update the built-in roles from ``roles.BUILTIN_ROLES`` (post_migrate)."""
+def builtin_roles_sync(*, using: str = "default", **_: Any) -> None:
+    """Create or update the built-in roles from ``roles.BUILTIN_ROLES`` (post_migrate).
+
+    Nothing to do when the roles table does not exist: ``syllabus migrate accounts zero``
+    (rolling back to before Syllabus) also sends post_migrate."""
+    from django.db import connections
+
+    if Role._meta.db_table not in connections[using].introspection.table_names():
+        return
     for spec in BUILTIN_ROLES:
         Role.objects.update_or_create(
             slug=spec.slug,

@@ -77,8 +77,13 @@ def _fresh_cache() -> None:
     from syllabus.core.breakers import breakers_forget
     from syllabus.core.ratelimit import reset_limits
     from syllabus.ops.health import health_cache_clear
+    from syllabus.privacy.selectors import CURRENT_POLICIES_KEY
 
     cache.clear()
+    # Every test starts with an empty database, so no privacy policy is published: say so
+    # in the cache as a running site would, so query budgets do not count the first
+    # request's lookup. Publishing a policy (privacy services) replaces the value.
+    cache.set(CURRENT_POLICIES_KEY, [], 300)
     breakers_forget()
     health_cache_clear()
     reset_limits()  # sign-in tests from one address must not use up each other's limits

@@ -37,6 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("syllabus.replicas")
@@ -181,7 +182,7 @@ def _in_transaction() -> bool:
 
 
 class ReplicaRouter:
-    def db_for_read(self, model: type, **hints: Any) -> str | None:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         aliases = replica_aliases()
         if not aliases:
             return None
@@ -198,11 +199,12 @@ class ReplicaRouter:
                 return alias
         return PRIMARY
 
-    def db_for_write(self, model: type, **hints: Any) -> str | None:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
         if not replica_aliases():
             return None
         state = _state.get()
-        if state is not None and (model._meta.app_label, model._meta.model_name) not in BOOKKEEPING:
+        label = (model._meta.app_label, model._meta.model_name)
+        if state is not None and label not in BOOKKEEPING:
             state.wrote = True
         return PRIMARY
 

@@ -77,11 +77,25 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if current_policy_ids() and not request.path_info.startswith(_allowed_prefixes()):
+        # The path first: probes (/health/live must touch nothing), static files and the
+        # documents themselves never reach the database or the cache here.
+        if (
+            not request.path_info.startswith(_allowed_prefixes())
+            and self._someone(request)
+            and current_policy_ids()
+        ):
             refusal = self._refusal(request)
             if refusal is not None:
                 return refusal
         return self.get_response(request)
+
+    @staticmethod
+    def _someone(request: HttpRequest) -> bool:
+        """A signed-in person or an API bearer token: visitors have nothing to accept."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        return request.path_info.startswith("/api/") and bool(request.headers.get("Authorization"))
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         is_api = request.path_info.startswith("/api/")

@@ -73,6 +73,9 @@ def policy_publish(*, actor: Any, kind: str, title: str, body: str) -> PolicyDoc
         target=document,
         details={"kind": kind, "version": document.version},
     )
+    # Now (this process reads its own write at once) and again after commit (another
+    # process may have cached the old versions meanwhile).
+    cache.delete(CURRENT_POLICIES_KEY)
     transaction.on_commit(lambda: cache.delete(CURRENT_POLICIES_KEY))
     return document
 

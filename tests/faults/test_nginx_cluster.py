@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -138,7 +139,7 @@ class Client:
             response = conn.getresponse()
             data = response.read()
             assert conn.sock is not None
-            self.tls_versions.add(str(conn.sock.version()))  # type: ignore[attr-defined]
+            self.tls_versions.add(str(conn.sock.version()))
             for value in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
@@ -162,7 +163,7 @@ class Client:
 
 
 @contextlib.contextmanager
-def _database() -> object:
+def _database() -> Iterator[str]:
     import psycopg
 
     url = urlsplit(os.environ["DATABASE_URL"])
