@@ -258,7 +258,11 @@ def lockouts(period: Period) -> Evidence:
 
 
 def exports(period: Period) -> Evidence:
-    events = _events("export.run", period)
+    events = AuditEvent.objects.filter(
+        action__in=("export.run", "privacy.export_downloaded"),
+        occurred_at__gte=period.since,
+        occurred_at__lt=period.until,
+    )
     count = events.count()
     rows = (
         events.annotate(rows=Cast(KeyTextTransform("rows", "details"), IntegerField())).aggregate(
@@ -273,7 +277,7 @@ def exports(period: Period) -> Evidence:
         status=INFO,
         summary=f"{count} export(s) by {people} person(s), {rows} rows in all.",
         as_of=period.until,
-        source="export.run audit events (/ops/exports/)",
+        source="export.run and privacy.export_downloaded audit events (/ops/exports/)",
         details={"exports": count, "rows": rows, "people": people},
     )
 

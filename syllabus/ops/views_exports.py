@@ -1,5 +1,6 @@
 """Export controls (seed 1.2 / issue #6): every export of data out of Syllabus is audited
-as ``export.run`` with who, what and how many rows. This page lists them for the people
+(``export.run``, and ``privacy.export_downloaded`` for personal data exports) with who,
+what and how many rows. This page lists them for the people
 who read the report-export audit category (security officers and administrators by
 default), with totals per kind of export and per person over the chosen period."""
 
@@ -22,6 +23,9 @@ from syllabus.ops.views import _reader_categories
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 90
+# Every way data leaves Syllabus: reports and lists (export.run) and a person's own data
+# (GDPR export downloads).
+EXPORT_ACTIONS = ("export.run", "privacy.export_downloaded")
 
 
 class ExportFilterForm(forms.Form):
@@ -58,7 +62,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     since = data.get("since") or today - timedelta(days=DEFAULT_DAYS)
     until = data.get("until") or today
     events = AuditEvent.objects.filter(
-        action="export.run",
+        action__in=EXPORT_ACTIONS,
         occurred_at__gte=datetime.combine(since, time.min, tzinfo=tz),
         occurred_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz),
     )

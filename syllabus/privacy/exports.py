@@ -211,6 +211,17 @@ def may_download(user: Any, request: DataRequest) -> bool:
     return request.requested_by_id == user.pk and has_site_perm(user, "export.run")
 
 
+def _rows_in(name: str) -> int | None:
+    """The records in an export, from its manifest (each model is written as JSON and as
+    CSV: the manifest lists both files with the same rows)."""
+    try:
+        with default_storage.open(name, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+        return sum(int(f["rows"]) for f in manifest["files"]) // 2
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
 def export_open(*, actor: Any, request: DataRequest) -> Any:
     """Check, audit, and open the ZIP for streaming. PermissionDenied for anyone but the
     person (or the officer who asked for them); ValueError once the link has expired."""
@@ -218,6 +229,7 @@ def export_open(*, actor: Any, request: DataRequest) -> Any:
         raise PermissionDenied("Only the person this export is about can download it.")
     if not request.can_download:
         raise ValueError("This download link has expired or the export is not ready.")
+    rows = _rows_in(request.export_file)
     handle = default_storage.open(request.export_file, "rb")
     with transaction.atomic():
         DataRequest.objects.filter(pk=request.pk).update(downloaded_at=timezone.now())
@@ -230,6 +242,7 @@ def export_open(*, actor: Any, request: DataRequest) -> Any:
                 "request": request.public_id,
                 "subject": request.subject.public_id,
                 "on_behalf": actor.pk != request.subject_id,
+                "rows": rows,
                 "bytes": request.export_size,
                 "sha256": request.export_sha256,
             },

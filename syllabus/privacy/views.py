@@ -107,6 +107,7 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sensitive_action  # all of a person's data: confirm it is them (second factor, or password)
 def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     data_request = get_object_or_404(
         DataRequest.objects.select_related("subject"),

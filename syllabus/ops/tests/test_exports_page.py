@@ -77,3 +77,16 @@ def test_query_count_does_not_grow_with_exports(django_assert_max_num_queries):
         record(actor=actor, action="export.run", details={"export": "gradebook", "rows": 1})
     with django_assert_max_num_queries(len(few)):
         officer.get("/ops/exports/")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_personal_data_exports_are_listed_too():
+    person = UserFactory(email="carol@example.org")
+    record(
+        actor=person,
+        action="privacy.export_downloaded",
+        details={"export": "personal_data", "rows": 42, "on_behalf": False},
+    )
+    page = _officer().get("/ops/exports/").content.decode()
+    assert "1 export from" in page and "42 rows in all" in page
+    assert "personal_data" in page and "carol@example.org" in page

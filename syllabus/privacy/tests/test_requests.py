@@ -75,8 +75,16 @@ def test_unknown_kinds_are_refused(learner, kind):
     assert not DataRequest.objects.exists()
 
 
+def test_downloading_an_export_asks_for_the_second_factor_again(client, learner):
+    made = request_create(actor=learner, subject=learner, kind="access")
+    client.force_login(learner)
+    response = client.get(reverse("privacy:download", args=[made.public_id]))
+    assert response.status_code == 302 and "/reauthenticate/" in response["Location"]
+    assert not AuditEvent.objects.filter(action="privacy.export_downloaded").exists()
+
+
 def test_export_is_built_and_downloadable_until_it_expires(
-    client, learner, settings, django_capture_on_commit_callbacks
+    client, learner, settings, recent_mfa, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         with django_capture_on_commit_callbacks(execute=True):
@@ -92,6 +100,7 @@ def test_export_is_built_and_downloadable_until_it_expires(
         downloaded = AuditEvent.objects.get(action="privacy.export_downloaded")
         assert downloaded.details["export"] == "personal_data"
         assert downloaded.details["sha256"] == made.export_sha256
+        assert downloaded.details["rows"] > 0  # the records in it, from its manifest
         traveller.shift(timedelta(days=settings.PRIVACY_EXPORT_DAYS, seconds=1))
         client.force_login(learner)  # the first session has timed out meanwhile
         assert client.get(reverse("privacy:download", args=[made.public_id])).status_code == 410
@@ -102,7 +111,7 @@ def test_export_is_built_and_downloadable_until_it_expires(
     assert made.status == "expired" and made.export_file == ""
 
 
-def test_nobody_else_can_download_an_export(client, learner, outsider, officer):
+def test_nobody_else_can_download_an_export(client, learner, outsider, officer, recent_mfa):
     made = request_create(actor=learner, subject=learner, kind="access")
     url = reverse("privacy:download", args=[made.public_id])
     for person in (outsider, officer):
