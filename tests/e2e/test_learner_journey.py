@@ -277,8 +277,10 @@ def test_webm_video_plays_and_resumes_where_the_learner_stopped(
     page.wait_for_function("() => document.querySelector('#learn-video').currentTime > 0")
     assert abs(video.evaluate("v => v.currentTime") - stopped_at) < 0.5
     screenshot("learner-journey-video-resumed", full_page=False)
-    # Leave the video page, then one more round trip (the dashboard), so that the
-    # position report sent on leaving is answered before the test's database is flushed.
+    # Leave the video page. Its last position report (a keepalive request sent on
+    # leaving, which no page waits for) is dropped here: answered while the test's
+    # database is being flushed, it locked a table and broke the flush.
+    page.route("**/api/v1/lessons/*/progress", lambda route: route.abort())
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("main")).to_contain_text("33% complete · 1 of 3 required lessons")
     assert unexpected_problems(browser_problems) == []
