@@ -23,7 +23,7 @@ from syllabus.core.forms import add_service_errors
 from syllabus.core.markdown import render_markdown
 from syllabus.privacy import registry
 from syllabus.privacy import retention as retention_service
-from syllabus.privacy.exports import export_open, filename_for
+from syllabus.privacy.exports import export_open, filename_for, may_download
 from syllabus.privacy.forms import (
     ConsentForm,
     ErasureRequestForm,
@@ -107,13 +107,19 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@sensitive_action  # all of a person's data: confirm it is them (second factor, or password)
 def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     data_request = get_object_or_404(
         DataRequest.objects.select_related("subject"),
         public_id=public_id,
         kind=DataRequest.Kind.ACCESS,
     )
+    if not may_download(request.user, data_request):
+        raise PermissionDenied("Only the person this export is about can download it.")
+    return _download(request, data_request=data_request)
+
+
+@sensitive_action  # all of a person's data: confirm it is them (second factor, or password)
+def _download(request: HttpRequest, *, data_request: DataRequest) -> HttpResponseBase:
     try:
         handle = export_open(actor=request.user, request=data_request)
     except ValueError:

@@ -192,6 +192,9 @@ def test_point_in_time_recovery_restores_exactly_the_rows_before_the_target():
             cluster.pgbackrest("stanza-create")
             cluster.pgbackrest("check")
             cluster.pgbackrest("--type=full", "backup")
+            # pgBackRest records a backup's stop time in whole seconds, and a recovery target
+            # must come after it: on a fast machine the target below fell in the same second.
+            cluster.psql("SELECT pg_sleep(1.1)")
             # rows written after the backup, then the recovery target, then more rows
             cluster.psql("CREATE TABLE grades (id int PRIMARY KEY, note text)")
             cluster.psql("INSERT INTO grades SELECT n, 'before' FROM generate_series(1, 3) n")
