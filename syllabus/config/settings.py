@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from csp.constants import NONCE
-from django.conf.global_settings import LANGUAGES
 from django.core.exceptions import ImproperlyConfigured
 
 from syllabus.config.database_url import parse_postgres_url
@@ -115,6 +114,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the chooser's cookie, else the browser's Accept-Language, else
+    # SYLLABUS_LANGUAGE_CODE. After sessions, before CommonMiddleware (Django's order).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -543,12 +545,20 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # --- Internationalisation ----------------------------------------------------------------
 
-LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en")
-if LANGUAGE_CODE.lower().split("-")[0] not in {code.split("-")[0] for code, _ in LANGUAGES}:
+# The languages Syllabus ships a complete translation of (the chooser offers these). Each
+# app keeps its messages in its own locale/ folder; the site-wide templates' are here.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en").lower()
+if LANGUAGE_CODE not in {code for code, _ in LANGUAGES}:
     raise ImproperlyConfigured(
-        f"SYLLABUS_LANGUAGE_CODE must be a language Django knows, such as en or fr; "
-        f"got {LANGUAGE_CODE!r}."
+        "SYLLABUS_LANGUAGE_CODE is the default language, one of those Syllabus ships: "
+        f"{', '.join(code for code, _ in LANGUAGES)}; got {LANGUAGE_CODE!r}."
     )
+# The chooser's choice, for a year; Secure like the session cookie (set with it below).
+LANGUAGE_COOKIE_NAME = "syllabus_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("SYLLABUS_TIME_ZONE", "UTC")
 try:
     zoneinfo.ZoneInfo(TIME_ZONE)
@@ -639,6 +649,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = TLS
+LANGUAGE_COOKIE_SECURE = TLS
 CSRF_COOKIE_SECURE = TLS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

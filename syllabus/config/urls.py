@@ -8,6 +8,7 @@ from syllabus.ops import views_health, views_metrics
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("help/", core_views.help_page, name="help"),
     # Ahead of allauth's own pattern (same URL and name): refused links answer 400.
     re_path(
         r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
@@ -32,6 +33,8 @@ urlpatterns = [
     path("health/live", views_health.live, name="health_live"),
     path("health/ready", views_health.ready, name="health_ready"),
     path("metrics", views_metrics.metrics, name="metrics"),
+    # The language chooser posts here (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
