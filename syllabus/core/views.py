@@ -11,6 +11,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
+def help_page(request: HttpRequest) -> HttpResponse:
+    # Public: people who cannot sign in need help the most (WCAG 3.2.6 consistent help).
+    return render(request, "core/help.html")
+
+
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     # Rendered without context processors that could fail again (no DB access): a 500
     # page must render even when the database is down.
