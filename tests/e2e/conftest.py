@@ -194,6 +194,7 @@ class BrowserProblems:
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     failed_resources: list[str] = field(default_factory=list)
+    cancelled_requests: list[str] = field(default_factory=list)
 
     def unexpected(self, *, allow: tuple[str, ...] = ()) -> list[str]:
         # Chromium logs "Failed to load resource" without the URL; failed_resources has it.
@@ -223,6 +224,14 @@ def page(context: Any, browser_problems: BrowserProblems) -> Any:
             browser_problems.failed_resources.append(f"{response.status} {response.url}")
 
     def on_request_failed(request: Any) -> None:
+        # net::ERR_ABORTED is a request the browser itself cancelled, not one that failed:
+        # a navigation cancels the page's scripts and htmx requests still loading, a
+        # download ends its navigation that way, and a video element drops a range request
+        # once it has what it needs. A server error still arrives as a response (above) and
+        # a refused connection or a timeout has its own error code, so both stay reported.
+        if request.failure == "net::ERR_ABORTED":
+            browser_problems.cancelled_requests.append(request.url)
+            return
         browser_problems.failed_resources.append(f"failed {request.url}: {request.failure}")
 
     page.on("pageerror", lambda error: browser_problems.page_errors.append(str(error)))

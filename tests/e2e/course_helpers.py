@@ -140,13 +140,6 @@ def progress_bar_value(locator: Any) -> int:
 
 
 def unexpected_problems(browser_problems: Any, *allow: str) -> list[str]:
-    """What went wrong in the browser, less the favicon (there is none) and cancelled
-    requests (net::ERR_ABORTED): Chromium cancels a video range request once it has the
-    metadata it needs, and a navigation cancels an htmx request that is still running
-    (leaving the catalog's search field fires its `change` search as the link is
-    followed). A failed request (an HTTP error, a refused connection) is still reported."""
-    return [
-        problem
-        for problem in browser_problems.unexpected(allow=("favicon.ico", *allow))
-        if not (problem.startswith("resource: failed ") and problem.endswith("net::ERR_ABORTED"))
-    ]
+    """What went wrong in the browser, less the favicon (there is none). Requests the
+    browser cancelled (net::ERR_ABORTED) are never reported: see the `page` fixture."""
+    return browser_problems.unexpected(allow=("favicon.ico", *allow))

@@ -70,7 +70,4 @@ def test_a_learner_keeps_personal_details_that_a_user_manager_can_open(
     audit = axe_audit(page, "person-personal-details")
     assert audit.at_least_serious() == [], audit.describe(audit.at_least_serious())
     assert AuditEvent.objects.filter(action="personal_details.viewed").count() == 1
-    # A script still loading when a click navigates away is cancelled (net::ERR_ABORTED):
-    # not a broken resource. Anything else that failed is.
-    problems = browser_problems.unexpected()
-    assert [p for p in problems if not p.endswith("net::ERR_ABORTED")] == []
+    assert browser_problems.unexpected() == []

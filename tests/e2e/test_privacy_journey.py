@@ -86,8 +86,7 @@ def test_learner_exports_then_officer_approves_erasure(
     learner.refresh_from_db()
     assert learner.email.endswith("@erased.invalid") and not learner.is_active
     assert ErasureRecord.objects.filter(user=learner).exists()
-    # A download ends its navigation with ERR_ABORTED in Chromium: expected.
-    assert browser_problems.unexpected(allow=("/download/",)) == []
+    assert browser_problems.unexpected() == []
 
 
 def test_a_new_policy_is_accepted_at_the_next_visit(page, live_server, axe_audit, browser_problems):
