@@ -31,7 +31,7 @@ from syllabus.accounts.roles import PERMISSIONS
 from syllabus.audit.services import record
 from syllabus.core.middleware import client_ip
 
-TOKEN_SCHEME = "syl"  # noqa: S105 (a label, not a secret)
+TOKEN_SCHEME = "syl"  # noqa: S105 (a label, not a secret)  # nosec B105
 PREFIX_LENGTH = 8
 SECRET_BYTES = 32
 MAX_TOKEN_LENGTH = 128

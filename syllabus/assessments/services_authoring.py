@@ -480,7 +480,7 @@ def _quiz_fields(quiz: Quiz, values: dict[str, Any]) -> dict[str, Any]:
             raise ValueError
         out["pass_percent"] = percent.quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError):
-        errors["pass_percent"] = "Give a passing score from 0 to 100 percent."  # noqa: S105
+        errors["pass_percent"] = "Give a passing score from 0 to 100 percent."  # noqa: S105  # nosec B105  # a message
     for field, choices in (
         ("attempt_policy", Quiz.AttemptPolicy.values),
         ("results_visibility", Quiz.Visibility.values),

@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404  # PostgreSQL's client tools, fixed arguments
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,7 +72,7 @@ def _sqlite_rows(conn: sqlite3.Connection, table: str) -> Iterator[Any]:
     order = ", ".join(_quote(c) for c in (pk or [row[1] for row in info]))
     columns = " || char(31) || ".join(f"quote({_quote(row[1])})" for row in info) or "''"
     cursor = conn.execute(
-        f"SELECT {columns} AS row FROM {_quote(table)} ORDER BY {order}"  # noqa: S608
+        f"SELECT {columns} AS row FROM {_quote(table)} ORDER BY {order}"  # noqa: S608  # nosec B608  # quoted names
     )
     while batch := cursor.fetchmany(FETCH):
         for row in batch:
@@ -233,7 +233,7 @@ def _tool(name: str) -> str:
 
 def _run(args: list[str], target: PgTarget, what: str, *, lock_timeout_ms: int = 0) -> None:
     try:
-        result = subprocess.run(  # noqa: S603 (fixed program, arguments are ours)
+        result = subprocess.run(  # noqa: S603 (fixed program, arguments are ours)  # nosec B603
             args,
             env=target.env(lock_timeout_ms=lock_timeout_ms),
             capture_output=True,
@@ -288,9 +288,9 @@ def pg_fingerprints(conn: psycopg.Connection[Any]) -> Fingerprints:
         for table in tables:
             pk = _pg_primary_key(cursor, table)
             order = ", ".join(_quote(c) for c in pk) if pk else "1"
-            query = f"SELECT t::text FROM {_quote(table)} AS t ORDER BY {order}"  # noqa: S608
+            query = f"SELECT t::text FROM {_quote(table)} AS t ORDER BY {order}"  # noqa: S608  # nosec B608  # quoted names
             if not pk:
-                query = f"SELECT t::text AS row FROM {_quote(table)} AS t ORDER BY row"  # noqa: S608
+                query = f"SELECT t::text AS row FROM {_quote(table)} AS t ORDER BY row"  # noqa: S608  # nosec B608  # quoted names
             with conn.cursor(name=f"fp_{secrets.token_hex(4)}") as rows:
                 rows.itersize = FETCH
                 rows.execute(query)

@@ -381,5 +381,5 @@ def _flush_at_exit() -> None:  # pragma: no cover - runs at interpreter exit
 
         if int(getattr(settings, "METRICS_FLUSH_SECONDS", 0)) > 0:
             minutes.flush(include_current=True)
-    except Exception:  # noqa: S110 (nothing left to tell at exit)
+    except Exception:  # noqa: S110 (nothing left to tell at exit)  # nosec B110
         pass

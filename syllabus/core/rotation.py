@@ -228,7 +228,7 @@ class ModelSource:
                 assignments = ", ".join(f"{quote(columns[n])} = %s" for n in names)
                 unchanged = " AND ".join(f"{quote(columns[n])} = %s" for n in names)
                 cursor.executemany(
-                    f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s AND {unchanged}",  # noqa: S608 (names from the model)
+                    f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s AND {unchanged}",  # noqa: S608 (names from the model)  # nosec B608
                     params,
                 )
                 written += max(cursor.rowcount, 0)

@@ -116,6 +116,13 @@ def test_an_unreachable_or_slow_gateway_is_an_error(gateway_server):
         HttpSmsGateway(url, "t", timeout=0.2).send("+447700900123", "x")
 
 
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/send", "127.0.0.1/send"])
+def test_only_a_web_gateway_url_is_accepted(url):
+    # urlopen follows file:// and ftp:// too: the gateway refuses them before sending.
+    with pytest.raises(ValueError, match="must be http"):
+        HttpSmsGateway(url, "t")
+
+
 def test_the_default_timeout_is_five_seconds():
     assert HttpSmsGateway("http://127.0.0.1/send", "t").timeout == 5
 

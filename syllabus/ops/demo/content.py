@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # A published password: demo accounts are for trying Syllabus out, never for real data.
-DEMO_PASSWORD = "Learn-with-Syllabus-2026"  # noqa: S105
+DEMO_PASSWORD = "Learn-with-Syllabus-2026"  # noqa: S105  # nosec B105  # published on purpose
 
 DEMO_USERS: tuple[tuple[str, str, str | None, bool], ...] = (
     # email, full name, site role, superuser

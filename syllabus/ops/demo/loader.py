@@ -130,7 +130,7 @@ def load_demo() -> LoadReport:
             _enrol(definition, courses[definition.slug], users, roles, report, now)
     if filled:
         plans = course_plans(course.pk for _, course in filled)
-        rng = random.Random(2026)  # noqa: S311 - the same demo on every machine
+        rng = random.Random(2026)  # noqa: S311 - the same demo on every machine  # nosec B311
         for definition, course in filled:
             report.progress_rows_created += _progress(
                 definition, course, plans[course.pk], users, now, rng

@@ -131,7 +131,7 @@ def generate(
     plans = course_plans(course.pk for course in pool)
     # Popularity: a few courses are taken by many, most by fewer (a Zipf-like curve).
     order = list(pool)
-    random.Random(7).shuffle(order)  # noqa: S311 - reproducible, not secret
+    random.Random(7).shuffle(order)  # noqa: S311 - reproducible, not secret  # nosec B311
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(order))]
     learner_role = Role.objects.get(slug="learner")
     existing = set(scale_users().values_list("email", flat=True))
@@ -198,7 +198,7 @@ def _write_batch(
     sources = [source for source, _ in SOURCES]
     source_weights = [weight for _, weight in SOURCES]
     for index, user in zip(batch, users, strict=True):
-        rng = random.Random(index)  # noqa: S311 - learner i is the same on every run
+        rng = random.Random(index)  # noqa: S311 - learner i is the same on every run  # nosec B311
         wanted = min(rng.choices(counts, count_weights)[0], len(courses))
         chosen: dict[int, Course] = {}
         while len(chosen) < wanted:
@@ -335,7 +335,7 @@ def remove() -> ScaleRemoval:
         for model in (LessonProgress, CourseProgress, CourseMembership):
             table = connection.ops.quote_name(model._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE user_id IN ({subquery})", params)  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE user_id IN ({subquery})", params)  # noqa: S608  # nosec B608  # our tables
                 result.rows[model._meta.label] = cursor.rowcount
         ids = list(users.values_list("pk", flat=True))
         # They were created without history rows; deleting them writes none either
