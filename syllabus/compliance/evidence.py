@@ -17,6 +17,9 @@ from django.db.models import IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.mfa import user_has_mfa
 from syllabus.accounts.models import Role, RoleAssignment
@@ -74,16 +77,24 @@ def mfa_coverage(now: datetime) -> Evidence:
     covered = total - len(without)
     return Evidence(
         key="mfa_coverage",
-        control="MFA on every privileged account",
+        control=_("MFA on every privileged account"),
         status=OK if not without else ATTENTION,
         summary=(
-            f"{covered} of {total} privileged accounts have a second factor"
-            + (f"; missing: {', '.join(without[:10])}" if without else "")
-        )
-        if total
-        else "No active account holds a privileged role.",
+            (
+                _(
+                    "%(covered)s of %(total)s privileged accounts have a second factor;"
+                    " missing: %(missing)s"
+                )
+                % {"covered": covered, "total": total, "missing": ", ".join(without[:10])}
+                if without
+                else _("%(covered)s of %(total)s privileged accounts have a second factor")
+                % {"covered": covered, "total": total}
+            )
+            if total
+            else _("No active account holds a privileged role.")
+        ),
         as_of=now,
-        source="role assignments and MFA authenticators (live)",
+        source=_("role assignments and MFA authenticators (live)"),
         details={"privileged": total, "with_mfa": covered, "without_mfa": without},
     )
 
@@ -96,18 +107,23 @@ def access_review(now: datetime) -> Evidence:
     )
     open_count = Campaign.objects.filter(status=Campaign.Status.OPEN).count()
     if last is None:
-        summary = "No access review has been signed off yet."
+        summary = _("No access review has been signed off yet.")
     else:
-        summary = f"{last.name} signed off by {getattr(last.signed_off_by, 'email', '—')}"
+        summary = _("%(name)s signed off by %(email)s.") % {
+            "name": last.name,
+            "email": getattr(last.signed_off_by, "email", "—"),
+        }
     if open_count:
-        summary += f"; {open_count} campaign(s) in review"
+        summary += " " + ngettext(
+            "%(count)s campaign in review.", "%(count)s campaigns in review.", open_count
+        ) % {"count": open_count}
     return Evidence(
         key="access_review",
-        control="Quarterly access review completed",
+        control=_("Quarterly access review completed"),
         status=_age(last.signed_off_at if last else None, now, REVIEW_MAX_AGE),
-        summary=summary + ".",
+        summary=summary,
         as_of=last.signed_off_at if last else None,
-        source="access review campaigns (/access-reviews/)",
+        source=_("access review campaigns (/access-reviews/)"),
         details={"campaign": last.public_id if last else None, "open": open_count},
     )
 
@@ -127,21 +143,26 @@ def backup(now: datetime) -> Evidence:
     else:
         status = _age(good.finished_at if good else None, now, BACKUP_MAX_AGE)
     summary = (
-        f"Last good backup {good.archive or good.public_id}"
-        f" ({(good.size_bytes or 0) / 1_048_576:.1f} MB,"
-        f" verification: {good.get_verification_display().lower()})"
+        _("Last good backup %(archive)s (%(size)s MB, verification: %(verification)s)")
+        % {
+            "archive": good.archive or good.public_id,
+            "size": number_format((good.size_bytes or 0) / 1_048_576, 1),
+            "verification": str(good.get_verification_display()).lower(),
+        }
         if good
-        else "No successful backup yet."
+        else _("No successful backup yet.")
     )
     if status == FAILED and last is not None:
-        summary += f" The latest backup failed: {last.message[:200]}"
+        summary += " " + _("The latest backup failed: %(message)s") % {
+            "message": last.message[:200]
+        }
     return Evidence(
         key="backup",
-        control="Daily backup taken",
+        control=_("Daily backup taken"),
         status=status,
         summary=summary,
         as_of=good.finished_at if good else None,
-        source="backup runs (/backups/)",
+        source=_("backup runs (/backups/)"),
         details={"run": good.public_id if good else None},
     )
 
@@ -153,16 +174,16 @@ def restore_drill(now: datetime) -> Evidence:
         status = FAILED
     return Evidence(
         key="restore_drill",
-        control="Backup restored and verified (restore drill)",
+        control=_("Backup restored and verified (restore drill)"),
         status=status,
         summary=(
-            f"Restored into a scratch database and compared: {good.tables or 0} tables,"
-            f" {good.rows or 0} rows"
+            _("Restored into a scratch database and compared: %(tables)s tables, %(rows)s rows")
+            % {"tables": good.tables or 0, "rows": good.rows or 0}
             if good
-            else "No backup has been verified by a restore yet."
+            else _("No backup has been verified by a restore yet.")
         ),
         as_of=good.finished_at if good else None,
-        source="verify-backup runs (syllabus verify-backup)",
+        source=_("verify-backup runs (syllabus verify-backup)"),
         details={"run": good.public_id if good else None},
     )
 
@@ -175,19 +196,20 @@ def audit_chain(now: datetime) -> Evidence:
     )
     return Evidence(
         key="audit_chain",
-        control="Audit trail hash chain verified",
+        control=_("Audit trail hash chain verified"),
         status=status,
         summary=(
-            "Never verified: run `syllabus audit verify`."
+            _("Never verified: run `syllabus audit verify`.")
             if last is None
             else (
-                f"Broken chains: {', '.join(broken)}."
+                _("Broken chains: %(chains)s.") % {"chains": ", ".join(broken)}
                 if broken
-                else f"{last.details.get('events', 0)} events verified, every chain intact."
+                else _("%(events)s events verified, every chain intact.")
+                % {"events": last.details.get("events", 0)}
             )
         ),
         as_of=last.occurred_at if last else None,
-        source="audit.verified events (syllabus audit verify)",
+        source=_("audit.verified events (syllabus audit verify)"),
         details={"broken": broken},
     )
 
@@ -202,15 +224,17 @@ def retention(now: datetime, period: Period) -> Evidence:
         status = ATTENTION
     return Evidence(
         key="retention",
-        control="Retention policy applied daily",
+        control=_("Retention policy applied daily"),
         status=status,
         summary=(
-            f"{in_period.count()} run(s) in the period, {failed} interrupted"
-            + (f"; last completed {last.public_id}" if last else "; none completed yet")
-            + "."
+            _("%(runs)s run(s) in the period, %(failed)s interrupted; last completed %(run)s.")
+            % {"runs": in_period.count(), "failed": failed, "run": last.public_id}
+            if last
+            else _("%(runs)s run(s) in the period, %(failed)s interrupted; none completed yet.")
+            % {"runs": in_period.count(), "failed": failed}
         ),
         as_of=last.finished_at if last else None,
-        source="retention runs (syllabus retention)",
+        source=_("retention runs (syllabus retention)"),
         details={"runs": in_period.count(), "interrupted": failed},
     )
 
@@ -226,14 +250,14 @@ def gdpr_requests(now: datetime) -> Evidence:
     }
     return Evidence(
         key="gdpr_requests",
-        control="Data subject requests answered within 30 days",
+        control=_("Data subject requests answered within 30 days"),
         status=ATTENTION if counts["overdue"] else OK,
         summary=(
-            f"{counts['open']} open ({counts['access']} exports, {counts['erasure']} erasures),"
-            f" {counts['overdue']} overdue."
+            _("%(open)s open (%(access)s exports, %(erasure)s erasures), %(overdue)s overdue.")
+            % counts
         ),
         as_of=now,
-        source="data requests (/privacy/)",
+        source=_("data requests (/privacy/)"),
         details={**counts, "overdue_ids": list(overdue.values_list("public_id", flat=True)[:20])},
     )
 
@@ -248,11 +272,11 @@ def lockouts(period: Period) -> Evidence:
     count = _events("auth.lockout", period).count()
     return Evidence(
         key="lockouts",
-        control="Sign-in lockouts in the period",
+        control=_("Sign-in lockouts in the period"),
         status=INFO,
-        summary=f"{count} lockout(s) after repeated failed sign-ins.",
+        summary=_("%(count)s lockout(s) after repeated failed sign-ins.") % {"count": count},
         as_of=period.until,
-        source="auth.lockout audit events",
+        source=_("auth.lockout audit events"),
         details={"lockouts": count},
     )
 
@@ -273,11 +297,12 @@ def exports(period: Period) -> Evidence:
     people = events.exclude(Q(actor_label="")).values("actor_label").distinct().count()
     return Evidence(
         key="exports",
-        control="Data exports in the period",
+        control=_("Data exports in the period"),
         status=INFO,
-        summary=f"{count} export(s) by {people} person(s), {rows} rows in all.",
+        summary=_("%(count)s export(s) by %(people)s person(s), %(rows)s rows in all.")
+        % {"count": count, "people": people, "rows": rows},
         as_of=period.until,
-        source="export.run and privacy.export_downloaded audit events (/ops/exports/)",
+        source=_("export.run and privacy.export_downloaded audit events (/ops/exports/)"),
         details={"exports": count, "rows": rows, "people": people},
     )
 

@@ -7,6 +7,8 @@ import csv
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 from syllabus.compliance.evidence import Evidence, Period
@@ -14,11 +16,11 @@ from syllabus.learning.exports import csv_safe
 
 HEADER = ["control", "status", "summary", "as_of", "source"]
 STATUS_LABELS = {
-    "ok": "OK",
-    "attention": "Attention",
-    "failed": "Failed",
-    "missing": "Missing",
-    "info": "Info",
+    "ok": gettext_lazy("OK"),
+    "attention": gettext_lazy("Attention"),
+    "failed": gettext_lazy("Failed"),
+    "missing": gettext_lazy("Missing"),
+    "info": gettext_lazy("Info"),
 }
 
 
@@ -55,20 +57,28 @@ def _lines(pdf: FPDF, width: float, text: str) -> list[str]:
 
 def report_pdf(items: list[Evidence], period: Period, site: str) -> bytes:
     pdf = FPDF(orientation="L", format="A4")
-    pdf.set_title("Compliance evidence report")
+    title = _("Compliance evidence report")
+    pdf.set_title(title)
     pdf.set_author("Syllabus")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, "Compliance evidence report", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(
         0,
         5,
         _latin1(
-            f"{site}: period {_when(period.since)} to {_when(period.until)}; generated "
-            f"{_when(timezone.now())}. Each line is read from the live records named in "
-            "'Source'."
+            _(
+                "%(site)s: period %(since)s to %(until)s; generated %(now)s. Each line is read"
+                " from the live records named in 'Source'."
+            )
+            % {
+                "site": site,
+                "since": _when(period.since),
+                "until": _when(period.until),
+                "now": _when(timezone.now()),
+            }
         ),
         new_x="LMARGIN",
         new_y="NEXT",
@@ -78,17 +88,17 @@ def report_pdf(items: list[Evidence], period: Period, site: str) -> bytes:
     pdf.set_font("Helvetica", "B", 9)
     pdf.set_fill_color(230, 230, 230)
     for title, width in zip(
-        ("Control", "Status", "Evidence", "As of", "Source"), widths, strict=True
+        (_("Control"), _("Status"), _("Evidence"), _("As of"), _("Source")), widths, strict=True
     ):
-        pdf.cell(width, 6, title, border=1, fill=True)
+        pdf.cell(width, 6, _latin1(title), border=1, fill=True)
     pdf.ln()
     pdf.set_font("Helvetica", "", 8)
     for item in items:
         cells = (
             item.control,
-            STATUS_LABELS.get(item.status, item.status),
+            str(STATUS_LABELS.get(item.status, item.status)),
             item.summary,
-            _when(item.as_of) or "never",
+            _when(item.as_of) or _("never"),
             item.source,
         )
         # Rows grow with the longest cell; multi_cell per column at a fixed top.

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from syllabus.accounts.permissions import has_site_perm, require_site_perm
@@ -23,14 +25,18 @@ DEFAULT_DAYS = 90
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=gettext_lazy("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
 
@@ -78,7 +84,7 @@ def download(request: HttpRequest, kind: str) -> HttpResponseBase:
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse(
-            " ".join(str(e) for e in form.non_field_errors()) or "Bad dates.", status=400
+            " ".join(str(e) for e in form.non_field_errors()) or _("Bad dates."), status=400
         )
     period = _period(form)
     items = gather(period)
@@ -87,7 +93,7 @@ def download(request: HttpRequest, kind: str) -> HttpResponseBase:
     elif kind == "pdf":
         body, content_type = report_pdf(items, period, settings.SITE_URL), "application/pdf"
     else:
-        return HttpResponse("Choose csv or pdf.", status=404)
+        return HttpResponse(_("Choose csv or pdf."), status=404)
     record(
         actor=request.user,
         action="export.run",

@@ -80,7 +80,7 @@ class Command(BaseCommand):
             when = (
                 timezone.localtime(item.as_of).strftime("%Y-%m-%d %H:%M") if item.as_of else "never"
             )
-            lines.append(f"[{STATUS_LABELS[item.status]:<9}] {item.control}")
+            lines.append(f"[{STATUS_LABELS[item.status]!s:<9}] {item.control}")
             lines.append(f"            {item.summary}")
             lines.append(f"            as of {when}; source: {item.source}")
         return "\n".join(lines) + "\n"
