@@ -117,8 +117,16 @@ def template_findings(path: Path) -> Iterator[Finding]:
     text = ENTITY.sub(lambda m: " " * len(m.group(0)), text)
     for match in re.finditer(r"[^\n\x00]+", text):
         chunk = match.group(0).strip()
-        if _has_words(chunk):
+        if _has_words(chunk) and not _is_block_value(text, match, chunk):
             yield Finding(path, lines[match.start()], chunk)
+
+
+def _is_block_value(text: str, match: re.Match[str], chunk: str) -> bool:
+    """A lower-case name alone between two tags, such as the CSS class in
+    ``{% block body_class %}narrow-page{% endblock %}``: a value for code, not text."""
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    return before == after == HOLE and re.fullmatch(r"[a-z0-9_-]+", chunk) is not None
 
 
 # Python: calls and keywords whose literal strings people read.
