@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -65,6 +66,13 @@ MULTIPART = {
                             "maxLength": 250,
                             "description": "Course image only: what the image shows.",
                         },
+                        "decorative": {
+                            "type": "boolean",
+                            "description": (
+                                "Course image only: true when it only decorates (no alt "
+                                "text; screen readers skip it)."
+                            ),
+                        },
                     },
                 }
             }
@@ -91,6 +99,7 @@ class CourseOut(Schema):
     estimated_hours: Decimal | None
     image_url: str | None
     image_alt: str
+    image_decorative: bool = Field(description="The image only decorates (its alt is empty).")
     available_from: datetime | None
     available_until: datetime | None
     enrolment: str = Field(description="open, key or manual")
@@ -120,6 +129,7 @@ class CoursePatchIn(Schema):
     level: Course.Level | None = None
     estimated_hours: Decimal | None = Field(None, ge=0, le=9999)
     image_alt: str | None = Field(None, max_length=250)
+    image_decorative: bool | None = None
     available_from: datetime | None = None
     available_until: datetime | None = None
     enrolment: Course.Enrolment | None = None
@@ -257,7 +267,7 @@ def _require_edit(request: HttpRequest, course: Course) -> None:
         token_allows(request, "course.edit")
         and has_course_perm(request.user, course, "course.edit")
     ):
-        raise PermissionDenied("Editing this course needs the course.edit permission.")
+        raise PermissionDenied(_("Editing this course needs the course.edit permission."))
 
 
 def _visible(request: HttpRequest, course_id: int) -> bool:
@@ -299,7 +309,7 @@ def _lesson(request: HttpRequest, public_id: str) -> Lesson:
 def _actor(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user
 
 
@@ -323,6 +333,7 @@ def _course_out(request: HttpRequest, course: Course) -> dict[str, Any]:
                 "level",
                 "estimated_hours",
                 "image_alt",
+                "image_decorative",
                 "available_from",
                 "available_until",
                 "enrolment",
@@ -427,12 +438,12 @@ def _lesson_changes(course: Course, changes: dict[str, Any]) -> dict[str, Any]:
         else:
             found = Lesson.objects.filter(course=course, public_id=ref).first()
             if found is None:
-                raise ValidationError({"prerequisite": "Choose a lesson of this course."})
+                raise ValidationError({"prerequisite": _("Choose a lesson of this course.")})
             changes["prerequisite"] = found
     if "module" in changes:
         found_module = Module.objects.filter(course=course, public_id=changes["module"]).first()
         if found_module is None:
-            raise ValidationError({"module": "Choose a module of this course."})
+            raise ValidationError({"module": _("Choose a module of this course.")})
         changes["module"] = found_module
     for key in ("body", "video_url", "captions_language", "transcript"):
         if key in changes and changes[key] is None:
@@ -452,7 +463,7 @@ def _upload(request: HttpRequest, kind: str) -> UploadedFile:
         try:
             request._load_post_and_files()
         except MultiPartParserError:
-            raise HttpError(400, "The multipart body could not be read.") from None
+            raise HttpError(400, _("The multipart body could not be read.")) from None
         finally:
             request.method = request.META["REQUEST_METHOD"] = method
     uploaded = request.FILES.get("file")
@@ -478,7 +489,7 @@ def create_course(request: HttpRequest, payload: CourseCreateIn) -> Any:
     if not (
         token_allows(request, "course.create") and has_site_perm(request.user, "course.create")
     ):
-        raise PermissionDenied("Creating courses needs the course.create permission.")
+        raise PermissionDenied(_("Creating courses needs the course.create permission."))
     course = services.course_create(
         actor=_actor(request), title=payload.title, summary=payload.summary
     )
@@ -508,12 +519,12 @@ def update_course(request: HttpRequest, public_id: str, payload: CoursePatchIn) 
     for key in ("level", "enrolment", "completion_rule"):
         if key in changes:
             if changes[key] is None:
-                raise ValidationError({key: f"{key} cannot be empty."})
+                raise ValidationError({key: _("%(key)s cannot be empty.") % {"key": key}})
             changes[key] = str(getattr(changes[key], "value", changes[key]))
     if "category" in changes and changes["category"] is not None:
         category = Category.objects.filter(slug=changes["category"]).first()
         if category is None:
-            raise ValidationError({"category": "No category has that slug."})
+            raise ValidationError({"category": _("No category has that slug.")})
         changes["category"] = category
     if "tags" in changes:
         changes["tags"] = changes["tags"] or []
@@ -522,7 +533,7 @@ def update_course(request: HttpRequest, public_id: str, payload: CoursePatchIn) 
         visible = courses_visible_to(request.user) | Q(pk__in=course.prerequisites.values("pk"))
         found = list(Course.objects.filter(visible, public_id__in=wanted))
         if len(found) != len(wanted):
-            raise ValidationError({"prerequisites": "Some prerequisite courses do not exist."})
+            raise ValidationError({"prerequisites": _("Some prerequisite courses do not exist.")})
         changes["prerequisites"] = found
     course = services.course_update(actor=_actor(request), course=course, changes=changes)
     return _course_out(request, course)
@@ -591,8 +602,15 @@ def put_course_image(request: HttpRequest, public_id: str) -> Any:
     course = _course(request, public_id)
     uploaded = _upload(request, "image")
     alt = request.POST.get("alt")
+    decorative = request.POST.get("decorative")
+    if decorative not in (None, "", "true", "false", "1", "0"):
+        raise ValidationError({"decorative": _("Use true or false.")})
     course = services.course_image_set(
-        actor=_actor(request), course=course, upload=uploaded, alt=alt
+        actor=_actor(request),
+        course=course,
+        upload=uploaded,
+        alt=alt,
+        decorative=None if decorative in (None, "") else decorative in ("true", "1"),
     )
     return _course_out(request, course)
 
@@ -791,7 +809,7 @@ def update_lesson(request: HttpRequest, public_id: str, payload: LessonPatchIn) 
     lesson = _lesson(request, public_id)
     changes = _lesson_changes(lesson.course, payload.dict(exclude_unset=True))
     if "title" in changes and changes["title"] is None:
-        raise ValidationError({"title": "Give the lesson a title."})
+        raise ValidationError({"title": _("Give the lesson a title.")})
     lesson = services.lesson_update(actor=_actor(request), lesson=lesson, changes=changes)
     return _lesson_out(request, _reload_lesson(lesson))
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.courses import uploads
 from syllabus.courses.models import Category, Course, Lesson, Module
 from syllabus.courses.permissions import courses_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -19,82 +23,112 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-def _when(label: str, help_text: str = "") -> forms.DateTimeField:
+def _when(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label, required=False, widget=DateTimeLocalInput(), help_text=help_text
     )
 
 
 class CourseNewForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     summary = forms.CharField(
-        max_length=500, required=False, help_text="One or two sentences for the catalog."
+        max_length=500,
+        required=False,
+        label=_("Summary"),
+        help_text=_("One or two sentences for the catalog."),
     )
 
 
 class CourseSettingsForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     summary = forms.CharField(
-        max_length=500, required=False, help_text="One or two sentences for the catalog."
+        max_length=500,
+        required=False,
+        label=_("Summary"),
+        help_text=_("One or two sentences for the catalog."),
     )
     description = forms.CharField(
         required=False,
         max_length=50_000,
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Markdown: **bold**, *italic*, lists, links. Scripts and HTML are removed.",
+        help_text=_("Markdown: **bold**, *italic*, lists, links. Scripts and HTML are removed."),
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, empty_label="No category"
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("No category"),
+        label=_("Category"),
     )
     tags = forms.CharField(
-        required=False, max_length=1000, help_text="Separate tags with commas (at most 20)."
+        required=False,
+        max_length=1000,
+        label=_("Tags"),
+        help_text=_("Separate tags with commas (at most 20)."),
     )
-    level = forms.ChoiceField(choices=Course.Level.choices)
+    level = forms.ChoiceField(choices=Course.Level.choices, label=_("Level"))
     estimated_hours = forms.DecimalField(
-        required=False, min_value=0, max_value=9999, decimal_places=1, label="Estimated hours"
+        required=False, min_value=0, max_value=9999, decimal_places=1, label=_("Estimated hours")
     )
     image = forms.FileField(
         required=False,
-        label="New image",
-        help_text=uploads.describe_limit(uploads.IMAGE),
+        label=_("New image"),
+        help_text=uploads.describe_limit_lazy(uploads.IMAGE),
         widget=forms.FileInput(attrs={"accept": uploads.accept_attribute("image")}),
     )
-    remove_image = forms.BooleanField(required=False, label="Remove the current image")
+    remove_image = forms.BooleanField(required=False, label=_("Remove the current image"))
     image_alt = forms.CharField(
         max_length=250,
         required=False,
-        label="Image description (alt text)",
-        help_text="Required with an image: what it shows, for people who cannot see it.",
+        label=_("Image description (alt text)"),
+        help_text=_("Required with an image: what it shows, for people who cannot see it."),
     )
-    available_from = _when("Opens", "Empty: open as soon as it is published.")
-    available_until = _when("Closes", "Empty: no end date.")
-    enrolment = forms.ChoiceField(choices=Course.Enrolment.choices, label="Who can enrol")
+    image_decorative = forms.BooleanField(
+        required=False,
+        label=_("The image is decorative"),
+        help_text=_(
+            "It adds nothing the text does not say: it gets no description and screen "
+            "readers skip it."
+        ),
+    )
+    available_from = _when(_("Opens"), _("Empty: open as soon as it is published."))
+    available_until = _when(_("Closes"), _("Empty: no end date."))
+    enrolment = forms.ChoiceField(choices=Course.Enrolment.choices, label=_("Who can enrol"))
     enrolment_key = forms.CharField(
-        max_length=64, required=False, help_text="Needed when enrolment is by key."
+        max_length=64,
+        required=False,
+        label=_("Enrolment key"),
+        help_text=_("Needed when enrolment is by key."),
     )
     capacity = forms.IntegerField(
-        required=False, min_value=1, help_text="Most learners at once; empty for no limit."
+        required=False,
+        min_value=1,
+        label=_("Capacity"),
+        help_text=_("Most learners at once; empty for no limit."),
     )
     default_enrolment_days = forms.IntegerField(
         required=False,
         min_value=1,
-        label="Enrolment length (days)",
-        help_text="Enrolments end this many days after they start; empty for no end.",
+        label=_("Enrolment length (days)"),
+        help_text=_("Enrolments end this many days after they start; empty for no end."),
     )
-    completion_rule = forms.ChoiceField(choices=Course.CompletionRule.choices)
+    completion_rule = forms.ChoiceField(
+        choices=Course.CompletionRule.choices, label=_("Completion rule")
+    )
     pass_grade = forms.DecimalField(
         required=False,
         min_value=0,
         max_value=100,
         decimal_places=2,
-        label="Pass grade (%)",
-        help_text="Needed for the pass-grade rule.",
+        label=_("Pass grade (%)"),
+        help_text=_("Needed for the pass-grade rule."),
     )
     prerequisites = forms.ModelMultipleChoiceField(
         queryset=Course.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Courses a learner must complete before enrolling.",
+        label=_("Prerequisites"),
+        help_text=_("Courses a learner must complete before enrolling."),
     )
 
     def __init__(self, *args: Any, course: Course, user: Any, **kwargs: Any) -> None:
@@ -142,25 +176,25 @@ def course_settings_initial(course: Course) -> dict[str, Any]:
 
 
 class CopyForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Title of the copy")
+    title = forms.CharField(max_length=200, label=_("Title of the copy"))
 
 
 class ModuleForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    summary = forms.CharField(max_length=500, required=False)
-    available_from = _when("Opens", "Empty: opens with the course.")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    summary = forms.CharField(max_length=500, required=False, label=_("Summary"))
+    available_from = _when(_("Opens"), _("Empty: opens with the course."))
 
 
 class LessonNewForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     KIND_LABELS = {
-        Lesson.Kind.TEXT: "Text: a page written in Markdown",
-        Lesson.Kind.VIDEO: "Video: an uploaded file or an address, with captions",
-        Lesson.Kind.FILE: "File: a document to download",
-        Lesson.Kind.QUIZ: "Quiz: questions graded on submit, with time limits and attempts",
-        Lesson.Kind.ASSIGNMENT: "Assignment: text or files handed in, graded with a rubric",
+        Lesson.Kind.TEXT: _("Text: a page written in Markdown"),
+        Lesson.Kind.VIDEO: _("Video: an uploaded file or an address, with captions"),
+        Lesson.Kind.FILE: _("File: a document to download"),
+        Lesson.Kind.QUIZ: _("Quiz: questions graded on submit, with time limits and attempts"),
+        Lesson.Kind.ASSIGNMENT: _("Assignment: text or files handed in, graded with a rubric"),
     }
-    kind = forms.ChoiceField(widget=forms.RadioSelect, initial=Lesson.Kind.TEXT)
+    kind = forms.ChoiceField(widget=forms.RadioSelect, initial=Lesson.Kind.TEXT, label=_("Kind"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,43 +206,50 @@ class LessonNewForm(forms.Form):
 
 
 class LessonForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    module = forms.ModelChoiceField(queryset=Module.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200, label=_("Title"))
+    module = forms.ModelChoiceField(
+        queryset=Module.objects.none(), empty_label=None, label=_("Module")
+    )
     body = forms.CharField(
         required=False,
         max_length=200_000,
         widget=forms.Textarea(attrs={"rows": 14}),
-        label="Text",
-        help_text="Markdown. Scripts, event handlers and javascript: links are removed.",
+        label=_("Text"),
+        help_text=_("Markdown. Scripts, event handlers and javascript: links are removed."),
     )
     video_url = forms.URLField(
         required=False,
         max_length=500,
         assume_scheme="https",
-        label="Video address",
-        help_text="An external http(s) address, instead of uploading a file.",
+        label=_("Video address"),
+        help_text=_("An external http(s) address, instead of uploading a file."),
     )
     video_duration_seconds = forms.IntegerField(
-        required=False, min_value=0, label="Video length (seconds)"
+        required=False, min_value=0, label=_("Video length (seconds)")
     )
     captions_language = forms.CharField(
-        max_length=16, required=False, help_text="A language tag such as en or fr."
+        max_length=16,
+        required=False,
+        label=_("Captions language"),
+        help_text=_("A language tag such as en or fr."),
     )
     transcript = forms.CharField(
         required=False,
         max_length=500_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Required before a video lesson is published.",
+        label=_("Transcript"),
+        help_text=_("Required before a video lesson is published."),
     )
-    is_required = forms.BooleanField(required=False, label="Required for completing the course")
-    estimated_minutes = forms.IntegerField(required=False, min_value=0, label="Minutes")
-    available_from = _when("Opens", "Empty: opens with its module.")
-    due_at = _when("Due")
+    is_required = forms.BooleanField(required=False, label=_("Required for completing the course"))
+    estimated_minutes = forms.IntegerField(required=False, min_value=0, label=_("Minutes"))
+    available_from = _when(_("Opens"), _("Empty: opens with its module."))
+    due_at = _when(_("Due"))
     prerequisite = forms.ModelChoiceField(
         queryset=Lesson.objects.none(),
         required=False,
-        empty_label="None: open at once",
-        help_text="This lesson opens once that one is complete.",
+        label=_("Prerequisite"),
+        empty_label=_("None: open at once"),
+        help_text=_("This lesson opens once that one is complete."),
     )
 
     KIND_FIELDS = {
@@ -232,8 +273,8 @@ class LessonForm(forms.Form):
         for name in self.KIND_FIELDS.get(Lesson.Kind(lesson.kind), set()):
             del self.fields[name]
         if lesson.kind != Lesson.Kind.TEXT:
-            self.fields["body"].label = "Introduction (optional)"
-            self.fields["body"].help_text = "Markdown, shown above the video or document."
+            self.fields["body"].label = _("Introduction (optional)")
+            self.fields["body"].help_text = _("Markdown, shown above the video or document.")
         module = self.fields["module"]
         assert isinstance(module, forms.ModelChoiceField)
         module.queryset = Module.objects.filter(course_id=lesson.course_id).order_by("position")
@@ -263,7 +304,7 @@ def lesson_initial(lesson: Lesson) -> dict[str, Any]:
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, kind: str, label: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

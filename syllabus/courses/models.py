@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from syllabus.accounts.models import Role
@@ -51,29 +52,29 @@ class Course(TimeStampedModel):
     """A course: catalog fields, enrolment rules, completion rule; content in modules."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
     class Level(models.TextChoices):
-        BEGINNER = "beginner", "Beginner"
-        INTERMEDIATE = "intermediate", "Intermediate"
-        ADVANCED = "advanced", "Advanced"
+        BEGINNER = "beginner", _("Beginner")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
 
     class Enrolment(models.TextChoices):
-        OPEN = "open", "Open: anyone signed in can enrol"
-        KEY = "key", "With an enrolment key"
-        MANUAL = "manual", "By instructors and managers only"
+        OPEN = "open", _("Open: anyone signed in can enrol")
+        KEY = "key", _("With an enrolment key")
+        MANUAL = "manual", _("By instructors and managers only")
 
     class CompletionRule(models.TextChoices):
-        ALL_REQUIRED = "all_required", "Complete every required lesson"
-        PASS_GRADE = "pass_grade", "Reach the pass grade"
+        ALL_REQUIRED = "all_required", _("Complete every required lesson")
+        PASS_GRADE = "pass_grade", _("Reach the pass grade")
 
     public_id = PublicIdField(prefix="crs")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.CharField(max_length=500, blank=True)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
     description_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -91,15 +92,18 @@ class Course(TimeStampedModel):
     )
     image = models.FileField(upload_to=_course_upload_to, blank=True, max_length=300)
     image_alt = models.CharField(max_length=250, blank=True)
+    # An image that only decorates is shown with alt="" (screen readers skip it); any
+    # other needs its description before the course can be published (WCAG 1.1.1).
+    image_decorative = models.BooleanField(default=False)
     available_from = models.DateTimeField(null=True, blank=True)
     available_until = models.DateTimeField(null=True, blank=True)
     enrolment = models.CharField(max_length=8, choices=Enrolment.choices, default=Enrolment.OPEN)
     enrolment_key = models.CharField(max_length=64, blank=True)
     capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Most learners at once; empty for no limit."
+        null=True, blank=True, help_text=_("Most learners at once; empty for no limit.")
     )
     default_enrolment_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Enrolments end this many days after they start."
+        null=True, blank=True, help_text=_("Enrolments end this many days after they start.")
     )
     prerequisites = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="required_by"
@@ -113,7 +117,7 @@ class Course(TimeStampedModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Percent, for the pass-grade completion rule.",
+        help_text=_("Percent, for the pass-grade completion rule."),
     )
     copied_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
@@ -139,11 +143,11 @@ class CourseMembership(TimeStampedModel):
     """
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "Added by staff"
-        SELF = "self", "Self-enrolment"
-        KEY = "key", "Enrolment key"
-        CSV = "csv", "Bulk import"
-        WAITLIST = "waitlist", "From the waiting list"
+        MANUAL = "manual", _("Added by staff")
+        SELF = "self", _("Self-enrolment")
+        KEY = "key", _("Enrolment key")
+        CSV = "csv", _("Bulk import")
+        WAITLIST = "waitlist", _("From the waiting list")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -159,13 +163,16 @@ class CourseMembership(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     source = models.CharField(
-        max_length=10, choices=Source.choices, default=Source.MANUAL, help_text="How they joined."
+        max_length=10,
+        choices=Source.choices,
+        default=Source.MANUAL,
+        help_text=_("How they joined."),
     )
     cohort = models.ForeignKey(
         "Cohort", on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
     ends_at = models.DateTimeField(
-        null=True, blank=True, help_text="Access ends at this time; empty for no end."
+        null=True, blank=True, help_text=_("Access ends at this time; empty for no end.")
     )
 
     history = HistoricalRecords()
@@ -216,8 +223,8 @@ class EnrolmentImport(TimeStampedModel):
     """A bulk enrolment CSV: parsed and previewed first, applied on confirmation."""
 
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", "Previewed"
-        APPLIED = "applied", "Applied"
+        PREVIEWED = "previewed", _("Previewed")
+        APPLIED = "applied", _("Applied")
 
     public_id = PublicIdField(prefix="imp")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="imports")
@@ -225,7 +232,7 @@ class EnrolmentImport(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     filename = models.CharField(max_length=200, blank=True)
-    content = models.TextField(help_text="The CSV as uploaded (UTF-8).")
+    content = models.TextField(help_text=_("The CSV as uploaded (UTF-8)."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -255,11 +262,11 @@ class Lesson(TimeStampedModel):
     with assessments, a quiz or an assignment."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        VIDEO = "video", "Video"
-        FILE = "file", "File"
-        QUIZ = "quiz", "Quiz"
-        ASSIGNMENT = "assignment", "Assignment"
+        TEXT = "text", _("Text")
+        VIDEO = "video", _("Video")
+        FILE = "file", _("File")
+        QUIZ = "quiz", _("Quiz")
+        ASSIGNMENT = "assignment", _("Assignment")
 
     public_id = PublicIdField(prefix="les")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
@@ -278,7 +285,7 @@ class Lesson(TimeStampedModel):
         null=True,
         blank=True,
         related_name="unlocks",
-        help_text="This lesson opens once that one is complete.",
+        help_text=_("This lesson opens once that one is complete."),
     )
     # Text lessons (and the introduction of other kinds): Markdown, rendered on save.
     body = models.TextField(blank=True)
@@ -319,7 +326,7 @@ class Announcement(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     title = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     body_html = models.TextField(blank=True, editable=False)
 
     class Meta:

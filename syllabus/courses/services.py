@@ -15,7 +15,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import get_text_list, slugify
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.mfa import mfa_requirement_refresh
 from syllabus.accounts.models import Role, User
@@ -49,7 +50,7 @@ LEARNER = "learner"
 def course_create(*, actor: User | None, title: str, summary: str = "") -> Course:
     """Create a draft course; a creating person becomes its first instructor."""
     if actor is not None and not has_site_perm(actor, "course.create"):
-        raise PermissionDenied("Creating courses needs the course.create permission.")
+        raise PermissionDenied(_("Creating courses needs the course.create permission."))
     course = _course_new(actor=actor, title=title, summary=summary)
     record(actor=actor, action="course.created", target=course, details={"title": course.title})
     if actor is not None:  # the creator holds course.create, which covers teaching it
@@ -60,14 +61,14 @@ def course_create(*, actor: User | None, title: str, summary: str = "") -> Cours
 def _course_new(*, actor: Any, title: str, summary: str) -> Course:
     title = title.strip()
     if not title:
-        raise ValidationError({"title": "Give the course a title."})
+        raise ValidationError({"title": _("Give the course a title.")})
     base = slugify(title)[:180] or "course"
     slug, n = base, 1
     while Course.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     if len(title) > 200:
-        raise ValidationError({"title": "Keep the title under 200 characters."})
+        raise ValidationError({"title": _("Keep the title under 200 characters.")})
     return Course.objects.create(
         title=title, slug=slug, summary=summary.strip()[:500], created_by=actor
     )
@@ -80,11 +81,15 @@ def course_role_set(*, actor: Any, course: Course, user: User, role: Role) -> Co
     ``actor`` None means the operator (CLI, system job, demo data).
     """
     if role.scope != COURSE:
-        raise ValidationError(f"{role.name} is a site role: grant it on the People page.")
+        raise ValidationError(
+            _("%(name)s is a site role: grant it on the People page.") % {"name": role.name}
+        )
     if not user.is_active:
-        raise ValidationError("This account is deactivated.")
+        raise ValidationError(_("This account is deactivated."))
     if not can_grant_course_role(actor, course, role.permissions):
-        raise PermissionDenied(f"You cannot make people {role.name} in this course.")
+        raise PermissionDenied(
+            _("You cannot make people %(name)s in this course.") % {"name": role.name}
+        )
     return _role_set(actor=actor, course=course, user=user, role=role)
 
 
@@ -123,7 +128,9 @@ def course_role_remove(*, actor: Any, course: Course, user: User) -> bool:
     if membership is None:
         return False
     if not can_grant_course_role(actor, course, membership.role.permissions):
-        raise PermissionDenied(f"You cannot remove {membership.role.name}s from this course.")
+        raise PermissionDenied(
+            _("You cannot remove %(name)ss from this course.") % {"name": membership.role.name}
+        )
     slug = membership.role.slug
     membership.delete()
     action = "enrolment.removed" if slug == LEARNER else "role.removed"
@@ -148,6 +155,7 @@ COURSE_FIELDS = frozenset(
         "level",
         "estimated_hours",
         "image_alt",
+        "image_decorative",
         "available_from",
         "available_until",
         "enrolment",
@@ -186,17 +194,13 @@ def creatable_kinds() -> list[str]:
     return [k for k in Lesson.Kind.values if k in CREATABLE_KINDS or handler_for(k) is not None]
 
 
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
 UP, DOWN = "up", "down"
 
 
 def require_course_edit(actor: Any, course: Course) -> None:
     """``actor`` None is the operator (CLI, demo data); anyone else needs course.edit."""
     if actor is not None and not has_course_perm(actor, course, "course.edit"):
-        raise PermissionDenied("Editing this course needs the course.edit permission.")
+        raise PermissionDenied(_("Editing this course needs the course.edit permission."))
 
 
 def _locked_course(course: Course) -> Course:
@@ -220,7 +224,10 @@ def course_update(*, actor: Any, course: Course, changes: dict[str, Any]) -> Cou
     require_course_edit(actor, course)
     unknown = set(changes) - COURSE_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     course = _locked_course(course)
     changed: list[str] = []
     for field, value in changes.items():
@@ -232,25 +239,29 @@ def course_update(*, actor: Any, course: Course, changes: dict[str, Any]) -> Cou
             setattr(course, field, value)
             changed.append(field)
     if "title" in changes and not course.title:
-        raise ValidationError({"title": "Give the course a title."})
+        raise ValidationError({"title": _("Give the course a title.")})
     errors: dict[str, list[str]] = {}
     if (
         course.available_from
         and course.available_until
         and course.available_from >= course.available_until
     ):
-        errors.setdefault("available_until", []).append("The course must close after it opens.")
+        errors.setdefault("available_until", []).append(_("The course must close after it opens."))
     if course.enrolment == Course.Enrolment.KEY and not course.enrolment_key:
         errors.setdefault("enrolment_key", []).append(
-            "Set an enrolment key, or choose another enrolment mode."
+            _("Set an enrolment key, or choose another enrolment mode.")
         )
     if course.completion_rule == Course.CompletionRule.PASS_GRADE and course.pass_grade is None:
         errors.setdefault("pass_grade", []).append(
-            "Set the pass grade, or complete the course on lessons."
+            _("Set the pass grade, or complete the course on lessons.")
         )
-    if course.image and not course.image_alt.strip():
+    if course.image_decorative and course.image_alt:
+        # Decorative means no description: alt="" is what tells screen readers to skip it.
+        course.image_alt = ""
+        changed.append("image_alt")
+    if course.image and not course.image_alt.strip() and not course.image_decorative:
         errors.setdefault("image_alt", []).append(
-            "Describe the image for people who cannot see it."
+            _("Describe the image for people who cannot see it, or mark it as decorative.")
         )
     try:
         _full_clean(course, set(changes) - {"tags", "prerequisites"})
@@ -303,19 +314,21 @@ def _tags_from_names(names: list[str]) -> list[Tag]:
         if not name:
             continue
         if len(name) > 50:
-            raise ValidationError(f"Tag “{name[:20]}…” is longer than 50 characters.")
+            raise ValidationError(
+                _("Tag “%(start)s…” is longer than 50 characters.") % {"start": name[:20]}
+            )
         slug = slugify(name)[:50]
         if not slug:
-            raise ValidationError(f"Tag “{name}” needs letters or digits.")
+            raise ValidationError(_("Tag “%(name)s” needs letters or digits.") % {"name": name})
         wanted.setdefault(slug, name)
     if len(wanted) > 20:
-        raise ValidationError("A course can have at most 20 tags.")
+        raise ValidationError(_("A course can have at most 20 tags."))
     existing = {t.slug: t for t in Tag.objects.filter(slug__in=wanted)}
     tags = []
     for slug, name in wanted.items():
         tag = existing.get(slug)
         if tag is None:
-            tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+            tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
         tags.append(tag)
     return tags
 
@@ -323,14 +336,14 @@ def _tags_from_names(names: list[str]) -> list[Tag]:
 def _check_course_prerequisites(course: Course, prerequisites: list[Course]) -> None:
     """No self-reference, no cycle: ``course`` may not be reachable from a prerequisite."""
     if any(p.pk == course.pk for p in prerequisites):
-        raise ValidationError("A course cannot be its own prerequisite.")
+        raise ValidationError(_("A course cannot be its own prerequisite."))
     edges = Course.prerequisites.through.objects
     seen: set[int] = set()
     frontier = {p.pk for p in prerequisites}
     while frontier:
         if course.pk in frontier:
             raise ValidationError(
-                "That would make a cycle: a prerequisite already requires this course."
+                _("That would make a cycle: a prerequisite already requires this course.")
             )
         seen |= frontier
         frontier = (
@@ -340,26 +353,47 @@ def _check_course_prerequisites(course: Course, prerequisites: list[Course]) -> 
 
 
 @transaction.atomic
-def course_image_set(*, actor: Any, course: Course, upload: Any, alt: str | None = None) -> Course:
-    """Replace the course image with a checked upload; alt text is required."""
+def course_image_set(
+    *,
+    actor: Any,
+    course: Course,
+    upload: Any,
+    alt: str | None = None,
+    decorative: bool | None = None,
+) -> Course:
+    """Replace the course image with a checked upload. It needs its alt text unless it
+    is marked decorative (then its alt text is empty, so screen readers skip it).
+    ``alt``/``decorative`` left as None keep the course's current ones."""
     require_course_edit(actor, course)
     info = validate_upload(upload, uploads.IMAGE)
-    alt_text = (alt if alt is not None else course.image_alt).strip()
-    if not alt_text:
-        raise ValidationError({"image_alt": "Describe the image for people who cannot see it."})
+    is_decorative = course.image_decorative if decorative is None else bool(decorative)
+    alt_text = "" if is_decorative else (alt if alt is not None else course.image_alt).strip()
+    if not alt_text and not is_decorative:
+        raise ValidationError(
+            {
+                "image_alt": _(
+                    "Describe the image for people who cannot see it, or mark it as decorative."
+                )
+            }
+        )
     if len(alt_text) > 250:
-        raise ValidationError({"image_alt": "Keep the description under 250 characters."})
+        raise ValidationError({"image_alt": _("Keep the description under 250 characters.")})
     course = _locked_course(course)
     old = course.image.name
     with _stored(upload, info) as name:
         course.image.name = name
         course.image_alt = alt_text
-        course.save(update_fields=["image", "image_alt", "updated_at"])
+        course.image_decorative = is_decorative
+        course.save(update_fields=["image", "image_alt", "image_decorative", "updated_at"])
         record(
             actor=actor,
             action="course.updated",
             target=course,
-            details={"fields": ["image", "image_alt"], "file": info.name, "size": info.size},
+            details={
+                "fields": ["image", "image_alt", "image_decorative"],
+                "file": info.name,
+                "size": info.size,
+            },
         )
     _delete_on_commit(old)
     invalidate_course(course.pk)
@@ -375,7 +409,8 @@ def course_image_clear(*, actor: Any, course: Course) -> Course:
         return course
     course.image.name = ""
     course.image_alt = ""
-    course.save(update_fields=["image", "image_alt", "updated_at"])
+    course.image_decorative = False
+    course.save(update_fields=["image", "image_alt", "image_decorative", "updated_at"])
     record(actor=actor, action="course.updated", target=course, details={"fields": ["image"]})
     _delete_on_commit(old)
     invalidate_course(course.pk)
@@ -385,10 +420,14 @@ def course_image_clear(*, actor: Any, course: Course) -> Course:
 def publish_blockers(course: Course) -> list[str]:
     """Why ``course`` cannot be published now (empty when it can)."""
     problems = []
+    if course.image and not course.image_alt.strip() and not course.image_decorative:
+        problems.append(
+            _("Describe the course image (its alt text), or mark it as decorative, first.")
+        )
     if not Lesson.objects.filter(
         course=course, is_published=True, module__is_published=True
     ).exists():
-        problems.append("Publish at least one lesson in a published module first.")
+        problems.append(_("Publish at least one lesson in a published module first."))
     return problems
 
 
@@ -397,7 +436,7 @@ def course_publish(*, actor: Any, course: Course) -> Course:
     require_course_edit(actor, course)
     course = _locked_course(course)
     if course.status == Course.Status.PUBLISHED:
-        raise ValidationError("The course is already published.")
+        raise ValidationError(_("The course is already published."))
     if problems := publish_blockers(course):
         raise ValidationError(problems)
     course.status = Course.Status.PUBLISHED
@@ -413,7 +452,7 @@ def course_unpublish(*, actor: Any, course: Course) -> Course:
     require_course_edit(actor, course)
     course = _locked_course(course)
     if course.status != Course.Status.PUBLISHED:
-        raise ValidationError("The course is not published.")
+        raise ValidationError(_("The course is not published."))
     course.status = Course.Status.DRAFT
     course.save(update_fields=["status", "updated_at"])
     record(actor=actor, action="course.unpublished", target=course)
@@ -427,7 +466,7 @@ def course_archive(*, actor: Any, course: Course) -> Course:
     require_course_edit(actor, course)
     course = _locked_course(course)
     if course.status == Course.Status.ARCHIVED:
-        raise ValidationError("The course is already archived.")
+        raise ValidationError(_("The course is already archived."))
     previous = course.status
     course.status = Course.Status.ARCHIVED
     course.save(update_fields=["status", "updated_at"])
@@ -513,10 +552,10 @@ def course_delete(*, actor: Any, course: Course) -> None:
     require_course_edit(actor, course)
     course = _locked_course(course)
     if course.status == Course.Status.PUBLISHED:
-        raise ValidationError("Unpublish the course before deleting it.")
+        raise ValidationError(_("Unpublish the course before deleting it."))
     if CourseMembership.objects.filter(course=course, role__slug=LEARNER).exists():
         raise ValidationError(
-            "This course has learners: archive it instead, which keeps their records."
+            _("This course has learners: archive it instead, which keeps their records.")
         )
     files = [course.image.name] + [
         name
@@ -584,7 +623,7 @@ def module_create(
         position=course.modules.count(),
     )
     if not module.title:
-        raise ValidationError({"title": "Give the module a title."})
+        raise ValidationError({"title": _("Give the module a title.")})
     _full_clean(module, {"title", "summary", "available_from"})
     module.save()
     record(actor=actor, action="module.created", target=module, details=_where(module))
@@ -597,11 +636,14 @@ def module_update(*, actor: Any, module: Module, changes: dict[str, Any]) -> Mod
     require_course_edit(actor, module.course)
     unknown = set(changes) - MODULE_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     module = Module.objects.select_for_update().get(pk=module.pk)
     changed = _apply(module, changes)
     if not module.title:
-        raise ValidationError({"title": "Give the module a title."})
+        raise ValidationError({"title": _("Give the module a title.")})
     _full_clean(module, set(changes))
     if changed:
         module.save(update_fields=[*changed, "updated_at"])
@@ -683,7 +725,11 @@ def _reorder(items: list[Any], order: list[str], noun: str) -> list[Any]:
     by_id = {item.public_id: item for item in items}
     if len(order) != len(items) or set(order) != set(by_id):
         raise ValidationError(
-            f"Give every {noun} of the list exactly once (the list may have changed: reload)."
+            _("Give every module of the list exactly once (the list may have changed: reload).")
+            if noun == "module"
+            else _(
+                "Give every lesson of the list exactly once (the list may have changed: reload)."
+            )
         )
     return [by_id[public_id] for public_id in order]
 
@@ -740,7 +786,9 @@ def lesson_create(
     require_course_edit(actor, course)
     handler = handler_for(kind)
     if kind not in CREATABLE_KINDS and handler is None:
-        raise ValidationError({"kind": f"Choose {_or(creatable_kinds())}."})
+        raise ValidationError(
+            {"kind": _("Choose %(kinds)s.") % {"kinds": get_text_list(creatable_kinds(), _("or"))}}
+        )
     course = _locked_course(course)
     lesson = Lesson(
         course=course,
@@ -792,11 +840,14 @@ def lesson_update(*, actor: Any, lesson: Lesson, changes: dict[str, Any]) -> Les
 def _lesson_apply(lesson: Lesson, changes: dict[str, Any]) -> list[str]:
     unknown = set(changes) - LESSON_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     errors: dict[str, list[str]] = {}
     module = changes.get("module")
     if module is not None and module.course_id != lesson.course_id:
-        errors.setdefault("module", []).append("Choose a module of the same course.")
+        errors.setdefault("module", []).append(_("Choose a module of the same course."))
     prerequisite = changes.get("prerequisite")
     if prerequisite is not None:
         try:
@@ -807,13 +858,13 @@ def _lesson_apply(lesson: Lesson, changes: dict[str, Any]) -> list[str]:
         raise ValidationError(errors)
     changed = _apply(lesson, changes)
     if not lesson.title:
-        errors.setdefault("title", []).append("Give the lesson a title.")
+        errors.setdefault("title", []).append(_("Give the lesson a title."))
     if lesson.available_from and lesson.due_at and lesson.due_at < lesson.available_from:
-        errors.setdefault("due_at", []).append("The lesson cannot be due before it opens.")
+        errors.setdefault("due_at", []).append(_("The lesson cannot be due before it opens."))
     if lesson.video_url and lesson.kind != Lesson.Kind.VIDEO:
-        errors.setdefault("video_url", []).append("Only video lessons have a video address.")
+        errors.setdefault("video_url", []).append(_("Only video lessons have a video address."))
     if lesson.video_url and not lesson.video_url.lower().startswith(("https://", "http://")):
-        errors.setdefault("video_url", []).append("Use an http or https address.")
+        errors.setdefault("video_url", []).append(_("Use an http or https address."))
     try:
         _full_clean(lesson, {"title", *changes} - {"module", "prerequisite"})
     except ValidationError as exc:
@@ -829,16 +880,17 @@ def _lesson_apply(lesson: Lesson, changes: dict[str, Any]) -> list[str]:
 
 def _check_lesson_prerequisite(lesson: Lesson, prerequisite: Lesson) -> None:
     if prerequisite.pk is not None and prerequisite.pk == lesson.pk:
-        raise ValidationError("A lesson cannot be its own prerequisite.")
+        raise ValidationError(_("A lesson cannot be its own prerequisite."))
     if prerequisite.course_id != lesson.course_id:
-        raise ValidationError("Choose a lesson of the same course.")
+        raise ValidationError(_("Choose a lesson of the same course."))
     # Follow the chain in the database (objects in memory may be stale).
     seen: set[int] = set()
     current: int | None = prerequisite.pk
     while current is not None and current not in seen:
         if lesson.pk is not None and current == lesson.pk:
             raise ValidationError(
-                f"That would make a cycle: “{prerequisite.title}” already waits for this lesson."
+                _("That would make a cycle: “%(title)s” already waits for this lesson.")
+                % {"title": prerequisite.title}
             )
         seen.add(current)
         current = (
@@ -849,23 +901,29 @@ def _check_lesson_prerequisite(lesson: Lesson, prerequisite: Lesson) -> None:
 def lesson_publish_blockers(lesson: Lesson) -> list[str]:
     """What a lesson lacks before learners may see it (empty when it can be published)."""
     if lesson.kind == Lesson.Kind.TEXT and not lesson.body.strip():
-        return ["Write the lesson text before publishing it."]
+        return [_("Write the lesson text before publishing it.")]
     if lesson.kind == Lesson.Kind.VIDEO:
         missing = []
         if not lesson.video and not lesson.video_url:
-            missing.append("a video (upload a file or give its address)")
+            missing.append(_("a video (upload a file or give its address)"))
         if not lesson.captions:
-            missing.append("a WebVTT captions file")
+            missing.append(_("a WebVTT captions file"))
         if not lesson.transcript.strip():
-            missing.append("a transcript")
+            missing.append(_("a transcript"))
         if missing:
-            return [f"A video lesson needs {_and(missing)} before it can be published."]
+            return [
+                _("A video lesson needs %(missing)s before it can be published.")
+                % {"missing": get_text_list(missing, _("and"))}
+            ]
     if lesson.kind == Lesson.Kind.FILE and not lesson.file:
-        return ["Upload the document before publishing the lesson."]
+        return [_("Upload the document before publishing the lesson.")]
     if lesson.kind not in CREATABLE_KINDS:
         handler = handler_for(lesson.kind)
         if handler is None:
-            return [f"{lesson.get_kind_display()} lessons cannot be published on this site."]
+            return [
+                _("%(kind)s lessons cannot be published on this site.")
+                % {"kind": lesson.get_kind_display()}
+            ]
         return handler.publish_problems(lesson=lesson)
     return []
 
@@ -947,10 +1005,13 @@ def lesson_upload(*, actor: Any, lesson: Lesson, field: str, upload: Any) -> Les
     course = lesson.course
     require_course_edit(actor, course)
     if field not in MEDIA_UPLOAD_KIND:
-        raise ValidationError(f"Unknown lesson file {field!r}.")
+        raise ValidationError(_("Unknown lesson file %(field)s.") % {"field": repr(field)})
     if lesson.kind != MEDIA_LESSON_KIND[field]:
         raise ValidationError(
-            {field: f"Only {MEDIA_LESSON_KIND[field]} lessons take a {field} upload."}
+            {
+                field: _("Only %(kind)s lessons take a %(field)s upload.")
+                % {"kind": MEDIA_LESSON_KIND[field], "field": field}
+            }
         )
     info = validate_upload(upload, MEDIA_UPLOAD_KIND[field])
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
@@ -982,7 +1043,7 @@ def lesson_media_clear(*, actor: Any, lesson: Lesson, field: str) -> Lesson:
     course = lesson.course
     require_course_edit(actor, course)
     if field not in MEDIA_UPLOAD_KIND:
-        raise ValidationError(f"Unknown lesson file {field!r}.")
+        raise ValidationError(_("Unknown lesson file %(field)s.") % {"field": repr(field)})
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     old = getattr(lesson, field).name
     if not old:
@@ -1029,19 +1090,19 @@ def _where(obj: Module | Lesson) -> dict[str, Any]:
     return details
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _move_in(items: list[Any], pk: int, direction: str) -> int:
     """Swap the item ``pk`` with its neighbour in ``items`` (in place); its new index."""
     if direction not in (UP, DOWN):
-        raise ValidationError("Move up or down.")
+        raise ValidationError(_("Move up or down."))
     index = next(i for i, item in enumerate(items) if item.pk == pk)
     target = index - 1 if direction == UP else index + 1
     if not 0 <= target < len(items):
-        where = "first" if direction == UP else "last"
-        raise ValidationError(f"“{items[index]}” is already {where}.")
+        message = (
+            _("“%(item)s” is already first.")
+            if direction == UP
+            else _("“%(item)s” is already last.")
+        )
+        raise ValidationError(message % {"item": items[index]})
     items[index], items[target] = items[target], items[index]
     return target
 
@@ -1067,8 +1128,10 @@ def _refuse_emptying_published_course(
         visible = visible.exclude(pk=exclude_lesson.pk)
     if not visible.exists():
         raise ValidationError(
-            "Learners would be left with no lesson: unpublish the course first, or publish "
-            "another lesson."
+            _(
+                "Learners would be left with no lesson: unpublish the course first, or publish "
+                "another lesson."
+            )
         )
 
 

@@ -23,6 +23,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.permissions import acting_user, has_site_perm, site_permissions
@@ -45,7 +47,17 @@ from syllabus.courses.permissions import courses_visible_to, has_course_perm
 from syllabus.courses.templatetags.authoring_tags import can_teach, editing_roles
 
 PAGE_SIZE = 25
-UPLOAD_LABELS = {"video": "Video file", "captions": "Captions (WebVTT)", "file": "Document"}
+UPLOAD_LABELS = {
+    "video": gettext_lazy("Video file"),
+    "captions": gettext_lazy("Captions (WebVTT)"),
+    "file": gettext_lazy("Document"),
+}
+# "Remove the video file of “{title}”?": one whole sentence per file, for translators.
+REMOVE_HEADINGS = {
+    "video": gettext_lazy("Remove the video file of “%(title)s”?"),
+    "captions": gettext_lazy("Remove the captions (WebVTT) of “%(title)s”?"),
+    "file": gettext_lazy("Remove the document of “%(title)s”?"),
+}
 
 
 # --- Lookups --------------------------------------------------------------------------------
@@ -53,7 +65,7 @@ UPLOAD_LABELS = {"video": "Video file", "captions": "Captions (WebVTT)", "file":
 
 def _require_edit(request: HttpRequest, course: Course) -> None:
     if not has_course_perm(request.user, course, "course.edit"):
-        raise PermissionDenied("Editing this course needs the course.edit permission.")
+        raise PermissionDenied(_("Editing this course needs the course.edit permission."))
 
 
 def _course(request: HttpRequest, public_id: str) -> Course:
@@ -86,7 +98,7 @@ def _lesson(request: HttpRequest, public_id: str) -> Lesson:
 def _message(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or "You do not have permission to do this."
+    return str(exc) or _("You do not have permission to do this.")
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -128,7 +140,7 @@ def _count(rows: QuerySet[Any]) -> Coalesce:
 @require_safe
 def teach(request: HttpRequest) -> HttpResponse:
     if not can_teach(request.user):
-        raise PermissionDenied("Teaching pages are for instructors.")
+        raise PermissionDenied(_("Teaching pages are for instructors."))
     status = request.GET.get("status", "")
     courses = _editable_courses(request.user)
     if status in Course.Status.values:
@@ -151,7 +163,7 @@ def teach(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def course_new(request: HttpRequest) -> HttpResponse:
     if not has_site_perm(request.user, "course.create"):
-        raise PermissionDenied("Creating courses needs the course.create permission.")
+        raise PermissionDenied(_("Creating courses needs the course.create permission."))
     form = CourseNewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +175,11 @@ def course_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"“{course.title}” is created as a draft. Add a module next.")
+            messages.success(
+                request,
+                _("“%(title)s” is created as a draft. Add a module next.")
+                % {"title": course.title},
+            )
             return redirect("courses:outline", public_id=course.public_id)
     return render(request, "courses/teach/course_new.html", {"form": form})
 
@@ -194,13 +210,17 @@ def course_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                 # Image first: its alt text is checked with it, and a refused image
                 # leaves the other settings unsaved too (the form comes back whole).
                 services.course_image_set(
-                    actor=actor, course=course, upload=image, alt=changes["image_alt"]
+                    actor=actor,
+                    course=course,
+                    upload=image,
+                    alt=changes["image_alt"],
+                    decorative=changes["image_decorative"],
                 )
             course = services.course_update(actor=actor, course=course, changes=changes)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("courses:edit", public_id=course.public_id)
     return render(
         request,
@@ -224,7 +244,9 @@ def course_publish(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"“{course.title}” is published: learners can find it.")
+        messages.success(
+            request, _("“%(title)s” is published: learners can find it.") % {"title": course.title}
+        )
     return redirect("courses:edit", public_id=public_id)
 
 
@@ -267,13 +289,15 @@ def course_unpublish(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         public_id,
         action=services.course_unpublish,
-        heading="Unpublish “{title}”?",
+        heading=_("Unpublish “{title}”?"),
         explanation=(
-            "The course leaves the catalog and becomes a draft. Enrolled learners keep "
-            "their records; you can publish it again at any time."
+            _(
+                "The course leaves the catalog and becomes a draft. Enrolled learners keep "
+                "their records; you can publish it again at any time."
+            )
         ),
-        button="Unpublish",
-        done="“{title}” is a draft again.",
+        button=_("Unpublish"),
+        done=_("“{title}” is a draft again."),
     )
 
 
@@ -284,13 +308,15 @@ def course_archive(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         public_id,
         action=services.course_archive,
-        heading="Archive “{title}”?",
+        heading=_("Archive “{title}”?"),
         explanation=(
-            "An archived course leaves the catalog and takes no new enrolments. Its "
-            "content, learners and records stay, and you can publish it again later."
+            _(
+                "An archived course leaves the catalog and takes no new enrolments. Its "
+                "content, learners and records stay, and you can publish it again later."
+            )
         ),
-        button="Archive",
-        done="“{title}” is archived.",
+        button=_("Archive"),
+        done=_("“{title}” is archived."),
     )
 
 
@@ -303,13 +329,15 @@ def course_delete(request: HttpRequest, public_id: str) -> HttpResponse:
             request,
             "courses/teach/confirm.html",
             {
-                "heading": f"Delete “{course.title}”?",
+                "heading": _("Delete “%(title)s”?") % {"title": course.title},
                 "explanation": (
-                    "The course, its modules, lessons and files are deleted. This cannot be "
-                    "undone. Only a draft without learners can be deleted; archive a course "
-                    "that has learners instead."
+                    _(
+                        "The course, its modules, lessons and files are deleted. This cannot be "
+                        "undone. Only a draft without learners can be deleted; archive a course "
+                        "that has learners instead."
+                    )
                 ),
-                "button": "Delete the course",
+                "button": _("Delete the course"),
                 "cancel": reverse("courses:edit", args=[public_id]),
                 "danger": True,
             },
@@ -319,7 +347,7 @@ def course_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
         return redirect("courses:edit", public_id=public_id)
-    messages.success(request, f"“{course.title}” is deleted.")
+    messages.success(request, _("“%(title)s” is deleted.") % {"title": course.title})
     return redirect("courses:teach")
 
 
@@ -338,8 +366,11 @@ def course_copy(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"“{copy.title}” is a draft copy with the same modules and lessons; "
-                "no learners were copied.",
+                _(
+                    "“%(title)s” is a draft copy with the same modules and lessons; "
+                    "no learners were copied."
+                )
+                % {"title": copy.title},
             )
             return redirect("courses:edit", public_id=copy.public_id)
     return render(request, "courses/teach/course_copy.html", {"course": course, "form": form})
@@ -391,7 +422,12 @@ def module_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
         messages.error(request, _message(exc))
     else:
         total = Module.objects.filter(course_id=module.course_id).count()
-        announce = f"Module “{moved.title}” moved {direction}: {moved.position + 1} of {total}."
+        template = (
+            _("Module “%(title)s” moved up: %(position)s of %(total)s.")
+            if direction == services.UP
+            else _("Module “%(title)s” moved down: %(position)s of %(total)s.")
+        )
+        announce = template % {"title": moved.title, "position": moved.position + 1, "total": total}
     return _outline_response(
         request, module.course, f"module-{module.public_id}-{direction}", announce
     )
@@ -409,7 +445,12 @@ def lesson_move(request: HttpRequest, public_id: str) -> HttpResponseBase:
         messages.error(request, _message(exc))
     else:
         total = Lesson.objects.filter(module_id=lesson.module_id).count()
-        announce = f"Lesson “{moved.title}” moved {direction}: {moved.position + 1} of {total}."
+        template = (
+            _("Lesson “%(title)s” moved up: %(position)s of %(total)s.")
+            if direction == services.UP
+            else _("Lesson “%(title)s” moved down: %(position)s of %(total)s.")
+        )
+        announce = template % {"title": moved.title, "position": moved.position + 1, "total": total}
     return _outline_response(
         request, lesson.course, f"lesson-{lesson.public_id}-{direction}", announce
     )
@@ -487,7 +528,10 @@ def module_new(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Module “{module.title}” added. Add its first lesson.")
+            messages.success(
+                request,
+                _("Module “%(title)s” added. Add its first lesson.") % {"title": module.title},
+            )
             return redirect("courses:lesson_new", public_id=module.public_id)
     return render(
         request, "courses/teach/module_form.html", {"course": course, "form": form, "module": None}
@@ -510,7 +554,7 @@ def module_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Module saved.")
+            messages.success(request, _("Module saved."))
             return redirect("courses:outline", public_id=module.course.public_id)
     return render(
         request,
@@ -530,12 +574,18 @@ def module_delete(request: HttpRequest, public_id: str) -> HttpResponse:
             request,
             "courses/teach/confirm.html",
             {
-                "heading": f"Delete the module “{module.title}”?",
+                "heading": _("Delete the module “%(title)s”?") % {"title": module.title},
                 "explanation": (
-                    f"Its {count} lesson{'s' if count != 1 else ''}, their files and "
-                    "learners' progress in them are deleted too. This cannot be undone."
+                    ngettext(
+                        "Its %(count)s lesson, their files and learners' progress in them are "
+                        "deleted too. This cannot be undone.",
+                        "Its %(count)s lessons, their files and learners' progress in them are "
+                        "deleted too. This cannot be undone.",
+                        count,
+                    )
+                    % {"count": count}
                 ),
-                "button": "Delete module",
+                "button": _("Delete module"),
                 "cancel": reverse("courses:outline", args=[course.public_id]),
                 "danger": True,
             },
@@ -545,7 +595,7 @@ def module_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"Module “{module.title}” deleted.")
+        messages.success(request, _("Module “%(title)s” deleted.") % {"title": module.title})
     return redirect("courses:outline", public_id=course.public_id)
 
 
@@ -568,7 +618,9 @@ def lesson_new(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Lesson “{lesson.title}” added as a draft.")
+            messages.success(
+                request, _("Lesson “%(title)s” added as a draft.") % {"title": lesson.title}
+            )
             return redirect("courses:lesson_edit", public_id=lesson.public_id)
     return render(
         request,
@@ -603,7 +655,7 @@ def lesson_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Lesson saved.")
+            messages.success(request, _("Lesson saved."))
             return redirect("courses:lesson_edit", public_id=lesson.public_id)
     return render(
         request,
@@ -642,7 +694,7 @@ def lesson_upload(request: HttpRequest, public_id: str, field: str) -> HttpRespo
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{UPLOAD_LABELS[field]} uploaded.")
+            messages.success(request, _("%(file)s uploaded.") % {"file": UPLOAD_LABELS[field]})
             return redirect("courses:lesson_edit", public_id=lesson.public_id)
     forms = [(f, form if f == field else other) for f, other in _upload_forms(lesson)]
     return render(
@@ -671,9 +723,9 @@ def lesson_media_remove(request: HttpRequest, public_id: str, field: str) -> Htt
             request,
             "courses/teach/confirm.html",
             {
-                "heading": f"Remove the {UPLOAD_LABELS[field].lower()} of “{lesson.title}”?",
-                "explanation": "The stored file is deleted.",
-                "button": "Remove",
+                "heading": REMOVE_HEADINGS[field] % {"title": lesson.title},
+                "explanation": _("The stored file is deleted."),
+                "button": _("Remove"),
                 "cancel": back,
                 "danger": True,
             },
@@ -683,7 +735,7 @@ def lesson_media_remove(request: HttpRequest, public_id: str, field: str) -> Htt
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"{UPLOAD_LABELS[field]} removed.")
+        messages.success(request, _("%(file)s removed.") % {"file": UPLOAD_LABELS[field]})
     return redirect(back)
 
 
@@ -697,11 +749,14 @@ def lesson_delete(request: HttpRequest, public_id: str) -> HttpResponse:
             request,
             "courses/teach/confirm.html",
             {
-                "heading": f"Delete the lesson “{lesson.title}”?",
+                "heading": _("Delete the lesson “%(title)s”?") % {"title": lesson.title},
                 "explanation": (
-                    "Its files and learners' progress in it are deleted too. This cannot be undone."
+                    _(
+                        "Its files and learners' progress in it are deleted too. "
+                        "This cannot be undone."
+                    )
                 ),
-                "button": "Delete lesson",
+                "button": _("Delete lesson"),
                 "cancel": reverse("courses:outline", args=[course.public_id]),
                 "danger": True,
             },
@@ -711,7 +766,7 @@ def lesson_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"Lesson “{lesson.title}” deleted.")
+        messages.success(request, _("Lesson “%(title)s” deleted.") % {"title": lesson.title})
     return redirect("courses:outline", public_id=course.public_id)
 
 
