@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -73,7 +74,7 @@ class Queued(Schema):
 
 def _require(request: HttpRequest) -> None:
     if not api_has_perm(request, "backup.run"):
-        raise PermissionDenied("This needs the backup.run permission.")
+        raise PermissionDenied(_("This needs the backup.run permission."))
 
 
 def _run(run: BackupRun) -> dict[str, Any]:
@@ -128,7 +129,7 @@ def create_backup(request: HttpRequest) -> Any:
     _require(request)
     api_require_recent_mfa(request)
     enqueue_on_commit(backup_now_task, acting_user(request).pk)
-    return Status(202, {"detail": "A backup has been queued."})
+    return Status(202, {"detail": _("A backup has been queued.")})
 
 
 @router.post(
@@ -147,19 +148,19 @@ def verify_backup(request: HttpRequest, payload: VerifyIn) -> Any:
     if not NAME_RE.match(name):
         return Status(
             422,
-            {"detail": "This is not a backup archive name.", "code": "invalid_archive"},
+            {"detail": _("This is not a backup archive name."), "code": "invalid_archive"},
         )
     try:
         names = {a.name for a in backup_location().list()}
     except (BackupError, OSError):
         return Status(
             503,
-            {"detail": "The backup location cannot be read.", "code": "location_unavailable"},
+            {"detail": _("The backup location cannot be read."), "code": "location_unavailable"},
         )
     if name not in names:
         return Status(
             404,
-            {"detail": "There is no archive with this name.", "code": "archive_not_found"},
+            {"detail": _("There is no archive with this name."), "code": "archive_not_found"},
         )
     enqueue_on_commit(backup_verify_task, name, acting_user(request).pk)
-    return Status(202, {"detail": "A verification has been queued.", "archive": name})
+    return Status(202, {"detail": _("A verification has been queued."), "archive": name})

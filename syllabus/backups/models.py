@@ -6,31 +6,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import PublicIdField
 
 
 class BackupRun(models.Model):
     class Kind(models.TextChoices):
-        BACKUP = "backup", "Backup"
-        VERIFY = "verify", "Verification"
-        RESTORE = "restore", "Restore"
-        PRUNE = "prune", "Prune"
+        BACKUP = "backup", _("Backup")
+        VERIFY = "verify", _("Verification")
+        RESTORE = "restore", _("Restore")
+        PRUNE = "prune", _("Prune")
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Daily schedule"
-        MANUAL = "manual", "Admin page or API"
-        CLI = "cli", "Command line"
+        SCHEDULE = "schedule", _("Daily schedule")
+        MANUAL = "manual", _("Admin page or API")
+        CLI = "cli", _("Command line")
 
     class Verification(models.TextChoices):
-        NONE = "", "Not verified"
-        PASSED = "passed", "Passed"
-        FAILED = "failed", "Failed"
+        NONE = "", _("Not verified")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
 
     public_id = PublicIdField(prefix="bkr")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -44,7 +45,7 @@ class BackupRun(models.Model):
     db_vendor = models.CharField(max_length=20, blank=True)
     key_id = models.CharField(max_length=32, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the archive file.")
+    sha256 = models.CharField(max_length=64, blank=True, help_text=_("Of the archive file."))
     tables = models.PositiveIntegerField(null=True, blank=True)
     rows = models.BigIntegerField(null=True, blank=True)
     files = models.PositiveIntegerField(null=True, blank=True)

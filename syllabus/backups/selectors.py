@@ -9,6 +9,7 @@ from typing import Literal
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.backups.models import BackupRun
 
@@ -48,16 +49,19 @@ def backup_state(*, now: datetime | None = None) -> BackupState:
         if settings.BACKUP_KEYS:
             return BackupState(
                 "error",
-                "no backup has been taken yet: run `syllabus backup`, and keep the worker "
-                "running for the daily backup",
+                _(
+                    "no backup has been taken yet: run `syllabus backup`, and keep the worker "
+                    "running for the daily backup"
+                ),
             )
         return BackupState(
-            "unknown", "no backup has been taken yet and no backup key is configured"
+            "unknown", _("no backup has been taken yet and no backup key is configured")
         )
     if last.status == BackupRun.Status.FAILED:
         return BackupState(
             "error",
-            f"the last backup failed at {_iso(last.started_at)}: {last.message[:200]}",
+            _("the last backup failed at %(when)s: %(message)s")
+            % {"when": _iso(last.started_at), "message": last.message[:200]},
             success_at,
             last.started_at,
         )
@@ -67,11 +71,13 @@ def backup_state(*, now: datetime | None = None) -> BackupState:
         hours = int(age.total_seconds() // 3600)
         return BackupState(
             "error",
-            f"the last successful backup is {hours} hours old "
-            f"(more than {settings.BACKUP_MAX_AGE_HOURS})",
+            _("the last successful backup is %(hours)s hours old (more than %(limit)s)")
+            % {"hours": hours, "limit": settings.BACKUP_MAX_AGE_HOURS},
             success_at,
         )
-    return BackupState("ok", f"last backup {_iso(last.finished_at)}", success_at)
+    return BackupState(
+        "ok", _("last backup %(when)s") % {"when": _iso(last.finished_at)}, success_at
+    )
 
 
 def _iso(moment: datetime) -> str:

@@ -27,6 +27,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import syllabus
 from syllabus.audit.services import record
@@ -525,16 +526,18 @@ def _record_restore(
         )
         return run
     if problems:
-        run.message = "Restored, but differs from the manifest: " + "; ".join(problems[:5])
+        run.message = _("Restored, but differs from the manifest: %(problems)s") % {
+            "problems": "; ".join(problems[:5])
+        }
     # The snapshot was taken while its own backup ran (and maybe others): settle those rows.
     running = BackupRun.objects.filter(status=BackupRun.Status.RUNNING)
     running.filter(kind=BackupRun.Kind.BACKUP, archive=archive).update(
         status=BackupRun.Status.SUCCEEDED,
-        message="Finished after this snapshot was taken (the archive exists).",
+        message=_("Finished after this snapshot was taken (the archive exists)."),
     )
     running.update(
         status=BackupRun.Status.FAILED,
-        message="Still running when the restored snapshot was taken; its outcome is not known.",
+        message=_("Still running when the restored snapshot was taken; its outcome is not known."),
     )
     run.save()
     return _finish(run, started, actor=user)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from syllabus.accounts.permissions import acting_user, require_site_perm
@@ -28,7 +29,9 @@ def _archive_names() -> tuple[list[str], str]:
     try:
         return [a.name for a in backup_location().list()], ""
     except (BackupError, OSError) as exc:
-        return [], f"The backup location cannot be read: {type(exc).__name__}."
+        return [], _("The backup location cannot be read: %(error)s.") % {
+            "error": type(exc).__name__
+        }
 
 
 @require_site_perm("backup.run")
@@ -72,8 +75,10 @@ def _backup_now(request: HttpRequest) -> HttpResponseBase:
     enqueue_on_commit(backup_now_task, acting_user(request).pk)
     messages.success(
         request,
-        "A backup has been queued. It appears below as running, then with its size and "
-        "duration; reload the page to follow it.",
+        _(
+            "A backup has been queued. It appears below as running, then with its size and "
+            "duration; reload the page to follow it."
+        ),
     )
     return redirect("backups:list")
 
@@ -86,7 +91,7 @@ def backup_verify(request: HttpRequest) -> HttpResponseBase:
 
 @sensitive_action
 def _backup_verify(request: HttpRequest) -> HttpResponseBase:
-    archives, _ = _archive_names()
+    archives, _error = _archive_names()
     form = VerifyForm(request.POST, archives=archives)
     if not form.is_valid():
         return _render_list(
@@ -99,7 +104,10 @@ def _backup_verify(request: HttpRequest) -> HttpResponseBase:
     enqueue_on_commit(backup_verify_task, archive, acting_user(request).pk)
     messages.success(
         request,
-        f"Verification of {archive} has been queued: it is restored into a scratch "
-        "database and compared with its manifest.",
+        _(
+            "Verification of %(archive)s has been queued: it is restored into a scratch "
+            "database and compared with its manifest."
+        )
+        % {"archive": archive},
     )
     return redirect("backups:list")
