@@ -35,6 +35,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
         str(settings.STATIC_URL),
         "/health",  # probes answer whoever asks (ops.views_health)
     )
+        "/media/",  # signed file URLs: the page that signed them already decided
 
 
 # allauth.mfa views whose POST re-renders the page when the input is refused.

@@ -552,7 +552,7 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en").lower()
 if LANGUAGE_CODE not in {code for code, _ in LANGUAGES}:
     raise ImproperlyConfigured(
-        "SYLLABUS_LANGUAGE_CODE is the default language, one of those Syllabus ships: "
+        "SYLLABUS_LANGUAGE_CODE must be one of the languages Syllabus ships: "
         f"{', '.join(code for code, _ in LANGUAGES)}; got {LANGUAGE_CODE!r}."
     )
 # The chooser's choice, for a year; Secure like the session cookie (set with it below).
@@ -576,10 +576,24 @@ STATIC_URL = "/static/"
 # folder of their own (the Dockerfile sets SYLLABUS_STATIC_ROOT=/opt/syllabus/static).
 STATIC_ROOT = Path(env_str("SYLLABUS_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Private files (lesson videos, captions, documents) are handed to browsers as short-lived
+# signed URLs (syllabus.core.signed_media) under MEDIA_URL: this server's /media/ by
+# default, or a CDN's base URL whose origin is this server's /media/ (SYLLABUS_MEDIA_URL).
+_media_cdn = env_url("SYLLABUS_MEDIA_URL", schemes=("https", "http"))
+if _media_cdn and not _media_cdn.endswith("/"):
+    raise ImproperlyConfigured("SYLLABUS_MEDIA_URL must end with a slash, like https://cdn/media/.")
+MEDIA_URL = _media_cdn or "/media/"
+MEDIA_CDN = _media_cdn is not None
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded files (course images, videos, captions, documents): local disk by default, or
 # an S3-compatible bucket shared by every app server.
+SIGNED_URL_SECONDS = env_int("SYLLABUS_SIGNED_URL_SECONDS", 300, minimum=10, maximum=86400)
+if _media_cdn:
+    # Videos, captions and images may come from the CDN: its origin, nothing wider.
+    _cdn = urlsplit(_media_cdn)
+    for _directive in ("img-src", "media-src"):
+        _sources = CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, ["'self'"])
+        _sources.append(f"{_cdn.scheme}://{_cdn.netloc}")
 STORAGE_BACKEND = env_choice("SYLLABUS_STORAGE", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
     from botocore.config import Config as _BotoConfig

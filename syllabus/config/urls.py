@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from syllabus.accounts.views_signin import password_reset_from_key
 from syllabus.config.api import api
 from syllabus.core import views as core_views
+from syllabus.core.signed_media import signed_media
 from syllabus.ops import views_health, views_metrics
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("health/live", views_health.live, name="health_live"),
     path("health/ready", views_health.ready, name="health_ready"),
     path("metrics", views_metrics.metrics, name="metrics"),
+    # Private files through short-lived signed URLs (the signature is the permission).
+    path("media/<path:name>", signed_media, name="signed_media"),
     # The language chooser posts here (Django's set_language).
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -11,11 +11,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.sensitive import sensitive_action
-from syllabus.courses.media import lesson_media_content_type, lesson_media_response
+from syllabus.courses.media import (
+    lesson_media_content_type,
+    lesson_media_response,
+    lesson_media_url,
+)
 from syllabus.courses.models import Course, Lesson
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
 from syllabus.learning.access import (
@@ -133,6 +138,15 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
             "video_type": lesson_media_content_type(lesson, "video") if lesson.video else "",
         },
     )
+            "media_src": {
+                field: lesson_media_url(
+                    lesson,
+                    field,
+                    checked_url=reverse("learning:lesson_media", args=[lesson.public_id, field]),
+                )
+                for field in ("video", "captions")
+                if getattr(lesson, field)
+            },
 
 
 @login_required

@@ -37,6 +37,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
         str(settings.STATIC_URL),
         "/health",
         "/metrics",
+        "/media/",  # signed file URLs: the page that signed them already decided
         "/api/v1/privacy/policies",
         "/api/v1/privacy/consents",
         "/api/v1/auth/token",

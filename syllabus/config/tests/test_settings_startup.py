@@ -107,7 +107,14 @@ def test_production_without_tls_fails_check_deploy(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("SYLLABUS_TIME_ZONE", "Mars/Olympus"), ("SYLLABUS_LANGUAGE_CODE", "xx")]
+    ("name", "value"),
+    [
+        ("SYLLABUS_TIME_ZONE", "Mars/Olympus"),
+        ("SYLLABUS_LANGUAGE_CODE", "xx"),
+        ("SYLLABUS_LANGUAGE_CODE", "fr"),  # a language Django knows but Syllabus does not ship
+        ("SYLLABUS_MEDIA_URL", "https://cdn.example.org/media"),  # no trailing slash
+        ("SYLLABUS_MEDIA_URL", "ftp://cdn.example.org/media/"),
+    ],
 )
 def test_bad_locale_settings_stop_startup_naming_the_variable(tmp_path, name, value):
     result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true", **{name: value})

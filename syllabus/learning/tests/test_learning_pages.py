@@ -200,6 +200,23 @@ def test_video_is_served_with_ranges(student, lessons):
     assert captions["Content-Type"].startswith("text/vtt")
 
 
+def test_behind_a_cdn_the_video_comes_from_signed_cdn_urls(student, lessons, settings):
+    # SYLLABUS_MEDIA_URL: the page has checked access; the bytes (each Range request) come
+    # from the CDN, whose origin is our /media/ view, without a session or a query.
+    settings.MEDIA_URL = "https://cdn.example.org/media/"
+    settings.MEDIA_CDN = True
+    video = lessons["video"]
+    html = _client(student).get(_lesson_url(video)).content.decode()
+    cdn = f"https://cdn.example.org/media/{video.video.name}?token="
+    assert f'<source src="{cdn}' in html
+    captions = f'src="https://cdn.example.org/media/{video.captions.name}?token='
+    assert captions in html
+    signed = html.split('<source src="')[1].split('"')[0].replace("&amp;", "&")
+    origin = Client().get(signed.removeprefix("https://cdn.example.org"), HTTP_RANGE="bytes=0-9")
+    assert origin.status_code == 206
+    assert "public" in origin["Cache-Control"]
+
+
 def test_opening_the_document_completes_a_file_lesson(student, lessons):
     client = _client(student)
     url = _media_url(lessons["doc"], "file")
