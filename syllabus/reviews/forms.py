@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import User
 from syllabus.reviews.models import ReviewItem
@@ -8,12 +9,15 @@ from syllabus.reviews.models import ReviewItem
 
 class StartForm(forms.Form):
     name = forms.CharField(
-        max_length=200, required=False, help_text="Empty: 'Access review' and the quarter."
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: 'Access review' and the quarter."),
     )
     reviewer = forms.EmailField(
         required=False,
-        label="Reviewer for people without a manager",
-        help_text="Empty: you. Items are routed to each holder's manager first.",
+        label=_("Reviewer for people without a manager"),
+        help_text=_("Empty: you. Items are routed to each holder's manager first."),
     )
 
     def clean_reviewer(self) -> User | None:
@@ -22,30 +26,35 @@ class StartForm(forms.Form):
             return None
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
-            raise forms.ValidationError("No active account has this email address.")
+            raise forms.ValidationError(_("No active account has this email address."))
         return user
 
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[
-            (ReviewItem.Decision.KEEP, "Keep"),
-            (ReviewItem.Decision.REVOKE, "Revoke"),
+            (ReviewItem.Decision.KEEP, _("Keep")),
+            (ReviewItem.Decision.REVOKE, _("Revoke")),
         ],
+        label=_("Decision"),
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
+        label=_("Comment"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when revoking.",
+        help_text=_("Required when revoking."),
     )
 
 
 class SignOffForm(forms.Form):
     comment = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(
-        label="I confirm every assignment was reviewed and the revocations were applied."
+        label=_("I confirm every assignment was reviewed and the revocations were applied.")
     )

@@ -15,8 +15,12 @@ after people or courses are gone.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import PublicIdField, TimeStampedModel
 
@@ -37,8 +41,8 @@ class ReportingLine(TimeStampedModel):
 
 class Campaign(TimeStampedModel):
     class Status(models.TextChoices):
-        OPEN = "open", "In review"
-        SIGNED_OFF = "signed_off", "Signed off"
+        OPEN = "open", _("In review")
+        SIGNED_OFF = "signed_off", _("Signed off")
 
     public_id = PublicIdField(prefix="arc")
     name = models.CharField(max_length=200)
@@ -69,15 +73,20 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
+# The leaver reasons the snapshot stores (see services._leaver_reason).
+LEAVER_DEACTIVATED = "deactivated"
+LEAVER_INACTIVE = re.compile(r"no sign-in for (?P<days>\d+) days")
+
+
 class ReviewItem(models.Model):
     class Kind(models.TextChoices):
-        SITE = "site", "Site role"
-        COURSE = "course", "Course role"
+        SITE = "site", _("Site role")
+        COURSE = "course", _("Course role")
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Not reviewed"
-        KEEP = "keep", "Keep"
-        REVOKE = "revoke", "Revoke"
+        PENDING = "pending", _("Not reviewed")
+        KEEP = "keep", _("Keep")
+        REVOKE = "revoke", _("Revoke")
 
     public_id = PublicIdField(prefix="ari")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
@@ -124,3 +133,13 @@ class ReviewItem(models.Model):
     @property
     def is_leaver(self) -> bool:
         return bool(self.leaver_reason)
+
+    @property
+    def leaver_label(self) -> str:
+        """The leaver reason in the reader's language: the snapshot keeps it in English
+        (it is data, in the CSV report too), so the page translates the known forms."""
+        if self.leaver_reason == LEAVER_DEACTIVATED:
+            return gettext("deactivated")
+        if match := LEAVER_INACTIVE.fullmatch(self.leaver_reason):
+            return gettext("no sign-in for %(days)s days") % {"days": match["days"]}
+        return self.leaver_reason

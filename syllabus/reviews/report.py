@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 
 if TYPE_CHECKING:
@@ -22,13 +24,13 @@ def _day(value: object) -> str:
 
 
 COLUMNS = (
-    ("Holder", 52),
-    ("Role", 38),
-    ("Course", 50),
-    ("Flags", 30),
-    ("Reviewer", 46),
-    ("Decision", 22),
-    ("Comment", 39),
+    (gettext_lazy("Holder"), 52),
+    (gettext_lazy("Role"), 38),
+    (gettext_lazy("Course"), 50),
+    (gettext_lazy("Flags"), 30),
+    (gettext_lazy("Reviewer"), 46),
+    (gettext_lazy("Decision"), 22),
+    (gettext_lazy("Comment"), 39),
 )
 
 
@@ -42,17 +44,30 @@ def campaign_pdf(campaign: Campaign) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _latin1(f"Access review: {campaign.name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        9,
+        _latin1(_("Access review: %(name)s") % {"name": campaign.name}),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("Helvetica", "", 10)
     signer = campaign.signed_off_by.email if campaign.signed_off_by else "-"
     for line in (
-        f"Started {_day(campaign.created_at)}, due {_day(campaign.due_at)}, "
-        f"signed off {_day(campaign.signed_off_at)} by {signer}.",
-        f"{counts['total']} assignments reviewed: {counts['keep']} kept, {counts['revoke']} "
-        f"revoked ({counts['applied']} applied). {counts['privileged']} privileged, "
-        f"{counts['leavers']} held by leavers (inactive for {campaign.inactive_days} days "
-        "or deactivated).",
-        f"Sign-off comment: {campaign.sign_off_comment or '-'}",
+        _("Started %(started)s, due %(due)s, signed off %(signed)s by %(signer)s.")
+        % {
+            "started": _day(campaign.created_at),
+            "due": _day(campaign.due_at),
+            "signed": _day(campaign.signed_off_at),
+            "signer": signer,
+        },
+        _(
+            "%(total)s assignments reviewed: %(keep)s kept, %(revoke)s revoked (%(applied)s"
+            " applied). %(privileged)s privileged, %(leavers)s held by leavers (inactive for"
+            " %(days)s days or deactivated)."
+        )
+        % {**counts, "days": campaign.inactive_days},
+        _("Sign-off comment: %(comment)s") % {"comment": campaign.sign_off_comment or "-"},
     ):
         pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
@@ -61,7 +76,7 @@ def campaign_pdf(campaign: Campaign) -> bytes:
         pdf.set_font("Helvetica", "B", 9)
         pdf.set_fill_color(230, 230, 230)
         for title, width in COLUMNS:
-            pdf.cell(width, 6, title, border=1, fill=True)
+            pdf.cell(width, 6, _latin1(str(title)), border=1, fill=True)
         pdf.ln()
         pdf.set_font("Helvetica", "", 8)
 
@@ -71,18 +86,18 @@ def campaign_pdf(campaign: Campaign) -> bytes:
             pdf.add_page()
             header()
         flags = ", ".join(
-            f for f in ("privileged" if item.privileged else "", item.leaver_reason) if f
+            f for f in (_("privileged") if item.privileged else "", item.leaver_label) if f
         )
         row = (
             item.holder_email,
             item.role_name,
-            item.course_title or "(site)",
+            item.course_title or _("(site)"),
             flags,
             item.reviewer.email if item.reviewer else "-",
-            item.get_decision_display(),
+            str(item.get_decision_display()),
             item.comment,
         )
-        for (_, width), value in zip(COLUMNS, row, strict=True):
+        for (_title, width), value in zip(COLUMNS, row, strict=True):
             text = _latin1(value)
             if pdf.get_string_width(text) > width - 2:
                 while text and pdf.get_string_width(text + "...") > width - 2:

@@ -15,7 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.models import Role, RoleAssignment, User
 from syllabus.accounts.permissions import has_site_perm
@@ -25,7 +28,7 @@ from syllabus.communication.services import notify
 from syllabus.courses.models import CourseMembership
 from syllabus.courses.services import course_role_remove
 from syllabus.learning.exports import csv_safe
-from syllabus.reviews.models import Campaign, ReportingLine, ReviewItem
+from syllabus.reviews.models import LEAVER_DEACTIVATED, Campaign, ReportingLine, ReviewItem
 from syllabus.reviews.report import campaign_pdf
 
 PERMISSION = "access_review.run"
@@ -54,12 +57,12 @@ def quarter_of(moment: datetime) -> str:
 
 def require_runner(actor: Any) -> None:
     if not has_site_perm(actor, PERMISSION):
-        raise PermissionDenied("Running access reviews needs the access review permission.")
+        raise PermissionDenied(_("Running access reviews needs the access review permission."))
 
 
 def _leaver_reason(user: User, now: datetime, inactive_days: int) -> str:
     if not user.is_active:
-        return "deactivated"
+        return LEAVER_DEACTIVATED
     seen = user.last_login or user.date_joined
     if seen < now - timedelta(days=inactive_days):
         return f"no sign-in for {inactive_days} days"
@@ -92,12 +95,12 @@ def campaign_start(
         require_runner(actor)
     now = now or timezone.now()
     if default_reviewer is not None and not default_reviewer.is_active:
-        raise ValidationError("The chosen reviewer's account is deactivated.")
+        raise ValidationError(_("The chosen reviewer's account is deactivated."))
     reviewer = default_reviewer or actor or _first_runner()
     inactive_days = settings.ACCESS_REVIEW_INACTIVE_DAYS
     quarter = quarter_of(now)
     campaign = Campaign.objects.create(
-        name=(name.strip() or f"Access review {quarter}")[:200],
+        name=(name.strip() or _("Access review %(quarter)s") % {"quarter": quarter})[:200],
         started_by=actor,
         default_reviewer=reviewer,
         due_at=now + timedelta(days=settings.ACCESS_REVIEW_DUE_DAYS),
@@ -179,7 +182,7 @@ def _first_runner() -> User | None:
 def _open(campaign: Campaign) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
-        raise ValidationError("This campaign is signed off: it cannot change any more.")
+        raise ValidationError(_("This campaign is signed off: it cannot change any more."))
     return campaign
 
 
@@ -199,16 +202,16 @@ def item_decide(*, actor: User, item: ReviewItem, decision: str, comment: str = 
     campaign = _open(item.campaign)
     item = ReviewItem.objects.select_for_update().get(pk=item.pk)
     if not can_decide(actor, item):
-        raise PermissionDenied("This item is not yours to review.")
+        raise PermissionDenied(_("This item is not yours to review."))
     if decision not in (ReviewItem.Decision.KEEP, ReviewItem.Decision.REVOKE):
-        raise ValidationError({"decision": "Choose keep or revoke."})
+        raise ValidationError({"decision": _("Choose keep or revoke.")})
     comment = comment.strip()
     if decision == ReviewItem.Decision.REVOKE and not comment:
-        raise ValidationError({"comment": "Say why the access should be revoked."})
+        raise ValidationError({"comment": _("Say why the access should be revoked.")})
     if len(comment) > 2000:
-        raise ValidationError({"comment": "A comment is at most 2,000 characters."})
+        raise ValidationError({"comment": _("A comment is at most 2,000 characters.")})
     if item.applied_at is not None:
-        raise ValidationError("This revocation has been applied already.")
+        raise ValidationError(_("This revocation has been applied already."))
     item.decision = decision
     item.comment = comment
     item.decided_by = actor
@@ -234,9 +237,9 @@ def item_reassign(*, actor: User, item: ReviewItem, reviewer: User) -> ReviewIte
     require_runner(actor)
     _open(item.campaign)
     if reviewer.pk == item.holder_id:
-        raise ValidationError({"reviewer": "Nobody reviews their own access."})
+        raise ValidationError({"reviewer": _("Nobody reviews their own access.")})
     if not reviewer.is_active:
-        raise ValidationError({"reviewer": "That account is deactivated."})
+        raise ValidationError({"reviewer": _("That account is deactivated.")})
     item.reviewer = reviewer
     item.save(update_fields=["reviewer"])
     record(
@@ -337,9 +340,11 @@ def sign_off_blockers(campaign: Campaign) -> list[str]:
     counts = progress(campaign)
     problems = []
     if counts["pending"]:
-        problems.append(f"{counts['pending']} item(s) are not reviewed yet.")
+        problems.append(_("%(count)s item(s) are not reviewed yet.") % {"count": counts["pending"]})
     if counts["unapplied"]:
-        problems.append(f"{counts['unapplied']} revocation(s) are not applied yet.")
+        problems.append(
+            _("%(count)s revocation(s) are not applied yet.") % {"count": counts["unapplied"]}
+        )
     return problems
 
 
@@ -352,7 +357,7 @@ def campaign_sign_off(*, actor: User, campaign: Campaign, comment: str = "") -> 
     if problems := sign_off_blockers(campaign):
         raise ValidationError(problems)
     if len(comment) > 2000:
-        raise ValidationError({"comment": "A comment is at most 2,000 characters."})
+        raise ValidationError({"comment": _("A comment is at most 2,000 characters.")})
     campaign.status = Campaign.Status.SIGNED_OFF
     campaign.signed_off_by = actor
     campaign.signed_off_at = timezone.now()
@@ -447,16 +452,35 @@ def remind_reviewers(*, campaign: Campaign, now: datetime | None = None) -> int:
         .annotate(n=Count("pk"))
     )
     reminded = 0
-    for row in pending:
-        overdue = now > campaign.due_at
+    overdue = now > campaign.due_at
+    rows = list(pending)
+    reviewers = User.objects.in_bulk([row["reviewer"] for row in rows])
+    for row in rows:
+        reviewer = reviewers.get(row["reviewer"])
+        # Each reminder in its reader's language (blank: the site's default).
+        language = getattr(reviewer, "language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            title = (
+                ngettext(
+                    "Overdue: %(count)s access review item waits for you in %(campaign)s",
+                    "Overdue: %(count)s access review items wait for you in %(campaign)s",
+                    row["n"],
+                )
+                if overdue
+                else ngettext(
+                    "%(count)s access review item waits for you in %(campaign)s",
+                    "%(count)s access review items wait for you in %(campaign)s",
+                    row["n"],
+                )
+            ) % {"count": row["n"], "campaign": campaign.name}
+            body = _("Please keep or revoke each by %(due)s.") % {
+                "due": date_format(timezone.localtime(campaign.due_at), "DATE_FORMAT")
+            }
         reminded += notify(
             [row["reviewer"]],
             kind="access_review",
-            title=(
-                f"{'Overdue: ' if overdue else ''}{row['n']} access review item(s) wait for you "
-                f"in {campaign.name}"
-            ),
-            body=f"Please keep or revoke each by {timezone.localtime(campaign.due_at):%d %b %Y}.",
+            title=title,
+            body=body,
             url="/access-reviews/mine/",
         )
     Campaign.objects.filter(pk=campaign.pk).update(last_reminded_at=now)

@@ -11,6 +11,8 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.accounts.permissions import acting_user, has_site_perm, require_site_perm
@@ -31,7 +33,10 @@ from syllabus.reviews.services import (
 )
 
 PAGE_SIZE = 50
-DONE = {ReviewItem.Decision.KEEP: "kept", ReviewItem.Decision.REVOKE: "to be revoked"}
+DONE = {
+    ReviewItem.Decision.KEEP: gettext_lazy("%(holder)s (%(role)s): kept."),
+    ReviewItem.Decision.REVOKE: gettext_lazy("%(holder)s (%(role)s): to be revoked."),
+}
 FILTERS = {
     "all": Q(),
     "pending": Q(decision=ReviewItem.Decision.PENDING),
@@ -39,6 +44,14 @@ FILTERS = {
     "leavers": ~Q(leaver_reason=""),
     "revoke": Q(decision=ReviewItem.Decision.REVOKE),
     "unassigned": Q(reviewer__isnull=True),
+}
+FILTER_LABELS = {
+    "all": gettext_lazy("All"),
+    "pending": gettext_lazy("Pending"),
+    "privileged": gettext_lazy("Privileged"),
+    "leavers": gettext_lazy("Leavers"),
+    "revoke": gettext_lazy("Revoke"),
+    "unassigned": gettext_lazy("Unassigned"),
 }
 
 
@@ -61,7 +74,11 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, _errors(error))
         else:
-            messages.success(request, f"{campaign.name} started: reviewers have been notified.")
+            messages.success(
+                request,
+                _("%(campaign)s started: reviewers have been notified.")
+                % {"campaign": campaign.name},
+            )
             return redirect("reviews:campaign", campaign.public_id)
     rows = Campaign.objects.annotate(
         total=Count("items"),
@@ -96,7 +113,8 @@ def campaign(request: HttpRequest, public_id: str) -> HttpResponse:
             "counts": progress(item_campaign),
             "page": page,
             "show": show,
-            "filters": list(FILTERS),
+            "filters": list(FILTER_LABELS.items()),
+            "show_label": FILTER_LABELS[show],
             "blockers": sign_off_blockers(item_campaign),
             "sign_off_form": SignOffForm(),
             "actor": acting_user(request),
@@ -141,7 +159,7 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = acting_user(request)
     item = get_object_or_404(ReviewItem.objects.select_related("campaign"), public_id=public_id)
     if not can_decide(actor, item):
-        raise PermissionDenied("This item is not yours to review.")
+        raise PermissionDenied(_("This item is not yours to review."))
     form = DecideForm(request.POST)
     back = request.POST.get("next") or ""
     target = (
@@ -152,7 +170,9 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "Choose keep or revoke" + (": " + form.errors.as_text() if form.errors else "."),
+            _("Choose keep or revoke: %(errors)s") % {"errors": form.errors.as_text()}
+            if form.errors
+            else _("Choose keep or revoke."),
         )
     else:
         try:
@@ -163,11 +183,16 @@ def decide(request: HttpRequest, public_id: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            messages.error(request, f"{item.holder_email} ({item.role_name}): {_errors(error)}")
+            messages.error(
+                request,
+                _("%(holder)s (%(role)s): %(errors)s")
+                % {"holder": item.holder_email, "role": item.role_name, "errors": _errors(error)},
+            )
         else:
             messages.success(
                 request,
-                f"{item.holder_email} ({item.role_name}): {DONE[form.cleaned_data['decision']]}.",
+                DONE[form.cleaned_data["decision"]]
+                % {"holder": item.holder_email, "role": item.role_name},
             )
     if target == "campaign":
         return redirect("reviews:campaign", item.campaign.public_id)
@@ -188,9 +213,13 @@ def apply(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
-            text = f"{applied.revoked} role(s) revoked."
+            text = _("%(count)s role(s) revoked.") % {"count": applied.revoked}
             if applied.failed:
-                messages.error(request, f"{text} {applied.failed} could not be: see the list.")
+                messages.error(
+                    request,
+                    _("%(text)s %(failed)s could not be: see the list.")
+                    % {"text": text, "failed": applied.failed},
+                )
             else:
                 messages.success(request, text)
         return redirect("reviews:campaign", item_campaign.public_id)
@@ -207,7 +236,11 @@ def remind(request: HttpRequest, public_id: str) -> HttpResponse:
     item_campaign = get_object_or_404(Campaign, public_id=public_id, status=Campaign.Status.OPEN)
     count = remind_reviewers(campaign=item_campaign)
     messages.success(
-        request, f"{count} reviewer(s) reminded." if count else "Nobody has items pending."
+        request,
+        ngettext("%(count)s reviewer reminded.", "%(count)s reviewers reminded.", count)
+        % {"count": count}
+        if count
+        else _("Nobody has items pending."),
     )
     return redirect("reviews:campaign", item_campaign.public_id)
 
@@ -218,7 +251,7 @@ def sign_off(request: HttpRequest, public_id: str) -> HttpResponse:
     item_campaign = get_object_or_404(Campaign, public_id=public_id)
     form = SignOffForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Tick the confirmation to sign the campaign off.")
+        messages.error(request, _("Tick the confirmation to sign the campaign off."))
     else:
         try:
             campaign_sign_off(
@@ -229,7 +262,7 @@ def sign_off(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
-            messages.success(request, "Signed off. The CSV and PDF reports are archived below.")
+            messages.success(request, _("Signed off. The CSV and PDF reports are archived below."))
     return redirect("reviews:campaign", item_campaign.public_id)
 
 
@@ -243,7 +276,7 @@ def report(request: HttpRequest, public_id: str, kind: str) -> HttpResponseBase:
     item_campaign = get_object_or_404(Campaign, public_id=public_id)
     stored = {"csv": item_campaign.report_csv, "pdf": item_campaign.report_pdf}.get(kind)
     if not stored:
-        raise Http404("This campaign has no archived report yet: sign it off first.")
+        raise Http404(_("This campaign has no archived report yet: sign it off first."))
     record(
         actor=acting_user(request),
         action="export.run",
