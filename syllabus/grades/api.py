@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -336,7 +337,7 @@ def _category_in(course: Course, public_id: str | None) -> GradeCategory | None:
         return None
     category = GradeCategory.objects.filter(course=course, public_id=public_id).first()
     if category is None:
-        raise ValidationError({"category": ["No category of this course has that id."]})
+        raise ValidationError({"category": [_("No category of this course has that id.")]})
     return category
 
 
@@ -531,7 +532,7 @@ def update_item(request: HttpRequest, public_id: str, payload: ItemPatch) -> Any
         changes["category"] = _category_in(item.course, changes["category"])
     for key in ("title", "max_points", "counts", "learner_visibility"):
         if key in changes and changes[key] is None:
-            raise ValidationError({key: [f"{key} cannot be empty."]})
+            raise ValidationError({key: [_("%(field)s cannot be empty.") % {"field": key}]})
     if "learner_visibility" in changes:
         changes["learner_visibility"] = str(changes["learner_visibility"].value)
     return _item_out(services.item_update(actor=request.user, item=item, **changes))
@@ -643,7 +644,7 @@ def gradebook_export(request: HttpRequest, public_id: str) -> Any:
     course = _viewable(request, public_id)
     _require(request, course, "export.run")
     api_require_recent_mfa(request)
-    lines, _ = gradebook_csv(actor=request.user, course=course)
+    lines, _count = gradebook_csv(actor=request.user, course=course)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         content_disposition_header(True, gradebook_filename(course)) or ""
@@ -714,7 +715,7 @@ def me_grades(request: HttpRequest) -> Any:
 def me_course_grades(request: HttpRequest, public_id: str) -> Any:
     course = _course(request, public_id)
     if learner_membership(request.user, course) is None:
-        raise PermissionDenied("This shows a learner's own grades in a course they take.")
+        raise PermissionDenied(_("This shows a learner's own grades in a course they take."))
     view = learner_view(request.user, course)
     return {
         "course": course.public_id,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 UNCATEGORISED = None  # the group key of items without a category
 TWO_PLACES = Decimal("0.01")
 DEFAULT_SCALE: tuple[tuple[str, Decimal], ...] = (
@@ -153,27 +155,36 @@ def validate_scale(raw: Iterable[tuple[str, object]]) -> list[tuple[str, Decimal
     for letter, threshold in raw:
         letter = str(letter).strip()
         if not letter or len(letter) > MAX_LETTER_LENGTH:
-            raise ValueError(f"Each letter needs 1 to {MAX_LETTER_LENGTH} characters.")
+            raise ValueError(
+                _("Each letter needs 1 to %(max)s characters.") % {"max": MAX_LETTER_LENGTH}
+            )
         try:
             value = Decimal(str(threshold).strip())
         except ArithmeticError:
-            raise ValueError(f"The threshold of {letter} is not a number.") from None
+            raise ValueError(
+                _("The threshold of %(letter)s is not a number.") % {"letter": letter}
+            ) from None
         if not value.is_finite() or value < 0 or value > 100:
-            raise ValueError(f"The threshold of {letter} must be between 0 and 100.")
+            raise ValueError(
+                _("The threshold of %(letter)s must be between 0 and 100.") % {"letter": letter}
+            )
         if value != value.quantize(TWO_PLACES):
-            raise ValueError(f"The threshold of {letter} has more than two decimals.")
+            raise ValueError(
+                _("The threshold of %(letter)s has more than two decimals.") % {"letter": letter}
+            )
         scale.append((letter, value.quantize(TWO_PLACES)))
     if not scale:
-        raise ValueError("The scale needs at least one letter (at 0 %).")
+        raise ValueError(_("The scale needs at least one letter (at 0 %)."))
     if len(scale) > MAX_LETTERS:
-        raise ValueError(f"A scale has at most {MAX_LETTERS} letters.")
-    letters = [letter.casefold() for letter, _ in scale]
+        raise ValueError(_("A scale has at most %(max)s letters.") % {"max": MAX_LETTERS})
+    letters = [letter.casefold() for letter, _value in scale]
     if len(set(letters)) != len(letters):
-        raise ValueError("Each letter may appear only once.")
-    thresholds = [value for _, value in scale]
+        raise ValueError(_("Each letter may appear only once."))
+    thresholds = [value for _letter, value in scale]
     if len(set(thresholds)) != len(thresholds):
-        raise ValueError("Two letters cannot start at the same percent.")
+        raise ValueError(_("Two letters cannot start at the same percent."))
     scale.sort(key=lambda pair: pair[1], reverse=True)
     if scale[-1][1] != 0:
-        raise ValueError("The lowest letter must start at 0 % so every grade gets a letter.")
+        # xgettext:no-python-format
+        raise ValueError(_("The lowest letter must start at 0 % so every grade gets a letter."))
     return scale

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.courses.forms_authoring import DateTimeLocalInput
 from syllabus.courses.models import Course
@@ -13,29 +16,36 @@ from syllabus.grades.models import GradeCategory, GradeItem, LearnerVisibility
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     weight = forms.DecimalField(
+        label=gettext_lazy("Weight"),
         min_value=0,
         max_value=1000,
         decimal_places=2,
-        help_text="Its share of the course grade: weight ÷ sum of the weights in use.",
+        help_text=gettext_lazy(
+            "Its share of the course grade: weight ÷ sum of the weights in use."
+        ),
     )
 
 
 class SchemeForm(forms.Form):
     scale = forms.CharField(
-        label="Letter scale",
+        label=gettext_lazy("Letter scale"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One letter per line with the lowest percent that earns it, for example "
-        "“A 90”. Thresholds from 0 to 100, each used once; the lowest letter starts at 0.",
+        help_text=gettext_lazy(
+            "One letter per line with the lowest percent that earns it, for example "
+            "“A 90”. Thresholds from 0 to 100, each used once; the lowest letter starts at 0."
+        ),
     )
     uncategorised_weight = forms.DecimalField(
-        label="Weight of uncategorised items",
+        label=gettext_lazy("Weight of uncategorised items"),
         required=False,
         min_value=0,
         max_value=1000,
         decimal_places=2,
-        help_text="Leave empty for an equal share: the mean weight of the categories in use.",
+        help_text=gettext_lazy(
+            "Leave empty for an equal share: the mean weight of the categories in use."
+        ),
     )
 
     def clean_scale(self) -> list[tuple[str, str]]:
@@ -46,7 +56,8 @@ class SchemeForm(forms.Form):
             parts = line.replace("\t", " ").replace("%", " ").split()
             if len(parts) != 2:
                 raise forms.ValidationError(
-                    f"Line {number}: write a letter and a percent, like “B 80”."
+                    _("Line %(number)s: write a letter and a percent, like “B 80”.")
+                    % {"number": number}
                 )
             pairs.append((parts[0], parts[1]))
         return pairs
@@ -59,28 +70,33 @@ class SchemeForm(forms.Form):
 class ItemForm(forms.Form):
     """A manual item's fields; quiz and assignment items get only category and counts."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     max_points = forms.DecimalField(
-        label="Maximum points", min_value=0.01, max_value=100000, decimal_places=2
+        label=gettext_lazy("Maximum points"), min_value=0.01, max_value=100000, decimal_places=2
     )
     category = forms.ModelChoiceField(
-        queryset=GradeCategory.objects.none(), required=False, empty_label="Uncategorised"
+        queryset=GradeCategory.objects.none(),
+        label=gettext_lazy("Category"),
+        required=False,
+        empty_label=gettext_lazy("Uncategorised"),
     )
-    due_at = forms.DateTimeField(label="Due", required=False, widget=DateTimeLocalInput())
+    due_at = forms.DateTimeField(
+        label=gettext_lazy("Due"), required=False, widget=DateTimeLocalInput()
+    )
     counts = forms.BooleanField(
-        label="Counts towards the course grade",
+        label=gettext_lazy("Counts towards the course grade"),
         required=False,
         initial=True,
-        help_text="Untick for practice work: it still shows in the gradebook.",
+        help_text=gettext_lazy("Untick for practice work: it still shows in the gradebook."),
     )
     learner_visibility = forms.ChoiceField(
-        label="Learners see their grade", choices=LearnerVisibility.choices
+        label=gettext_lazy("Learners see their grade"), choices=LearnerVisibility.choices
     )
     learner_visible_from = forms.DateTimeField(
-        label="From",
+        label=gettext_lazy("From"),
         required=False,
         widget=DateTimeLocalInput(),
-        help_text="Only for “From a date”.",
+        help_text=gettext_lazy("Only for “From a date”."),
     )
 
     SOURCE_FIELDS = ("category", "counts")
@@ -96,37 +112,42 @@ class ItemForm(forms.Form):
 
 class PointsForm(forms.Form):
     points = forms.CharField(
+        label=gettext_lazy("Points"),
         max_length=20,
         required=False,
-        help_text="Leave empty to clear the grade.",
+        help_text=gettext_lazy("Leave empty to clear the grade."),
     )
 
 
 class OverrideForm(forms.Form):
-    points = forms.CharField(max_length=20, label="Points that count")
+    points = forms.CharField(max_length=20, label=gettext_lazy("Points that count"))
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. Kept in the grade's history and the audit trail.",
+        help_text=gettext_lazy("Required. Kept in the grade's history and the audit trail."),
     )
 
 
 class RemoveOverrideForm(forms.Form):
     remove_reason = forms.CharField(
-        label="Why remove the override (optional)", max_length=500, required=False
+        label=gettext_lazy("Why remove the override (optional)"), max_length=500, required=False
     )
 
 
 class ConfirmDeleteForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Yes, delete the item and the grades learners have on it", required=False
+        label=gettext_lazy("Yes, delete the item and the grades learners have on it"),
+        required=False,
     )
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=f"UTF-8 CSV with the columns email, item and points; at most "
-        f"{MAX_BYTES // 1024} KB.",
+        label=gettext_lazy("CSV file"),
+        help_text=format_lazy(
+            gettext_lazy("UTF-8 CSV with the columns email, item and points; at most {kb} KB."),
+            kb=MAX_BYTES // 1024,
+        ),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )

@@ -18,6 +18,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.models import User
 from syllabus.audit.services import record
@@ -35,6 +37,10 @@ class ImportFormatError(ValueError):
     """The file as a whole cannot be read (encoding, header, size)."""
 
 
+def _too_large() -> str:
+    return _("The file is larger than %(kb)s KB.") % {"kb": MAX_BYTES // 1024}
+
+
 @dataclass(frozen=True)
 class RawRow:
     line: int
@@ -47,28 +53,32 @@ def parse_grades_csv(data: bytes | str) -> list[RawRow]:
     """The rows of a grades CSV, or ImportFormatError saying what is wrong with the file."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise ImportFormatError(f"The file is larger than {MAX_BYTES // 1024} KB.")
+            raise ImportFormatError(_too_large())
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ImportFormatError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+            raise ImportFormatError(
+                _("The file is not UTF-8 text: save it as CSV UTF-8.")
+            ) from None
     else:
         text = data.removeprefix("\ufeff")
         if len(text.encode("utf-8")) > MAX_BYTES:
-            raise ImportFormatError(f"The file is larger than {MAX_BYTES // 1024} KB.")
+            raise ImportFormatError(_too_large())
     if "\x00" in text:
-        raise ImportFormatError("The file contains NUL characters: it is not a CSV file.")
+        raise ImportFormatError(_("The file contains NUL characters: it is not a CSV file."))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportFormatError("The file is empty: it needs a header row email,item,points.")
+            raise ImportFormatError(
+                _("The file is empty: it needs a header row email,item,points.")
+            )
         names = [name.strip().casefold() for name in header]
         missing = [column for column in REQUIRED_COLUMNS if column not in names]
         if missing:
             raise ImportFormatError(
-                "The header row needs the columns email, item and points "
-                f"(missing: {', '.join(missing)})."
+                _("The header row needs the columns email, item and points (missing: %(missing)s).")
+                % {"missing": ", ".join(missing)}
             )
         index = {column: names.index(column) for column in REQUIRED_COLUMNS}
         rows: list[RawRow] = []
@@ -76,7 +86,9 @@ def parse_grades_csv(data: bytes | str) -> list[RawRow]:
             if not any(value.strip() for value in values):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise ImportFormatError(f"The file has more than {MAX_ROWS} rows.")
+                raise ImportFormatError(
+                    _("The file has more than %(max)s rows.") % {"max": MAX_ROWS}
+                )
 
             def cell(column: str, values: list[str] = values) -> str:
                 position = index[column]
@@ -91,9 +103,11 @@ def parse_grades_csv(data: bytes | str) -> list[RawRow]:
                 )
             )
     except csv.Error as exc:
-        raise ImportFormatError(f"The file is not valid CSV: {exc}.") from None
+        raise ImportFormatError(
+            _("The file is not valid CSV: %(error)s.") % {"error": exc}
+        ) from None
     if not rows:
-        raise ImportFormatError("The file has a header but no rows.")
+        raise ImportFormatError(_("The file has a header but no rows."))
     return rows
 
 
@@ -184,17 +198,17 @@ def import_preview(course: Course, rows: list[RawRow], *, lock: bool = False) ->
         user = users.get(raw.email.casefold())
         candidates = [by_id[raw.item]] if raw.item in by_id else by_title.get(raw.item.casefold())
         if not raw.email:
-            row.message = "No email."
+            row.message = _("No email.")
         elif user is None:
-            row.message = "Unknown learner: no account has this email."
+            row.message = _("Unknown learner: no account has this email.")
         elif user.pk not in learners:
-            row.message = "Not enrolled: this person is not a learner in this course."
+            row.message = _("Not enrolled: this person is not a learner in this course.")
         elif not candidates:
-            row.message = "Unknown item: no grade item has this id or title."
+            row.message = _("Unknown item: no grade item has this id or title.")
         elif len(candidates) > 1:
-            row.message = "Two items have this title: use the item's id."
+            row.message = _("Two items have this title: use the item's id.")
         elif candidates[0].kind != GradeItem.Kind.MANUAL:
-            row.message = (
+            row.message = _(
                 "Only manual items can be imported (quizzes and assignments grade themselves)."
             )
         else:
@@ -204,7 +218,7 @@ def import_preview(course: Course, rows: list[RawRow], *, lock: bool = False) ->
             grade = existing.get(key)
             row.previous = grade.points if grade else None
             if key in seen:
-                row.message = "This learner and item are listed twice."
+                row.message = _("This learner and item are listed twice.")
                 continue
             seen.add(key)
             if raw.points == "":
@@ -213,10 +227,12 @@ def import_preview(course: Course, rows: list[RawRow], *, lock: bool = False) ->
                 try:
                     row.points = _points(raw.points)
                 except ValidationError:
-                    row.message = "Not a number (use at most two decimals)."
+                    row.message = _("Not a number (use at most two decimals).")
                     continue
                 if row.points < 0 or row.points > item.max_points:
-                    row.message = f"Out of range: points go from 0 to {item.max_points}."
+                    row.message = _("Out of range: points go from 0 to %(max)s.") % {
+                        "max": item.max_points
+                    }
                     continue
             if row.points == row.previous:
                 row.outcome = Outcome.UNCHANGED
@@ -242,8 +258,13 @@ class ImportRejected(ValidationError):
         self.preview = preview
         count = len(preview.errors)
         super().__init__(
-            f"{count} row{'s have' if count != 1 else ' has'} errors: nothing was imported. "
-            "Fix the file and upload it again."
+            ngettext(
+                "%(count)s row has errors: nothing was imported. Fix the file and upload it again.",
+                "%(count)s rows have errors: nothing was imported. "
+                "Fix the file and upload it again.",
+                count,
+            )
+            % {"count": count}
         )
 
 
@@ -258,7 +279,7 @@ def import_apply(*, actor: Any, course: Course, rows: list[RawRow]) -> Preview:
     for row in preview.changes:
         assert row.item is not None
         assert row.user is not None
-        grade, _ = Grade.objects.select_for_update().get_or_create(
+        grade, _created = Grade.objects.select_for_update().get_or_create(
             item=row.item, user=row.user, defaults={"course_id": course.pk}
         )
         grade.points = row.points

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from syllabus.core.models import PublicIdField, TimeStampedModel
@@ -32,7 +33,7 @@ class GradeCategory(TimeStampedModel):
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Share of the course grade, in percent of the sum of all weights.",
+        help_text=_("Share of the course grade, in percent of the sum of all weights."),
     )
     position = models.PositiveIntegerField(default=0)
 
@@ -47,18 +48,18 @@ class GradeCategory(TimeStampedModel):
 
 
 class LearnerVisibility(models.TextChoices):
-    ALWAYS = "always", "Always"
-    AFTER = "after", "From a date"
-    NEVER = "never", "Never"
+    ALWAYS = "always", _("Always")
+    AFTER = "after", _("From a date")
+    NEVER = "never", _("Never")
 
 
 class GradeItem(TimeStampedModel):
     """One column of the gradebook."""
 
     class Kind(models.TextChoices):
-        QUIZ = "quiz", "Quiz"
-        ASSIGNMENT = "assignment", "Assignment"
-        MANUAL = "manual", "Manual"
+        QUIZ = "quiz", _("Quiz")
+        ASSIGNMENT = "assignment", _("Assignment")
+        MANUAL = "manual", _("Manual")
 
     public_id = PublicIdField(prefix="gitm")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="grade_items")

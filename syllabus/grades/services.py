@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.audit.services import record
 from syllabus.core.jobs import enqueue_on_commit
@@ -54,7 +56,7 @@ def source_item_sync(
     if kind not in SOURCE_KINDS:
         raise ValueError(f"Grade items from a source are quiz or assignment, not {kind!r}.")
     if max_points <= 0:
-        raise ValidationError("A graded item needs a maximum above zero points.")
+        raise ValidationError(_("A graded item needs a maximum above zero points."))
     if learner_visibility not in LearnerVisibility.values:
         raise ValueError(f"Unknown learner visibility {learner_visibility!r}.")
     item, created = GradeItem.objects.select_for_update().get_or_create(
@@ -118,8 +120,11 @@ def source_grade_record(
     needs a pass grade is re-checked after commit."""
     item = GradeItem.objects.select_related("course").get(kind=kind, source_id=source_id)
     if points is not None and (points < 0 or points > item.max_points):
-        raise ValidationError(f"Points must be between 0 and {item.max_points} for {item.title!r}.")
-    grade, _ = Grade.objects.select_for_update().get_or_create(
+        raise ValidationError(
+            _("Points must be between 0 and %(max)s for “%(title)s”.")
+            % {"max": item.max_points, "title": item.title}
+        )
+    grade, _created = Grade.objects.select_for_update().get_or_create(
         item=item, user=user, defaults={"course_id": item.course_id}
     )
     previous = grade.points
@@ -183,25 +188,32 @@ def _points(value: Any, *, field: str = "points") -> Decimal:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (ArithmeticError, ValueError):
-        raise ValidationError({field: ["Enter a number."]}) from None
+        raise ValidationError({field: [_("Enter a number.")]}) from None
     if not number.is_finite():
-        raise ValidationError({field: ["Enter a number."]})
+        raise ValidationError({field: [_("Enter a number.")]})
     if number != number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
-        raise ValidationError({field: ["Use at most two decimals."]})
+        raise ValidationError({field: [_("Use at most two decimals.")]})
     return number.quantize(Decimal("0.01"))
 
 
 def _weight(value: Any, *, field: str = "weight") -> Decimal:
     weight = _points(value, field=field)
     if weight < 0 or weight > MAX_WEIGHT:
-        raise ValidationError({field: [f"A weight is between 0 and {MAX_WEIGHT}."]})
+        raise ValidationError(
+            {field: [_("A weight is between 0 and %(max)s.") % {"max": MAX_WEIGHT}]}
+        )
     return weight
 
 
 def _in_range(points: Decimal, item: GradeItem, *, field: str = "points") -> None:
     if points < 0 or points > item.max_points:
         raise ValidationError(
-            {field: [f"Points must be between 0 and {item.max_points} for “{item.title}”."]}
+            {
+                field: [
+                    _("Points must be between 0 and %(max)s for “%(title)s”.")
+                    % {"max": item.max_points, "title": item.title}
+                ]
+            }
         )
 
 
@@ -209,11 +221,13 @@ def _require_learner(course: Course, learner: Any) -> None:
     if not CourseMembership.objects.filter(
         active_learner_q(), course=course, user_id=learner.pk
     ).exists():
-        raise ValidationError(f"{learner.email} is not a learner in this course.")
+        raise ValidationError(
+            _("%(email)s is not a learner in this course.") % {"email": learner.email}
+        )
 
 
 def _settings_for_update(course: Course) -> GradebookSettings:
-    settings, _ = GradebookSettings.objects.select_for_update().get_or_create(course=course)
+    settings, _created = GradebookSettings.objects.select_for_update().get_or_create(course=course)
     return settings
 
 
@@ -270,21 +284,25 @@ def _text(value: Decimal | None) -> str | None:
 def _unique_category_name(course: Course, name: str, exclude: int | None = None) -> str:
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationError({"name": ["A category needs a name of 1 to 100 characters."]})
+        raise ValidationError({"name": [_("A category needs a name of 1 to 100 characters.")]})
     if name.casefold() == UNCATEGORISED_NAME.casefold():
-        raise ValidationError({"name": [f"“{UNCATEGORISED_NAME}” is kept for items with none."]})
+        raise ValidationError(
+            {"name": [_("“%(name)s” is kept for items with none.") % {"name": UNCATEGORISED_NAME}]}
+        )
     clash = GradeCategory.objects.filter(course=course, name__iexact=name)
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ValidationError({"name": ["This course already has a category of that name."]})
+        raise ValidationError({"name": [_("This course already has a category of that name.")]})
     return name
 
 
 @transaction.atomic
 def category_create(*, actor: Any, course: Course, name: str, weight: Any) -> GradeCategory:
     if GradeCategory.objects.filter(course=course).count() >= MAX_CATEGORIES:
-        raise ValidationError(f"A course has at most {MAX_CATEGORIES} grade categories.")
+        raise ValidationError(
+            _("A course has at most %(max)s grade categories.") % {"max": MAX_CATEGORIES}
+        )
     category = GradeCategory.objects.create(
         course=course,
         name=_unique_category_name(course, name),
@@ -354,28 +372,32 @@ def category_delete(*, actor: Any, category: GradeCategory) -> int:
 
 def _category_of(course: Course, category: GradeCategory | None) -> GradeCategory | None:
     if category is not None and category.course_id != course.pk:
-        raise ValidationError({"category": ["This category belongs to another course."]})
+        raise ValidationError({"category": [_("This category belongs to another course.")]})
     return category
 
 
 def _visibility(visibility: str, visible_from: datetime | None) -> None:
     if visibility not in LearnerVisibility.values:
-        raise ValidationError({"learner_visibility": ["Choose always, from a date, or never."]})
+        raise ValidationError({"learner_visibility": [_("Choose always, from a date, or never.")]})
     if visibility == LearnerVisibility.AFTER and visible_from is None:
-        raise ValidationError({"learner_visible_from": ["Say from when learners see their grade."]})
+        raise ValidationError(
+            {"learner_visible_from": [_("Say from when learners see their grade.")]}
+        )
 
 
 def _title(title: str) -> str:
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise ValidationError({"title": ["An item needs a title of 1 to 200 characters."]})
+        raise ValidationError({"title": [_("An item needs a title of 1 to 200 characters.")]})
     return title
 
 
 def _max_points(value: Any) -> Decimal:
     points = _points(value, field="max_points")
     if points <= 0 or points > MAX_POINTS:
-        raise ValidationError({"max_points": [f"The maximum is above 0 and at most {MAX_POINTS}."]})
+        raise ValidationError(
+            {"max_points": [_("The maximum is above 0 and at most %(max)s.") % {"max": MAX_POINTS}]}
+        )
     return points
 
 
@@ -394,7 +416,7 @@ def manual_item_create(
 ) -> GradeItem:
     """A gradebook column graded by hand (a presentation, participation, an offline exam)."""
     if GradeItem.objects.filter(course=course).count() >= MAX_ITEMS:
-        raise ValidationError(f"A course has at most {MAX_ITEMS} grade items.")
+        raise ValidationError(_("A course has at most %(max)s grade items.") % {"max": MAX_ITEMS})
     _visibility(learner_visibility, learner_visible_from)
     item = GradeItem.objects.create(
         course=course,
@@ -444,8 +466,12 @@ def item_update(*, actor: Any, item: GradeItem, **changes: Any) -> GradeItem:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(
-            f"These cannot be changed here: {', '.join(sorted(unknown))}"
-            + (" (they follow the quiz or assignment)." if item.kind != "manual" else ".")
+            (
+                _("These cannot be changed here: %(fields)s (they follow the quiz or assignment).")
+                if item.kind != "manual"
+                else _("These cannot be changed here: %(fields)s.")
+            )
+            % {"fields": ", ".join(sorted(unknown))}
         )
     values = dict(changes)
     if "title" in values:
@@ -457,7 +483,7 @@ def item_update(*, actor: Any, item: GradeItem, **changes: Any) -> GradeItem:
         )
         if above.exists():
             raise ValidationError(
-                {"max_points": ["Some grades are above this maximum: change them first."]}
+                {"max_points": [_("Some grades are above this maximum: change them first.")]}
             )
     if "category" in values:
         values["category"] = _category_of(item.course, values["category"])
@@ -493,13 +519,19 @@ def item_delete(*, actor: Any, item: GradeItem, confirm: bool = False) -> int:
     (their grades go with it; the audit event keeps the count). Returns grades deleted."""
     if item.kind != GradeItem.Kind.MANUAL:
         raise ValidationError(
-            "This item belongs to a quiz or an assignment: it goes when they are deleted."
+            _("This item belongs to a quiz or an assignment: it goes when they are deleted.")
         )
     graded = Grade.objects.filter(item=item).count()
     if graded and not confirm:
         raise GradesExist(
-            f"{graded} learner{'s have' if graded != 1 else ' has'} a grade on “{item.title}”: "
-            "confirm to delete the item and these grades."
+            ngettext(
+                "%(count)s learner has a grade on “%(title)s”: "
+                "confirm to delete the item and these grades.",
+                "%(count)s learners have a grade on “%(title)s”: "
+                "confirm to delete the item and these grades.",
+                graded,
+            )
+            % {"count": graded, "title": item.title}
         )
     record(
         actor=actor,
@@ -517,7 +549,7 @@ def item_delete(*, actor: Any, item: GradeItem, confirm: bool = False) -> int:
 
 
 def _grade_for_update(item: GradeItem, learner: Any) -> Grade:
-    grade, _ = Grade.objects.select_for_update().get_or_create(
+    grade, _created = Grade.objects.select_for_update().get_or_create(
         item=item, user=learner, defaults={"course_id": item.course_id}
     )
     return grade
@@ -528,7 +560,7 @@ def grade_enter(*, actor: Any, item: GradeItem, learner: Any, points: Any) -> Gr
     """Enter (or clear, with None or "") a learner's points on a manual item."""
     if item.kind != GradeItem.Kind.MANUAL:
         raise ValidationError(
-            "Points of quizzes and assignments come from them: override the grade instead."
+            _("Points of quizzes and assignments come from them: override the grade instead.")
         )
     _require_learner(item.course, learner)
     value = None if points is None or str(points).strip() == "" else _points(points)
@@ -562,11 +594,11 @@ def grade_override(*, actor: Any, item: GradeItem, learner: Any, points: Any, re
     grade's history and the audit trail, ``grade.overridden``)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the grade is overridden."]})
+        raise ValidationError({"reason": [_("Say why the grade is overridden.")]})
     if len(reason) > 500:
-        raise ValidationError({"reason": ["Keep the reason under 500 characters."]})
+        raise ValidationError({"reason": [_("Keep the reason under 500 characters.")]})
     if points is None or str(points).strip() == "":
-        raise ValidationError({"points": ["Enter the points that should count."]})
+        raise ValidationError({"points": [_("Enter the points that should count.")]})
     value = _points(points)
     _in_range(value, item)
     _require_learner(item.course, learner)

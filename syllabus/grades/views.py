@@ -15,6 +15,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.models import User
@@ -71,13 +73,13 @@ def _course(request: HttpRequest, public_id: str) -> Course:
 def _viewable(request: HttpRequest, public_id: str) -> Course:
     course = _course(request, public_id)
     if not can_view_gradebook(request.user, course):
-        raise PermissionDenied("The gradebook needs the grade.view permission in this course.")
+        raise PermissionDenied(_("The gradebook needs the grade.view permission in this course."))
     return course
 
 
 def _require_edit(request: HttpRequest, course: Course) -> None:
     if not can_edit_grades(request.user, course):
-        raise PermissionDenied("Changing grades needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Changing grades needs the grade.edit permission in this course."))
 
 
 def _editable(request: HttpRequest, public_id: str) -> Course:
@@ -137,7 +139,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def mine_course(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id)
     if learner_membership(request.user, course) is None:
-        raise PermissionDenied("This page shows a learner's own grades in a course they take.")
+        raise PermissionDenied(_("This page shows a learner's own grades in a course they take."))
     return render(
         request,
         "grades/mine_course.html",
@@ -158,7 +160,8 @@ def _groups(the_scheme: Scheme) -> list[tuple[int | None, str, Any]]:
         (c.pk, c.name, c.weight) for c in the_scheme.categories
     ]
     if any(item.category_id is None for item in the_scheme.items):
-        groups.append((None, services.UNCATEGORISED_NAME, the_scheme.settings.uncategorised_weight))
+        # Shown in the reader's language; the stored name stays English (the CSV keeps it).
+        groups.append((None, _("Uncategorised"), the_scheme.settings.uncategorised_weight))
     return groups
 
 
@@ -172,7 +175,7 @@ def _row_context(
     for row in rows:
         row.group_cells = [
             (name, row.result.groups[key].percent if key in row.result.groups else None)
-            for key, name, _ in groups
+            for key, name, _weight in groups
         ]
         learner = row.user.public_id
         row.view_cells = [
@@ -237,7 +240,7 @@ def cell(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
     course = item.course
     learner = _learner(course, user_id)
     if item.kind != GradeItem.Kind.MANUAL:
-        raise PermissionDenied("Quiz and assignment grades come from them: override instead.")
+        raise PermissionDenied(_("Quiz and assignment grades come from them: override instead."))
     grade = Grade.objects.filter(item=item, user=learner).first()
     htmx = bool(request.headers.get("HX-Request"))
     if request.method == "POST":
@@ -255,7 +258,9 @@ def cell(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
             else:
                 if htmx:
                     return _render_row(request, course, learner, item)
-                messages.success(request, f"Grade saved for {learner.get_full_name()}.")
+                messages.success(
+                    request, _("Grade saved for %(name)s.") % {"name": learner.get_full_name()}
+                )
                 return redirect(_gradebook_url(course, request.GET.get("page")))
     else:
         form = PointsForm(initial={"points": grade.points if grade else ""})
@@ -305,7 +310,10 @@ def override(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
                         learner=learner,
                         reason=remove_form.cleaned_data["remove_reason"],
                     )
-                    messages.success(request, f"Override removed for {learner.get_full_name()}.")
+                    messages.success(
+                        request,
+                        _("Override removed for %(name)s.") % {"name": learner.get_full_name()},
+                    )
                     return redirect(_gradebook_url(course))
             else:
                 form = OverrideForm(request.POST)
@@ -319,7 +327,8 @@ def override(request: HttpRequest, item_id: str, user_id: str) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        f"Grade overridden for {learner.get_full_name()} on “{item.title}”.",
+                        _("Grade overridden for %(name)s on “%(title)s”.")
+                        % {"name": learner.get_full_name(), "title": item.title},
                     )
                     return redirect(_gradebook_url(course))
         except ValidationError as exc:
@@ -384,7 +393,7 @@ def scale(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             _errors_into(form, exc)
         else:
-            messages.success(request, "Letter scale and weights saved.")
+            messages.success(request, _("Letter scale and weights saved."))
             return redirect("grades:setup", public_id=course.public_id)
     return render(
         request, "grades/setup.html", _setup_context(course, scheme_form=form), status=400
@@ -404,7 +413,7 @@ def category_new(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             _errors_into(form, exc)
         else:
-            messages.success(request, f"Category “{category.name}” added.")
+            messages.success(request, _("Category “%(name)s” added.") % {"name": category.name})
             return redirect("grades:setup", public_id=course.public_id)
     return render(
         request, "grades/setup.html", _setup_context(course, category_form=form), status=400
@@ -437,7 +446,7 @@ def category_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 _errors_into(form, exc)
             else:
-                messages.success(request, "Category saved.")
+                messages.success(request, _("Category saved."))
                 return redirect("grades:setup", public_id=course.public_id)
     else:
         form = CategoryForm(initial={"name": category.name, "weight": category.weight})
@@ -458,8 +467,12 @@ def category_delete(request: HttpRequest, public_id: str) -> HttpResponse:
         moved = services.category_delete(actor=request.user, category=category)
         messages.success(
             request,
-            f"Category “{category.name}” deleted; {moved} item{'s' if moved != 1 else ''} "
-            "now uncategorised.",
+            ngettext(
+                "Category “%(name)s” deleted; %(count)s item now uncategorised.",
+                "Category “%(name)s” deleted; %(count)s items now uncategorised.",
+                moved,
+            )
+            % {"name": category.name, "count": moved},
         )
         return redirect("grades:setup", public_id=course.public_id)
     return render(
@@ -487,7 +500,9 @@ def item_new(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 _errors_into(form, exc)
             else:
-                messages.success(request, f"Item “{item.title}” added to the gradebook.")
+                messages.success(
+                    request, _("Item “%(title)s” added to the gradebook.") % {"title": item.title}
+                )
                 return redirect("grades:setup", public_id=course.public_id)
     else:
         form = ItemForm(course=course, initial={"max_points": 100, "learner_visibility": "always"})
@@ -512,7 +527,7 @@ def item_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 _errors_into(form, exc)
             else:
-                messages.success(request, "Item saved.")
+                messages.success(request, _("Item saved."))
                 return redirect("grades:setup", public_id=course.public_id)
     else:
         form = ItemForm(
@@ -552,7 +567,7 @@ def item_delete(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, f"Item “{item.title}” deleted.")
+            messages.success(request, _("Item “%(title)s” deleted.") % {"title": item.title})
             return redirect("grades:setup", public_id=course.public_id)
     return render(
         request,
@@ -572,13 +587,13 @@ def export(request: HttpRequest, public_id: str) -> HttpResponseBase:
     audited with the row count."""
     course = _viewable(request, public_id)
     if not can_export_grades(request.user, course):
-        raise PermissionDenied("Exporting grades needs the export.run permission.")
+        raise PermissionDenied(_("Exporting grades needs the export.run permission."))
     return _export(request, course=course)
 
 
 @sensitive_action
 def _export(request: HttpRequest, *, course: Course) -> HttpResponseBase:
-    lines, _ = gradebook_csv(actor=request.user, course=course)
+    lines, _count = gradebook_csv(actor=request.user, course=course)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         content_disposition_header(True, gradebook_filename(course)) or ""
@@ -654,7 +669,7 @@ def import_apply_view(request: HttpRequest, public_id: str) -> HttpResponse:
     counts = preview.counts()
     messages.success(
         request,
-        f"Import applied: {counts['update']} grade(s) set, {counts['clear']} cleared, "
-        f"{counts['unchanged']} unchanged.",
+        _("Import applied: %(update)s grade(s) set, %(clear)s cleared, %(unchanged)s unchanged.")
+        % counts,
     )
     return redirect(_gradebook_url(course))
