@@ -66,7 +66,7 @@ lint-migrations: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: lint typecheck security pytest
+test: lint typecheck security lint-migrations pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

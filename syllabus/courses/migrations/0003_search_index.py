@@ -44,7 +44,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("courses", "0002_catalog_content_enrolment")]
+    dependencies = [("courses", "0002a_catalog_indexes")]
 
     operations = [
         migrations.RunPython(
