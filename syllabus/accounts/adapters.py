@@ -25,6 +25,7 @@ from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from syllabus.accounts import invitations
 from syllabus.accounts.models import Invitation
@@ -93,8 +94,11 @@ class AccountAdapter(DefaultAccountAdapter):
             invited = signup_email_for(request)
             if invited and email.strip().lower() != invited.lower():
                 raise ValidationError(
-                    f"This invitation is for {invited}: sign up with that address, or ask "
-                    "for an invitation to this one."
+                    _(
+                        "This invitation is for %(email)s: sign up with that address, or ask "
+                        "for an invitation to this one."
+                    )
+                    % {"email": invited}
                 )
         return super().clean_email(email)
 

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import RoleAssignment, User
 from syllabus.accounts.services import role_grant, role_revoke
@@ -76,5 +77,8 @@ def save_role_assignments(*, request: HttpRequest, user: User, formset: Any) -> 
                 role_revoke(actor=actor, user=user, role=role)  # type: ignore[arg-type]
         except (ValidationError, PermissionDenied) as exc:
             text = " ".join(getattr(exc, "messages", [str(exc)]))
-            done = "granted" if verb == "grant" else "removed"
-            messages.error(request, f"{role.name} was not {done}: {text}")
+            if verb == "grant":
+                failed = _("%(role)s was not granted: %(reason)s")
+            else:
+                failed = _("%(role)s was not removed: %(reason)s")
+            messages.error(request, failed % {"role": role.name, "reason": text})

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -70,7 +71,9 @@ _ERRORS: dict[int, Any] = {401: Error, 403: Error, 429: Error}
 
 def _require(request: HttpRequest, *codes: str) -> None:
     if not any(api_has_perm(request, code) for code in codes):
-        raise PermissionDenied(f"This needs one of these permissions: {', '.join(codes)}.")
+        raise PermissionDenied(
+            _("This needs one of these permissions: %(codes)s.") % {"codes": ", ".join(codes)}
+        )
 
 
 def _person(user: User) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -97,7 +98,7 @@ def revoke_session(request: HttpRequest, session_id: int) -> Any:
     if row is None:
         raise Http404
     if row.session_key == _current_key(request):
-        raise ValidationError("This is the session making the request: sign out instead.")
+        raise ValidationError(_("This is the session making the request: sign out instead."))
     user_session_revoke(actor=request.user, session=row)
     return Status(204, None)
 
@@ -158,7 +159,7 @@ def my_mfa(request: HttpRequest) -> Any:
 )
 def reset_mfa(request: HttpRequest, public_id: str) -> Any:
     if not api_has_perm(request, "user.manage"):
-        raise PermissionDenied("This needs the permission user.manage.")
+        raise PermissionDenied(_("This needs the permission user.manage."))
     person = User.objects.filter(users_visible_to(request.user), public_id=public_id).first()
     if person is None:
         raise Http404

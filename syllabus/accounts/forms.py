@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Role
 from syllabus.accounts.roles import PERMISSIONS
@@ -14,7 +15,7 @@ class RoleForm(forms.Form):
     permissions = forms.MultipleChoiceField(
         choices=[(code, f"{code}: {label}") for code, label in PERMISSIONS.items()],
         widget=forms.CheckboxSelectMultiple,
-        help_text="A custom role may carry only permissions you hold yourself.",
+        help_text=_("A custom role may carry only permissions you hold yourself."),
     )
 
 
@@ -27,5 +28,5 @@ class GrantRoleForm(forms.Form):
 
 
 class PeopleSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search by name or email")
+    q = forms.CharField(required=False, max_length=200, label=_("Search by name or email"))
     role = forms.SlugField(required=False)

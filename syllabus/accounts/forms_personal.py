@@ -3,38 +3,39 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonalDetailsForm(forms.Form):
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=_("Date of birth"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
     )
     postal_address = forms.CharField(
-        label="Postal address",
+        label=_("Postal address"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
     id_number = forms.CharField(
-        label="National or student id number",
+        label=_("National or student id number"),
         required=False,
         max_length=64,
-        help_text="As on your student card or id document. Administrators can find you by it.",
+        help_text=_("As on your student card or id document. Administrators can find you by it."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     accommodation_notes = forms.CharField(
-        label="Accommodation needs",
+        label=_("Accommodation needs"),
         required=False,
         max_length=2000,
-        help_text="For example extra time in quizzes, or captions on every video.",
+        help_text=_("For example extra time in quizzes, or captions on every video."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     medical_notes = forms.CharField(
-        label="Medical notes",
+        label=_("Medical notes"),
         required=False,
         max_length=2000,
-        help_text="Only what staff should know in an emergency. Optional.",
+        help_text=_("Only what staff should know in an emergency. Optional."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

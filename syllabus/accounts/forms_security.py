@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.one_time_codes import CODE_DIGITS, normalise_phone
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=16,
-        help_text=f"The {CODE_DIGITS}-digit code we sent you. It works once, for 10 minutes.",
+        help_text=format_lazy(
+            _("The {digits}-digit code we sent you. It works once, for 10 minutes."),
+            digits=CODE_DIGITS,
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
@@ -20,15 +25,17 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(str(self.cleaned_data["code"]).split())
         if not code.isdigit() or len(code) != CODE_DIGITS:
-            raise forms.ValidationError(f"Enter the {CODE_DIGITS} digits of the code.")
+            raise forms.ValidationError(
+                _("Enter the %(digits)s digits of the code.") % {"digits": CODE_DIGITS}
+            )
         return code
 
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label="Mobile phone number",
+        label=_("Mobile phone number"),
         max_length=32,
-        help_text="In international format, starting with + and the country code.",
+        help_text=_("In international format, starting with + and the country code."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 

@@ -7,6 +7,8 @@ from typing import Any
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.accounts.models import Role
 
@@ -15,10 +17,10 @@ class SignupForm(AllauthSignupForm):
     """allauth's sign-up form with the person's name; locked to the invited address."""
 
     full_name = forms.CharField(
-        label="Full name",
+        label=gettext_lazy("Full name"),
         max_length=200,
         required=False,
-        help_text="How your name appears to instructors and other learners.",
+        help_text=gettext_lazy("How your name appears to instructors and other learners."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["full_name", "email", "password1", "password2"]
@@ -37,18 +39,20 @@ class SignupForm(AllauthSignupForm):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=254,
-        help_text="The invitation link is sent to this address.",
+        help_text=gettext_lazy("The invitation link is sent to this address."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ModelChoiceField(
-        label="Site role (optional)",
+        label=gettext_lazy("Site role (optional)"),
         queryset=Role.objects.none(),
         required=False,
         empty_label="No site role",
-        help_text="Granted when the invitation is accepted. You can only choose roles you "
-        "may grant yourself.",
+        help_text=gettext_lazy(
+            "Granted when the invitation is accepted. You can only choose roles you "
+            "may grant yourself."
+        ),
     )
 
     def __init__(self, *args: Any, roles: Any, **kwargs: Any) -> None:
@@ -58,10 +62,10 @@ class InvitationForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
-        label="Full name",
+        label=gettext_lazy("Full name"),
         max_length=200,
         required=False,
-        help_text="How your name appears to instructors and other learners.",
+        help_text=gettext_lazy("How your name appears to instructors and other learners."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
@@ -75,5 +79,5 @@ class LockoutClearForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if bool(data.get("email")) == bool(data.get("ip")):
-            raise forms.ValidationError("Choose one account or one address to clear.")
+            raise forms.ValidationError(_("Choose one account or one address to clear."))
         return data

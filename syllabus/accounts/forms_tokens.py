@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.roles import PERMISSIONS
 from syllabus.accounts.tokens import NAME_MAX_LENGTH, scopes_available
@@ -23,20 +24,22 @@ def expiry_choices() -> list[tuple[int, str]]:
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         max_length=NAME_MAX_LENGTH,
-        help_text="What will use this token, so you recognise it later.",
+        help_text=_("What will use this token, so you recognise it later."),
     )
     days = forms.TypedChoiceField(
         coerce=int,
-        label="Expires after",
-        help_text="Every token expires. Choose the shortest time that works.",
+        label=_("Expires after"),
+        help_text=_("Every token expires. Choose the shortest time that works."),
     )
     scopes = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Permissions",
+        label=_("Permissions"),
         help_text=(
-            "The token can use only the permissions ticked here, and only while you hold them. "
-            "With none ticked it can read what you can see as yourself."
+            _(
+                "The token can use only the permissions ticked here, and only while you hold them. "
+                "With none ticked it can read what you can see as yourself."
+            )
         ),
     )
 

@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Invitation, Role, User
 from syllabus.accounts.permissions import can_grant, has_any_site_perm, has_site_perm
@@ -120,18 +121,21 @@ def invitation_create(
     address is revoked, so only the newest link works.
     """
     if not can_invite(actor):
-        raise PermissionDenied("You do not have permission to invite people.")
+        raise PermissionDenied(_("You do not have permission to invite people."))
     if settings.SIGNUP == "off":
         raise ValidationError(
-            "Sign-up is turned off on this site (SYLLABUS_SIGNUP=off), so an invitation "
-            "could not be accepted. Ask an administrator to create the account instead."
+            _(
+                "Sign-up is turned off on this site (SYLLABUS_SIGNUP=off), so an invitation "
+                "could not be accepted. Ask an administrator to create the account instead."
+            )
         )
     email = _normalise_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Someone with this email address already has an account."})
     if role is not None and (role.scope != "site" or not can_grant(actor, role)):
         raise PermissionDenied(
-            f"You cannot grant the role {role.name}, so you cannot invite with it."
+            _("You cannot grant the role %(role)s, so you cannot invite with it.")
+            % {"role": role.name}
         )
 
     now = timezone.now()
@@ -189,11 +193,17 @@ def _revoke(*, actor: User | None, invitation: Invitation, reason: str, now: dat
 @transaction.atomic
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if not can_invite(actor) or not invitation_list(user=actor).filter(pk=invitation.pk).exists():
-        raise PermissionDenied("You cannot revoke this invitation.")
+        raise PermissionDenied(_("You cannot revoke this invitation."))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     status = invitation_status(invitation)
     if status != PENDING:
-        raise ValidationError(f"This invitation is already {status}: there is nothing to revoke.")
+        raise ValidationError(
+            {
+                ACCEPTED: _("This invitation is already accepted: there is nothing to revoke."),
+                REVOKED: _("This invitation is already revoked: there is nothing to revoke."),
+                EXPIRED: _("This invitation is already expired: there is nothing to revoke."),
+            }.get(status, _("There is nothing to revoke."))
+        )
     _revoke(actor=actor, invitation=invitation, reason="revoked", now=timezone.now())
     return invitation
 
@@ -208,7 +218,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
         .get(pk=invitation.pk)
     )
     if invitation_status(invitation) != PENDING:
-        raise ValidationError("This invitation has expired or was already used.")
+        raise ValidationError(_("This invitation has expired or was already used."))
     if invitation.email.lower() != user.email.lower():
         raise ValidationError({"email": "This invitation was sent to a different email address."})
     invitation.accepted_at = timezone.now()

@@ -27,6 +27,7 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import User
 from syllabus.accounts.permissions import has_site_perm
@@ -137,18 +138,20 @@ def lockout_clear(*, actor: Any, email: str | None = None, ip: str | None = None
     removed; clearing something that has none is refused and changes nothing.
     """
     if actor is not None and not can_manage_lockouts(actor):
-        raise PermissionDenied("You do not have permission to clear lockouts.")
+        raise PermissionDenied(_("You do not have permission to clear lockouts."))
     email = (email or "").strip().lower() or None
     ip = (ip or "").strip() or None
     if bool(email) == bool(ip):
-        raise ValidationError("Give either an email address or an IP address.")
+        raise ValidationError(_("Give either an email address or an IP address."))
     if email:
         attempts = AccessAttempt.objects.filter(username=email)
     else:
         attempts = AccessAttempt.objects.filter(ip_address=ip)
     failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
     if not failures:
-        raise ValidationError(f"No failed sign-ins are recorded for {email or ip}.")
+        raise ValidationError(
+            _("No failed sign-ins are recorded for %(who)s.") % {"who": email or ip}
+        )
     removed = (
         AxesProxyHandler.reset_attempts(username=email)
         if email

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from syllabus.accounts import one_time_codes
 from syllabus.accounts.models import OneTimeCodeMethod
@@ -154,7 +155,7 @@ class _CodeAwareMixin(forms.Form):
     def clean_code(self) -> str:
         if code_failures_exceeded(self.user):
             raise forms.ValidationError(
-                "Too many failed attempts. Wait a few minutes, then try again.",
+                _("Too many failed attempts. Wait a few minutes, then try again."),
                 code="too_many_attempts",
             )
         clear_rate_limit = check_rate_limit(self.user)
@@ -185,7 +186,7 @@ class _CodeAwareMixin(forms.Form):
             authenticator=Authenticator.objects.filter(user=self.user).first(),
             reauthentication=self.reauthenticated,
         )
-        raise forms.ValidationError("Incorrect code. Check it and try again.", code="incorrect")
+        raise forms.ValidationError(_("Incorrect code. Check it and try again."), code="incorrect")
 
     def save(self) -> None:
         request = context.request

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 
 from syllabus.accounts.mfa import mfa_enrolment_required
 
@@ -28,14 +29,15 @@ def _allowed_prefixes() -> tuple[str, ...]:
         reverse("accounts:security"),  # the security overview, our code-method pages under it
         reverse("accounts:session_status"),
         reverse("accounts:session_keepalive"),
+        reverse("accounts:language"),  # the language chooser, on every page
         reverse("account_logout"),
         reverse("account_reauthenticate"),  # adding a factor asks for the password first
         reverse("account_email"),  # allauth refuses a factor until the email is verified
         "/accounts/confirm-email/",
         str(settings.STATIC_URL),
+        "/media/",  # signed file URLs: the page that signed them already decided
         "/health",  # probes answer whoever asks (ops.views_health)
     )
-        "/media/",  # signed file URLs: the page that signed them already decided
 
 
 # allauth.mfa views whose POST re-renders the page when the input is refused.
@@ -101,3 +103,44 @@ class MfaEnrolmentMiddleware:
         if _refused_form(request, response):
             response.status_code = 400
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's saved language (``User.language``) wins over the cookie and the
+    browser: it is activated for the request and the cookie is set to it, so a choice made
+    on one device follows the person to the next one as soon as they sign in, and stays
+    after they sign out. After AuthenticationMiddleware; LocaleMiddleware has already
+    picked the anonymous choice and adds Content-Language from what is active here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        saved = self._saved(request)
+        if saved:
+            translation.activate(saved)
+            request.LANGUAGE_CODE = saved
+        response = self.get_response(request)
+        # Read again: the chooser may just have changed it (the view sets the cookie then).
+        saved = self._saved(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if saved and request.COOKIES.get(cookie) != saved and cookie not in response.cookies:
+            response.set_cookie(
+                cookie,
+                saved,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+    @staticmethod
+    def _saved(request: HttpRequest) -> str:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        language = getattr(user, "language", "")
+        return language if language in dict(settings.LANGUAGES) else ""

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from syllabus.accounts.roles import COURSE, PERMISSIONS, SITE
@@ -52,7 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin site.")
+    is_staff = models.BooleanField(
+        default=False, help_text=_("Can sign in to the Django admin site.")
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # When the user first held a role for which MFA is required (SYLLABUS_MFA_REQUIRED_ROLES);
@@ -62,6 +66,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # through public_id, which is set before the INSERT (the primary key is not). It is
     # never searched, so it has no blind index; history keeps no copies of it.
     phone_number = EncryptedCharField(max_length=32, blank=True, row_field="public_id")
+    # The language pages and emails use for this person; blank: the browser's, else the
+    # site default (SYLLABUS_LANGUAGE_CODE). Set by the language chooser while signed in.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
 
     history = HistoricalRecords(
         excluded_fields=["password", "last_login", "updated_at", "phone_number"]
@@ -157,7 +166,7 @@ class ApiToken(TimeStampedModel):
     # The first characters of the token, kept in clear so a user can tell tokens apart.
     prefix = models.CharField(max_length=16, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list, help_text="Permission codes the token may use.")
+    scopes = models.JSONField(default=list, help_text=_("Permission codes the token may use."))
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)

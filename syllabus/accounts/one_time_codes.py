@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import OneTimeCodeMethod, User
 from syllabus.audit.services import record
@@ -85,8 +86,10 @@ def normalise_phone(raw: str) -> str:
         number = "+" + number[2:]
     if not _E164.match(number):
         raise ValidationError(
-            "Enter the number in international format, starting with + and the country "
-            "code, for example +44 7700 900123.",
+            _(
+                "Enter the number in international format, starting with + and the country "
+                "code, for example +44 7700 900123."
+            ),
             code="phone",
         )
     return number
@@ -176,10 +179,10 @@ def code_send(
     number being confirmed. Raises CodeSendRefused when throttled.
     """
     if channel not in (EMAIL, SMS):
-        raise ValidationError("Unknown channel.")
+        raise ValidationError(_("Unknown channel."))
     destination = destination or method_destination(user, channel)
     if not destination:
-        raise ValidationError("There is no address to send a code to.")
+        raise ValidationError(_("There is no address to send a code to."))
     if not _senders:
         raise ImproperlyConfigured("No one-time code sender is registered (communication app).")
     _throttle(user)
@@ -264,7 +267,7 @@ def code_method_enable(*, user: User, channel: str, destination: str) -> OneTime
     if channel == SMS:
         user.phone_number = destination
         user.save(update_fields=["phone_number", "updated_at"])
-    method, _ = OneTimeCodeMethod.objects.update_or_create(
+    method, _created = OneTimeCodeMethod.objects.update_or_create(
         user=user, channel=channel, defaults={"verified_at": timezone.now()}
     )
     record(
@@ -287,10 +290,12 @@ def code_method_remove(*, actor: Any, user: User, channel: str) -> bool:
 
     if is_last_required_factor(user, removing=f"{channel}_code"):
         raise ValidationError(
-            "Your role requires two-step verification: add another method before "
-            "turning this one off."
+            _(
+                "Your role requires two-step verification: add another method before "
+                "turning this one off."
+            )
         )
-    deleted, _ = OneTimeCodeMethod.objects.filter(user=user, channel=channel).delete()
+    deleted, _by_model = OneTimeCodeMethod.objects.filter(user=user, channel=channel).delete()
     if deleted:
         record(
             actor=actor,

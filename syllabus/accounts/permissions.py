@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Role, User
 from syllabus.accounts.roles import PERMISSIONS
@@ -80,7 +81,7 @@ def require_site_perm(*codes: str) -> Callable[[ViewFunc], ViewFunc]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_any_site_perm(request.user, *codes):
-                raise PermissionDenied("You do not have permission to see this page.")
+                raise PermissionDenied(_("You do not have permission to see this page."))
             return view(request, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -92,7 +93,7 @@ def acting_user(request: HttpRequest) -> User:
     """The signed-in user behind a request that a permission decorator already admitted."""
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user
 
 

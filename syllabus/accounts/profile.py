@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import PersonalDetails, User
 from syllabus.accounts.permissions import has_site_perm
@@ -20,7 +22,7 @@ from syllabus.core.fields import BlindIndexField
 def profile_update(*, actor: User, user: User, full_name: str) -> User:
     """Change a user's own name; audited as ``user.updated`` with before and after."""
     if actor.pk != user.pk:
-        raise PermissionDenied("People change their own profile only.")
+        raise PermissionDenied(_("People change their own profile only."))
     full_name = " ".join(full_name.split())
     if len(full_name) > 200:
         raise ValidationError({"full_name": "Use at most 200 characters."})
@@ -70,10 +72,12 @@ def personal_details_update(*, actor: User, user: User, values: dict[str, Any]) 
     never their values (the audit trail is not encrypted).
     """
     if actor.pk != user.pk:
-        raise PermissionDenied("People change their own personal details only.")
+        raise PermissionDenied(_("People change their own personal details only."))
     unknown = set(values) - set(PERSONAL_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     details = personal_details_of(user)
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
@@ -106,7 +110,7 @@ def personal_details_reveal(*, viewer: User, person: User) -> PersonalDetails:
     Audited as ``personal_details.viewed`` when someone else opens existing details.
     """
     if not can_view_personal_details(viewer, person):
-        raise PermissionDenied("Only the person and user managers see personal details.")
+        raise PermissionDenied(_("Only the person and user managers see personal details."))
     details = personal_details_of(person)
     if viewer.pk != person.pk and not details._state.adding:  # only what exists is shown
         record(actor=viewer, action="personal_details.viewed", target=person)
@@ -118,3 +122,30 @@ def personal_details_matching_id(id_number: str) -> QuerySet[PersonalDetails]:
     index = PersonalDetails._meta.get_field("id_number_index")
     assert isinstance(index, BlindIndexField)
     return PersonalDetails.objects.filter(index.lookup(id_number))
+
+
+# --- Language ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def language_update(*, actor: User, user: User, language: str) -> User:
+    """Remember the language a person chose (blank: the browser's, else the site default).
+
+    Pages follow it from their next request on (``middleware.UserLanguageMiddleware``) and
+    emails sent to them by jobs use it; audited as ``user.updated``.
+    """
+    if actor.pk != user.pk:
+        raise PermissionDenied(_("People change their own language only."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if language != user.language:
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language", "updated_at"])
+        record(
+            actor=actor,
+            action="user.updated",
+            target=user,
+            details={"field": "language", "before": before, "after": language},
+        )
+    return user

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Role, RoleAssignment, User
 from syllabus.accounts.permissions import can_grant, forget_cached_permissions, site_permissions
@@ -60,13 +61,18 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
 def role_grant(*, actor: User | None, user: User, role: Role) -> RoleAssignment:
     """Give ``user`` a site role. ``actor`` None means the operator (CLI, system job)."""
     if role.scope != SITE:
-        raise ValidationError(f"{role.name} is a course role: grant it within a course.")
+        raise ValidationError(
+            _("%(role)s is a course role: grant it within a course.") % {"role": role.name}
+        )
     if not can_grant(actor, role):
         raise PermissionDenied(
-            f"You cannot grant {role.name}: it carries permissions you do not hold."
+            _("You cannot grant %(role)s: it carries permissions you do not hold.")
+            % {"role": role.name}
         )
     if not user.is_active:
-        raise ValidationError("This account is deactivated: reactivate it before granting roles.")
+        raise ValidationError(
+            _("This account is deactivated: reactivate it before granting roles.")
+        )
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, defaults={"granted_by": actor}
     )
@@ -80,13 +86,14 @@ def role_grant(*, actor: User | None, user: User, role: Role) -> RoleAssignment:
 def role_revoke(*, actor: User | None, user: User, role: Role) -> bool:
     if actor is not None and not can_grant(actor, role):
         raise PermissionDenied(
-            f"You cannot remove {role.name}: it carries permissions you do not hold."
+            _("You cannot remove %(role)s: it carries permissions you do not hold.")
+            % {"role": role.name}
         )
     if role.slug == ADMIN_ROLE and not _another_admin_remains(excluding=user):
         raise ValidationError(
-            "This is the last active administrator: grant the role to someone else first."
+            _("This is the last active administrator: grant the role to someone else first.")
         )
-    deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
+    deleted, _by_model = RoleAssignment.objects.filter(user=user, role=role).delete()
     if deleted:
         record(actor=actor, action="role.removed", target=user, details={"role": role.slug})
         forget_cached_permissions(user)
@@ -126,7 +133,7 @@ def role_create(
         permissions=_clean_permissions(permissions),
     )
     if actor is not None and not set(role.permissions) <= site_permissions(actor):
-        raise PermissionDenied("A custom role may only carry permissions you hold yourself.")
+        raise PermissionDenied(_("A custom role may only carry permissions you hold yourself."))
     role.save()
     record(
         actor=actor, action="role.created", target=role, details={"permissions": role.permissions}
@@ -139,10 +146,10 @@ def role_update(
     *, actor: User | None, role: Role, name: str, permissions: list[str], description: str = ""
 ) -> Role:
     if role.is_builtin:
-        raise ValidationError("Built-in roles cannot be changed; create a custom role instead.")
+        raise ValidationError(_("Built-in roles cannot be changed; create a custom role instead."))
     cleaned = _clean_permissions(permissions)
     if actor is not None and not set(cleaned) <= site_permissions(actor):
-        raise PermissionDenied("A custom role may only carry permissions you hold yourself.")
+        raise PermissionDenied(_("A custom role may only carry permissions you hold yourself."))
     before = list(role.permissions)
     role.name = name.strip() or role.name
     role.description = description.strip()[:300]
@@ -162,9 +169,9 @@ def role_update(
 @transaction.atomic
 def role_delete(*, actor: User | None, role: Role) -> None:
     if role.is_builtin:
-        raise ValidationError("Built-in roles cannot be deleted.")
+        raise ValidationError(_("Built-in roles cannot be deleted."))
     if role.assignments.exists():
-        raise ValidationError("Remove this role from everyone who holds it before deleting it.")
+        raise ValidationError(_("Remove this role from everyone who holds it before deleting it."))
     record(actor=actor, action="role.deleted", target=role, details={"slug": role.slug})
     role.delete()
 

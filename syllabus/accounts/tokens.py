@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts import mfa
 from syllabus.accounts.models import ApiToken, User
@@ -176,7 +177,7 @@ def token_create(
             {"days": f"A token must expire within 1 to {settings.API_TOKEN_MAX_DAYS} days."}
         )
     if not user.is_active:
-        raise ValidationError("A deactivated account cannot have API tokens.")
+        raise ValidationError(_("A deactivated account cannot have API tokens."))
     ordered = _check_scopes(user, scopes, within)
 
     prefix = (

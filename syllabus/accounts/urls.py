@@ -2,7 +2,13 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from syllabus.accounts import views_roles, views_security, views_signin, views_tokens
+from syllabus.accounts import (
+    views_language,
+    views_roles,
+    views_security,
+    views_signin,
+    views_tokens,
+)
 
 app_name = "accounts"
 
@@ -31,6 +37,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lockouts/", views_signin.lockout_list, name="lockouts"),
     path("lockouts/clear/", views_signin.lockout_clear, name="lockout_clear"),
     path("profile/", views_signin.profile, name="profile"),
+    path("language/", views_language.language, name="language"),
     path("security/", views_signin.security, name="security"),
     # Sessions and MFA part.
     path("sessions/", views_security.sessions, name="sessions"),

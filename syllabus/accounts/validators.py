@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ class ComplexityValidator:
         if len(password) < self.min_length:
             errors.append(
                 ValidationError(
-                    "This password is too short: it has %(length)d characters and must have "
-                    "at least %(min_length)d.",
+                    _(
+                        "This password is too short: it has %(length)d characters and must have "
+                        "at least %(min_length)d."
+                    ),
                     code="password_too_short",
                     params={"length": len(password), "min_length": self.min_length},
                 )
@@ -72,9 +75,11 @@ class ComplexityValidator:
             missing = [kind.name.split(" (")[0] for kind in KINDS if kind not in used]
             errors.append(
                 ValidationError(
-                    "This password mixes too few kinds of characters: it uses %(used)d of "
-                    "lowercase letters, uppercase letters, digits and symbols, and must use "
-                    "at least %(min_classes)d. Add %(missing)s.",
+                    _(
+                        "This password mixes too few kinds of characters: it uses %(used)d of "
+                        "lowercase letters, uppercase letters, digits and symbols, and must use "
+                        "at least %(min_classes)d. Add %(missing)s."
+                    ),
                     code="password_too_simple",
                     params={
                         "used": len(used),

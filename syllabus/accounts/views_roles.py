@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.accounts.forms import GrantRoleForm, PeopleSearchForm, RoleForm
@@ -119,7 +120,7 @@ def person_grant(request: HttpRequest, public_id: str) -> HttpResponse:
         request.POST, roles=Role.objects.filter(roles_visible_to(request.user), scope=SITE)
     )
     if not form.is_valid():
-        messages.error(request, "Choose a role to grant.")
+        messages.error(request, _("Choose a role to grant."))
         return redirect("accounts:person", public_id=public_id)
     role = form.cleaned_data["role"]
     try:
@@ -127,7 +128,9 @@ def person_grant(request: HttpRequest, public_id: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"{person.email} is now {role.name}.")
+        messages.success(
+            request, _("%(email)s is now %(role)s.") % {"email": person.email, "role": role.name}
+        )
     return redirect("accounts:person", public_id=public_id)
 
 
@@ -147,7 +150,11 @@ def person_revoke(request: HttpRequest, public_id: str, role_slug: str) -> HttpR
         messages.error(request, _message(exc))
     else:
         if removed:
-            messages.success(request, f"{person.email} no longer holds {role.name}.")
+            messages.success(
+                request,
+                _("%(email)s no longer holds %(role)s.")
+                % {"email": person.email, "role": role.name},
+            )
     return redirect("accounts:person", public_id=public_id)
 
 
@@ -196,7 +203,7 @@ def role_edit(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, _message(exc))
                 return redirect("accounts:role_edit", slug=slug)
-            messages.success(request, f"Role {role.name} deleted.")
+            messages.success(request, _("Role %(role)s deleted.") % {"role": role.name})
             return redirect("accounts:roles")
         if form.is_valid():
             saved = _save_role(

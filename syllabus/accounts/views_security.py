@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -85,12 +86,14 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def session_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(user_session_list(user=request.user), pk=pk)
     if row.session_key == request.session.session_key:
-        messages.error(request, "This is the browser you are using: use Sign out instead.")
+        messages.error(request, _("This is the browser you are using: use Sign out instead."))
         return redirect("accounts:sessions")
     if request.method == "GET":
         return render(request, "accounts/security/session_revoke.html", {"row": row})
     user_session_revoke(actor=request.user, session=row)
-    messages.success(request, f"Signed out {row.device or 'that device'}.")
+    messages.success(
+        request, _("Signed out %(device)s.") % {"device": row.device or _("that device")}
+    )
     return redirect("accounts:sessions")
 
 
@@ -177,7 +180,7 @@ def code_method_setup(request: HttpRequest, channel_name: str) -> HttpResponse:
                     messages.error(request, str(exc))
                 else:
                     where = codes.mask_destination(channel, sent.destination)
-                    messages.success(request, f"We sent a code to {where}.")
+                    messages.success(request, _("We sent a code to %(where)s.") % {"where": where})
                 return redirect(request.path)
             status = 400
         elif action == "verify" and pending is not None:
@@ -190,8 +193,11 @@ def code_method_setup(request: HttpRequest, channel_name: str) -> HttpResponse:
                     codes.code_method_enable(
                         user=user, channel=channel, destination=confirmed.destination
                     )
-                    label = "email" if channel == codes.EMAIL else "text message"
-                    messages.success(request, f"Codes by {label} are now a way to verify it's you.")
+                    if channel == codes.EMAIL:
+                        done = _("Codes by email are now a way to verify it's you.")
+                    else:
+                        done = _("Codes by text message are now a way to verify it's you.")
+                    messages.success(request, done)
                     return redirect("mfa_index")
                 code_form.add_error(
                     "code", "That code is not right, or it has expired. Check it or send a new one."
@@ -228,7 +234,10 @@ def code_method_remove(request: HttpRequest, channel_name: str) -> HttpResponse:
         except ValidationError:
             blocked = True  # the page explains why; nothing was removed
         else:
-            messages.success(request, f"{method.get_channel_display()} codes are turned off.")
+            messages.success(
+                request,
+                _("%(channel)s codes are turned off.") % {"channel": method.get_channel_display()},
+            )
             return redirect("mfa_index")
     return render(
         request,
@@ -258,7 +267,7 @@ def _send_code(request: HttpRequest, *, user: Any, purpose: str) -> None:
             user=user, channel=channel, verified_at__isnull=False
         ).exists()
     ):
-        messages.error(request, "Choose one of your verification methods.")
+        messages.error(request, _("Choose one of your verification methods."))
         return
     try:
         sent = codes.code_send(request, user=user, channel=channel, purpose=purpose)
@@ -266,7 +275,9 @@ def _send_code(request: HttpRequest, *, user: Any, purpose: str) -> None:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         where = codes.mask_destination(channel, sent.destination)
-        messages.success(request, f"We sent a code to {where}. It expires in 10 minutes.")
+        messages.success(
+            request, _("We sent a code to %(where)s. It expires in 10 minutes.") % {"where": where}
+        )
 
 
 @login_required
@@ -313,9 +324,13 @@ def mfa_reset_view(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         removed = mfa_reset(actor=request.user, user=person)
         if removed:
-            messages.success(request, f"Removed every second factor of {person.email}.")
+            messages.success(
+                request, _("Removed every second factor of %(email)s.") % {"email": person.email}
+            )
         else:
-            messages.info(request, f"{person.email} had no second factor to remove.")
+            messages.info(
+                request, _("%(email)s had no second factor to remove.") % {"email": person.email}
+            )
         return redirect("accounts:person", public_id=person.public_id)
     return render(
         request,

@@ -18,6 +18,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -64,8 +66,8 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email}. The link works for "
-                f"{_days(invitation)} and only once.",
+                _("Invitation sent to %(email)s. The link works for %(days)s and only once.")
+                % {"email": invitation.email, "days": _days(invitation)},
             )
             return redirect("accounts:invitations")
     page = Paginator(invitations.invitation_list(user=request.user), PAGE_SIZE).get_page(
@@ -99,7 +101,10 @@ def invitation_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("accounts:invitations")
-        messages.success(request, f"The invitation for {invitation.email} was revoked.")
+        messages.success(
+            request,
+            _("The invitation for %(email)s was revoked.") % {"email": invitation.email},
+        )
         return redirect("accounts:invitations")
     return render(
         request,
@@ -126,7 +131,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 def _days(invitation: Invitation) -> str:
     days = max(1, round((invitation.expires_at - invitation.created_at).total_seconds() / 86400))
-    return f"{days} day{'s' if days != 1 else ''}"
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 # --- Lockouts ------------------------------------------------------------------------------
@@ -155,7 +160,9 @@ def lockout_clear(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Failed sign-ins for {email or ip} were cleared.")
+            messages.success(
+                request, _("Failed sign-ins for %(who)s were cleared.") % {"who": email or ip}
+            )
         return redirect("accounts:lockouts")
     return render(
         request,
@@ -189,7 +196,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Your profile was saved.")
+            messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     if which == "details" and details_form.is_valid():
         try:
@@ -201,7 +208,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(details_form, exc)
         else:
-            messages.success(request, "Your personal details were saved.")
+            messages.success(request, _("Your personal details were saved."))
             return redirect("accounts:profile")
     invalid = bool(form.errors or details_form.errors) or (
         posted is not None and which not in ("profile", "details")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from syllabus.accounts.forms_tokens import TokenCreateForm
@@ -59,7 +60,9 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "GET":  # confirmation step
         return render(request, "accounts/tokens/revoke.html", {"token": token})
     if token_revoke(actor=request.user, token=token):
-        messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+        messages.success(
+            request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name}
+        )
     else:
-        messages.info(request, f"Token “{token.name}” was already revoked.")
+        messages.info(request, _("Token “%(name)s” was already revoked.") % {"name": token.name})
     return redirect("accounts:tokens")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import PublicIdField
 
@@ -21,14 +22,16 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True, help_text="Plain text.")
+    body = models.TextField(blank=True, help_text=_("Plain text."))
     url = models.CharField(
-        max_length=500, blank=True, help_text="Where the notification leads: a path on this site."
+        max_length=500,
+        blank=True,
+        help_text=_("Where the notification leads: a path on this site."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was emailed (alone or in a digest)."
+        null=True, blank=True, help_text=_("When it was emailed (alone or in a digest).")
     )
 
     class Meta:
@@ -59,9 +62,9 @@ class NotificationPreference(models.Model):
     """One person's email choice; people without a row get immediate emails."""
 
     class EmailMode(models.TextChoices):
-        IMMEDIATE = "immediate", "Email me each notification as it happens"
-        DAILY_DIGEST = "daily_digest", "Email me one summary a day"
-        OFF = "off", "Do not email me; I will read them here"
+        IMMEDIATE = "immediate", _("Email me each notification as it happens")
+        DAILY_DIGEST = "daily_digest", _("Email me one summary a day")
+        OFF = "off", _("Do not email me; I will read them here")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"

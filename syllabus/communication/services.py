@@ -26,9 +26,11 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.communication.models import Notification, NotificationPreference
-from syllabus.core.email import email_send
+from syllabus.core.email import email_send, in_language_of
 from syllabus.core.jobs import enqueue_on_commit
 
 log = structlog.get_logger("syllabus.notifications")
@@ -87,12 +89,12 @@ def _clean_url(url: str) -> str:
     if not url:
         return ""
     if len(url) > 500:
-        raise ValidationError({"url": "A notification link is at most 500 characters."})
+        raise ValidationError({"url": _("A notification link is at most 500 characters.")})
     if url.startswith("/") and not url.startswith("//") and "\\" not in url:
         return url
     if url.startswith(("https://", "http://")):
         return url
-    raise ValidationError({"url": "A notification link must be a path on this site."})
+    raise ValidationError({"url": _("A notification link must be a path on this site.")})
 
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # core.models' alphabet: 5 bits a character
@@ -131,9 +133,9 @@ def notify(
     kind = kind.strip()
     title = " ".join(title.split())
     if not kind or len(kind) > 40:
-        raise ValidationError({"kind": "A notification kind is 1 to 40 characters."})
+        raise ValidationError({"kind": _("A notification kind is 1 to 40 characters.")})
     if not title:
-        raise ValidationError({"title": "A notification needs a title."})
+        raise ValidationError({"title": _("A notification needs a title.")})
     title = title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title
     body = body.strip()
     body = body[: BODY_MAX - 1] + "…" if len(body) > BODY_MAX else body
@@ -207,15 +209,20 @@ def notifications_mark_read(*, user: Any, public_ids: Sequence[str]) -> int:
     """
     wanted = set(public_ids)
     if not wanted:
-        raise ValidationError({"ids": "Give at least one notification id."})
+        raise ValidationError({"ids": _("Give at least one notification id.")})
     if len(wanted) > MARK_READ_MAX_IDS:
-        raise ValidationError({"ids": f"Give at most {MARK_READ_MAX_IDS} ids at once."})
+        raise ValidationError(
+            {"ids": _("Give at most %(max)s ids at once.") % {"max": MARK_READ_MAX_IDS}}
+        )
     mine = Notification.objects.filter(recipient=user, public_id__in=wanted)
     found = set(mine.values_list("public_id", flat=True))
     missing = sorted(wanted - found)
     if missing:
         raise ValidationError(
-            {"ids": f"You have no notification with the id {', '.join(missing[:5])}."}
+            {
+                "ids": _("You have no notification with the id %(ids)s.")
+                % {"ids": ", ".join(missing[:5])}
+            }
         )
     changed = mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     if changed:
@@ -236,7 +243,7 @@ def notifications_mark_all_read(*, user: Any) -> int:
 def notification_open(*, user: Any, notification: Notification) -> Notification:
     """Following a notification's link reads it."""
     if notification.recipient_id != user.pk:
-        raise ValidationError("This notification is not yours.")
+        raise ValidationError(_("This notification is not yours."))
     if notification.read_at is None:
         with transaction.atomic():
             notification.read_at = timezone.now()
@@ -258,8 +265,10 @@ def email_mode_of(user: Any) -> str:
 @transaction.atomic
 def preference_set(*, user: Any, email_mode: str) -> NotificationPreference:
     if email_mode not in EmailMode.values:
-        raise ValidationError({"email_mode": f"Choose one of: {', '.join(EmailMode.values)}."})
-    pref, _ = NotificationPreference.objects.update_or_create(
+        raise ValidationError(
+            {"email_mode": _("Choose one of: %(modes)s.") % {"modes": ", ".join(EmailMode.values)}}
+        )
+    pref, _created = NotificationPreference.objects.update_or_create(
         user=user, defaults={"email_mode": email_mode}
     )
     return pref
@@ -333,10 +342,12 @@ def notifications_email_immediate(*, notification_ids: Sequence[int]) -> int:
     context = _email_context()
     sent = 0
     for notification in due:
-        text = render_to_string(
-            "communication/email/notification.txt",
-            {**context, "notification": notification, "link": _link(notification.url)},
-        )
+        # In the recipient's language: the template's words and the dates.
+        with in_language_of(notification.recipient):
+            text = render_to_string(
+                "communication/email/notification.txt",
+                {**context, "notification": notification, "link": _link(notification.url)},
+            )
         email_send(
             subject=f"[{settings.SITE_NAME}] {notification.title}",
             body=text,
@@ -384,19 +395,24 @@ def notifications_email_digest(*, user_id: int, now: datetime | None = None) -> 
     total = due.count() if len(items) == DIGEST_MAX_ITEMS else len(items)
     recipient = items[0].recipient
     context = _email_context()
-    text = render_to_string(
-        "communication/email/digest.txt",
-        {
-            **context,
-            "user": recipient,
-            "items": [(n, _link(n.url)) for n in items],
-            "total": total,
-            "more": total - len(items),
-        },
-    )
-    noun = "notification" if total == 1 else "notifications"
+    with in_language_of(recipient):
+        text = render_to_string(
+            "communication/email/digest.txt",
+            {
+                **context,
+                "user": recipient,
+                "items": [(n, _link(n.url)) for n in items],
+                "total": total,
+                "more": total - len(items),
+            },
+        )
+        summary = ngettext(
+            "Your daily summary: %(count)s new notification",
+            "Your daily summary: %(count)s new notifications",
+            total,
+        ) % {"count": total}
     email_send(
-        subject=f"[{settings.SITE_NAME}] Your daily summary: {total} new {noun}",
+        subject=f"[{settings.SITE_NAME}] {summary}",
         body=text,
         to=[recipient.email],
         headers=_headers(context["preferences_url"]),

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.accounts.permissions import acting_user
@@ -33,9 +35,9 @@ from syllabus.communication.services import (
 
 PAGE_SIZE = 20
 EMAIL_SUMMARY = {
-    NotificationPreference.EmailMode.IMMEDIATE: "Each notification is also emailed to you.",
-    NotificationPreference.EmailMode.DAILY_DIGEST: "You get one email a day that sums them up.",
-    NotificationPreference.EmailMode.OFF: "You get no emails about them.",
+    NotificationPreference.EmailMode.IMMEDIATE: _("Each notification is also emailed to you."),
+    NotificationPreference.EmailMode.DAILY_DIGEST: _("You get one email a day that sums them up."),
+    NotificationPreference.EmailMode.OFF: _("You get no emails about them."),
 }
 
 
@@ -103,10 +105,13 @@ def mark_read(request: HttpRequest, public_id: str) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     changed = notifications_mark_all_read(user=request.user)
     if changed:
-        noun = "notification" if changed == 1 else "notifications"
-        message = f"Marked {changed} {noun} as read."
+        message = ngettext(
+            "Marked %(count)s notification as read.",
+            "Marked %(count)s notifications as read.",
+            changed,
+        ) % {"count": changed}
     else:
-        message = "You had no unread notifications."
+        message = gettext("You had no unread notifications.")
     return _after_change(request, message)
 
 
@@ -133,7 +138,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(request.POST or None, initial={"email_mode": current})
     if request.method == "POST" and form.is_valid():
         pref = preference_set(user=request.user, email_mode=form.cleaned_data["email_mode"])
-        messages.success(request, f"Saved: {pref.get_email_mode_display()}.")
+        messages.success(
+            request, gettext("Saved: %(mode)s.") % {"mode": pref.get_email_mode_display()}
+        )
         return redirect("communication:preferences")
     return render(
         request,

@@ -7,19 +7,38 @@ calls ``email_send``, which hands the message to Django's email backend (the con
 development, SMTP in production) behind the ``email`` circuit breaker: while the server
 keeps failing, jobs fail fast and are retried later instead of each waiting for its
 timeout.
+
+Messages are written in their recipient's language: ``in_language_of(user)`` around the
+rendering (``User.language``, else the site default SYLLABUS_LANGUAGE_CODE).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils import translation
 
 from syllabus.core.breakers import breaker
 from syllabus.core.jobs import enqueue_on_commit
 
 BREAKER = "email"
+
+
+def language_of(user: Any) -> str:
+    """The language to write to this person in: their saved choice, else the site default."""
+    chosen = getattr(user, "language", "") or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@contextmanager
+def in_language_of(user: Any) -> Iterator[None]:
+    """Render a message (subject, body, templates) in its recipient's language."""
+    with translation.override(language_of(user)):
+        yield
 
 
 def email_send(

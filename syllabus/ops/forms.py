@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.audit.catalog import POLICIES
 
@@ -11,13 +13,17 @@ class AuditFilterForm(forms.Form):
         choices=[("", "All categories I may read")]
         + [(c.value, p.label) for c, p in POLICIES.items()],
     )
-    action = forms.CharField(required=False, max_length=64, help_text="e.g. auth. or role.granted")
-    actor = forms.CharField(required=False, max_length=254, label="Actor email contains")
+    action = forms.CharField(
+        required=False, max_length=64, help_text=gettext_lazy("e.g. auth. or role.granted")
+    )
+    actor = forms.CharField(
+        required=False, max_length=254, label=gettext_lazy("Actor email contains")
+    )
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("The start date must be before the end date.")
+            raise forms.ValidationError(_("The start date must be before the end date."))
         return data

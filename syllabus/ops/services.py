@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.audit.services import record
 from syllabus.core.jobs import huey
@@ -37,18 +38,22 @@ def failed_job_rerun(*, actor: Any, failed_job: FailedJob) -> str:
     failed_job = FailedJob.objects.select_for_update().get(pk=failed_job.pk)
     if failed_job.is_rerun:
         raise ValidationError(
-            f"This job was already re-run at {failed_job.rerun_at:%Y-%m-%d %H:%M}."
+            _("This job was already re-run at %(when)s.")
+            % {"when": f"{failed_job.rerun_at:%Y-%m-%d %H:%M}"}
         )
     if isinstance(failed_job.args, dict) or isinstance(
         failed_job.kwargs.get("__unserializable__"), str
     ):
-        raise ValidationError("This job's arguments could not be stored, so it cannot be re-run.")
+        raise ValidationError(
+            _("This job's arguments could not be stored, so it cannot be re-run.")
+        )
     queue = huey()
     try:
         task_class = queue._registry.string_to_task(failed_job.task_name)
     except Exception:
         raise ValidationError(
-            f"No task named {failed_job.task_name!r} exists any more; it cannot be re-run."
+            _("No task named %(task)s exists any more; it cannot be re-run.")
+            % {"task": repr(failed_job.task_name)}
         ) from None
     task = task_class(args=tuple(failed_job.args), kwargs=failed_job.kwargs)
     failed_job.rerun_at = timezone.now()

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.permissions import require_site_perm, site_permissions, site_role_slugs
 from syllabus.accounts.sensitive import sensitive_action
@@ -63,7 +64,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     categories = _reader_categories(request)
     if not categories:
-        raise PermissionDenied("Your roles do not include reading the audit trail.")
+        raise PermissionDenied(_("Your roles do not include reading the audit trail."))
     form = AuditFilterForm(request.GET or None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -94,7 +95,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
     """CSV of the filtered events. Exports are themselves audited (report exports)."""
     categories = _reader_categories(request)
     if not categories:
-        raise PermissionDenied("Your roles do not include reading the audit trail.")
+        raise PermissionDenied(_("Your roles do not include reading the audit trail."))
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse("The filters are not valid: " + form.errors.as_text(), status=400)

@@ -15,6 +15,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from syllabus.audit.catalog import Category
@@ -31,13 +33,15 @@ EXPORT_ACTIONS = ("export.run", "privacy.export_downloaded")
 class ExportFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    actor = forms.CharField(required=False, max_length=254, label="Person (email contains)")
+    actor = forms.CharField(
+        required=False, max_length=254, label=gettext_lazy("Person (email contains)")
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
 
@@ -53,7 +57,7 @@ def exports(request: HttpRequest) -> HttpResponse:
 
         return redirect_to_login(request.get_full_path())
     if Category.REPORT_EXPORT not in _reader_categories(request):
-        raise PermissionDenied("Your roles do not include reading the export log.")
+        raise PermissionDenied(_("Your roles do not include reading the export log."))
     form = ExportFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}

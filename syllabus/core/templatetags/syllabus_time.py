@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -20,5 +21,6 @@ def ago(value: datetime | None) -> str:
     if value is None:
         return ""
     if timezone.now() - value < JUST_NOW:
-        return "just now"
-    return f"{timesince(value)} ago"
+        return gettext("just now")
+    # timesince is translated by Django ("5 minutos"); the sentence around it is ours.
+    return gettext("%(time)s ago") % {"time": timesince(value)}

@@ -3,7 +3,8 @@
 // server to extend the session. The server enforces the limits; this only warns.
 //
 // Timings come from <meta name="syllabus-session" data-...> (seconds left, as the server
-// counts them), so no inline script is needed under the CSP. Tabs of the same site tell
+// counts them), so no inline script is needed under the CSP; so do the texts
+// (data-text-*, translated by the template into the page's language, {name} placeholders). Tabs of the same site tell
 // each other when the session was extended (localStorage), so a second tab does not warn
 // about a session the first one kept alive.
 (() => {
@@ -22,6 +23,26 @@
     logoutUrl: meta.dataset.logoutUrl,
   };
   if (!Number.isFinite(cfg.idle) || !Number.isFinite(cfg.absolute)) return;
+
+  // The page's language; English when a template left a text out.
+  const TEXTS = {
+    title: "Are you still there?",
+    timeLeft: "Time left:",
+    stay: "Stay signed in",
+    signOut: "Sign out now",
+    ok: "OK",
+    absolute: "Your session reaches its time limit in {time}. Save your work: you will need to sign in again.",
+    idle: "You have not done anything for a while. To protect your account you will be signed out in {time}, after {minutes} minutes without activity.",
+    minutes: "{count} minutes",
+    oneMinute: "1 minute",
+    seconds: "{count} seconds",
+    unreachable: "The server could not be reached. Check your connection and try again.",
+  };
+  function text(name, values) {
+    const key = "text" + name.charAt(0).toUpperCase() + name.slice(1);
+    const template = meta.dataset[key] || TEXTS[name];
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in (values || {}) ? String(values[key]) : whole));
+  }
 
   const STORAGE_KEY = "syllabus.session.deadlines";
   let idleEnd = Date.now() + cfg.idle * 1000;
@@ -52,9 +73,9 @@
 
   function describeRemaining(ms) {
     const total = Math.max(0, Math.round(ms / 1000));
-    if (total >= 90) return `${Math.round(total / 60)} minutes`;
-    if (total >= 60) return "1 minute";
-    return `${total} seconds`;
+    if (total >= 90) return text("minutes", { count: Math.round(total / 60) });
+    if (total >= 60) return text("oneMinute");
+    return text("seconds", { count: total });
   }
 
   function buildDialog() {
@@ -65,15 +86,21 @@
     element.setAttribute("aria-labelledby", "session-dialog-title");
     element.setAttribute("aria-describedby", "session-dialog-message");
     element.innerHTML = `
-      <h2 id="session-dialog-title">Are you still there?</h2>
+      <h2 id="session-dialog-title"></h2>
       <p id="session-dialog-message"></p>
-      <p class="session-dialog-timer">Time left: <span role="timer" aria-live="off" data-session-countdown></span></p>
+      <p class="session-dialog-timer"><span data-session-time-left></span> <span role="timer" aria-live="off" data-session-countdown></span></p>
       <p class="session-dialog-error" role="alert" hidden></p>
       <div class="session-dialog-actions">
-        <button type="button" data-session-stay>Stay signed in</button>
-        <button type="button" class="secondary" data-session-signout>Sign out now</button>
-        <button type="button" data-session-ok hidden>OK</button>
+        <button type="button" data-session-stay></button>
+        <button type="button" class="secondary" data-session-signout></button>
+        <button type="button" data-session-ok hidden></button>
       </div>`;
+    // Texts go in as text, never as markup.
+    element.querySelector("#session-dialog-title").textContent = text("title");
+    element.querySelector("[data-session-time-left]").textContent = text("timeLeft");
+    element.querySelector("[data-session-stay]").textContent = text("stay");
+    element.querySelector("[data-session-signout]").textContent = text("signOut");
+    element.querySelector("[data-session-ok]").textContent = text("ok");
     element.querySelector("[data-session-stay]").addEventListener("click", stay);
     element.querySelector("[data-session-signout]").addEventListener("click", signOut);
     element.querySelector("[data-session-ok]").addEventListener("click", closeDialog);
@@ -93,11 +120,10 @@
     const absolute = absoluteEnd <= idleEnd;
     dialog.dataset.mode = absolute ? "absolute" : "idle";
     const message = dialog.querySelector("#session-dialog-message");
+    const time = describeRemaining(end - Date.now());
     message.textContent = absolute
-      ? `Your session reaches its time limit in ${describeRemaining(end - Date.now())}. ` +
-        "Save your work: you will need to sign in again."
-      : `You have not done anything for a while. To protect your account you will be signed ` +
-        `out in ${describeRemaining(end - Date.now())}, after ${cfg.idleMinutes} minutes without activity.`;
+      ? text("absolute", { time })
+      : text("idle", { time, minutes: cfg.idleMinutes });
     dialog.querySelector("[data-session-stay]").hidden = absolute;
     dialog.querySelector("[data-session-signout]").hidden = absolute;
     dialog.querySelector("[data-session-ok]").hidden = !absolute;
@@ -169,7 +195,7 @@
       setDeadlines(data.idle_seconds, data.absolute_seconds, true);
     } catch (error) {
       const problem = dialog.querySelector(".session-dialog-error");
-      problem.textContent = "The server could not be reached. Check your connection and try again.";
+      problem.textContent = text("unreachable");
       problem.hidden = false;
     } finally {
       button.disabled = false;

@@ -1,5 +1,6 @@
 // API tokens page: a "Copy token" button for the token shown once. Without JavaScript the
-// button stays hidden and the read-only field can be selected and copied by hand.
+// button stays hidden and the read-only field can be selected and copied by hand. The
+// status texts come translated from data-text-* on the status element (English if missing).
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy-target]").forEach((button) => {
     const field = document.getElementById(button.dataset.copyTarget);
@@ -25,8 +26,8 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       if (status) {
         status.textContent = copied
-          ? "Token copied to the clipboard."
-          : "Token selected: press Ctrl+C (or Cmd+C) to copy it.";
+          ? status.dataset.textCopied || "Token copied to the clipboard."
+          : status.dataset.textSelected || "Token selected: press Ctrl+C (or Cmd+C) to copy it.";
       }
     });
   });

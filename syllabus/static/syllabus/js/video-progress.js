@@ -42,9 +42,10 @@
     function show(data) {
       if (!status || !data) { return; }
       if (data.completed) {
-        status.textContent = "You have watched this video: the lesson is complete.";
+        // Texts: translated by the template into data-text-* on the status (English if missing).
+        status.textContent = status.dataset.textComplete || "You have watched this video: the lesson is complete.";
         var state = document.getElementById("learn-state-" + data.lesson);
-        if (state) { state.textContent = "Completed"; }
+        if (state) { state.textContent = status.dataset.textCompleted || "Completed"; }
         var bar = document.getElementById("learn-course-progress-bar");
         if (bar && typeof data.course_percent === "number") {
           bar.value = data.course_percent;
@@ -53,7 +54,8 @@
           if (text) { text.textContent = text.textContent.replace(/^\d+%/, data.course_percent + "%"); }
         }
       } else if (typeof data.watched_percent === "number") {
-        status.textContent = "Watched " + Math.floor(data.watched_percent) + "% of this video.";
+        status.textContent = (status.dataset.textWatched || "Watched {percent}% of this video.")
+          .replace("{percent}", String(Math.floor(data.watched_percent)));
       }
     }
 
