@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved language wins over the cookie and the browser.
+    "syllabus.accounts.middleware.UserLanguageMiddleware",
     # Read replicas: which database the rest of the request reads from (nothing without
     # replicas). After authentication: a pin after a write follows the user.
     "syllabus.core.replicas.ReplicaMiddleware",

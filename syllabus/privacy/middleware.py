@@ -34,6 +34,7 @@ def _allowed_prefixes() -> tuple[str, ...]:
         "/accounts/",
         reverse("accounts:session_status"),
         reverse("accounts:session_keepalive"),
+        reverse("accounts:language"),  # the policies can be read in one's own language
         str(settings.STATIC_URL),
         "/health",
         "/metrics",
