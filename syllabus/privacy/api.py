@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.http import content_disposition_header
+from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.accounts.sensitive import api_require_recent_mfa
@@ -98,7 +99,14 @@ def _require(request: HttpRequest, *codes: str) -> None:
     from syllabus.accounts.permissions import has_site_perm
 
     if not any(token_allows(request, c) and has_site_perm(request.user, c) for c in codes):
-        raise PermissionDenied(f"This needs the {' or '.join(codes)} permission.")
+        raise PermissionDenied(
+            ngettext(
+                "This needs the %(permissions)s permission.",
+                "This needs one of these permissions: %(permissions)s.",
+                len(codes),
+            )
+            % {"permissions": ", ".join(codes)}
+        )
 
 
 @router.get(

@@ -26,15 +26,18 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.permissions import has_site_perm
 from syllabus.audit.services import record
-from syllabus.communication.services import notify
 from syllabus.core.models import new_public_id
 from syllabus.learning.exports import csv_safe
 from syllabus.privacy import registry
 from syllabus.privacy.models import DataRequest
+from syllabus.privacy.notices import language_of, notify_in_their_language
 
 log = structlog.get_logger(__name__)
 
@@ -103,9 +106,49 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return out.getvalue()
 
 
+def _readme(manifest: dict[str, Any], descriptions: dict[str, str]) -> str:
+    """README.txt: what the archive holds and how to read it, in the active language."""
+    intro = _(
+        "Your personal data from %(site)s\n"
+        "Prepared on %(day)s for the account %(subject)s.\n\n"
+        "This archive holds every record %(site)s keeps about you, as two files per kind of"
+        " record: a JSON file (for programs) and a CSV file with the same records (for a"
+        " spreadsheet). manifest.json lists every file with its number of records and its"
+        " SHA-256 checksum, so you can check that nothing was changed.\n\n"
+        "Dates and times are in UTC (ISO 8601). People are named by their public id"
+        " (usr_...), not by internal numbers. Passwords, security keys and other secrets are"
+        " never included.\n\n"
+        "To correct your details, use your profile page. To have your data erased, use the"
+        " “Your data and privacy” page, where you asked for this copy.\n"
+    ) % {
+        "site": manifest["site"],
+        "day": date_format(timezone.now(), "DATE_FORMAT"),
+        "subject": manifest["subject"],
+    }
+    lines = [intro, _("The files:")]
+    for info in manifest["files"]:
+        base = info["name"].rsplit(".", 1)[0]
+        lines.append(
+            ngettext(
+                "- %(file)s: %(description)s, %(rows)s record",
+                "- %(file)s: %(description)s, %(rows)s records",
+                info["rows"],
+            )
+            % {"file": info["name"], "description": descriptions[base], "rows": info["rows"]}
+        )
+    return "\n".join(lines) + "\n"
+
+
 def build_zip(user: Any) -> tuple[bytes, dict[str, Any]]:
-    """Everything the registry finds about ``user`` as a ZIP, and its manifest."""
+    """Everything the registry finds about ``user`` as a ZIP, and its manifest; the
+    descriptions and README.txt in the person's language."""
+    with translation.override(language_of(user)):
+        return _build_zip(user)
+
+
+def _build_zip(user: Any) -> tuple[bytes, dict[str, Any]]:
     user_ids = _UserIds()
+    descriptions: dict[str, str] = {}
     buffer = io.BytesIO()
     manifest: dict[str, Any] = {
         "subject": user.public_id,
@@ -125,6 +168,7 @@ def build_zip(user: Any) -> tuple[bytes, dict[str, Any]]:
                 "description": str(entry.model_class._meta.verbose_name_plural),
                 "rows": rows,
             }
+            descriptions[base] = payload["description"]
             for name, text in (
                 (f"{base}.json", json.dumps(payload, indent=2, ensure_ascii=False)),
                 (f"{base}.csv", _csv(rows, columns)),
@@ -135,6 +179,7 @@ def build_zip(user: Any) -> tuple[bytes, dict[str, Any]]:
                     {"name": name, "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()}
                 )
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+        archive.writestr("README.txt", _readme(manifest, descriptions).encode())
     return buffer.getvalue(), manifest
 
 
@@ -178,12 +223,16 @@ def export_build(*, request_id: int) -> DataRequest | None:
             },
         )
         recipients = {request.subject_id, request.requested_by_id}
-        notify(
+        expires = request.export_expires_at
+        notify_in_their_language(
             list(get_user_model().objects.filter(pk__in=recipients, is_active=True)),
             kind="privacy",
-            title="Your data export is ready",
-            body=f"Download it by {request.export_expires_at:%Y-%m-%d}; the link expires then.",
             url=reverse("privacy:download", kwargs={"public_id": request.public_id}),
+            text=lambda: (
+                _("Your data export is ready"),
+                _("Download it by %(day)s; the link expires then.")
+                % {"day": date_format(expires, "DATE_FORMAT")},
+            ),
         )
     return request
 
@@ -226,9 +275,9 @@ def export_open(*, actor: Any, request: DataRequest) -> Any:
     """Check, audit, and open the ZIP for streaming. PermissionDenied for anyone but the
     person (or the officer who asked for them); ValueError once the link has expired."""
     if not may_download(actor, request):
-        raise PermissionDenied("Only the person this export is about can download it.")
+        raise PermissionDenied(_("Only the person this export is about can download it."))
     if not request.can_download:
-        raise ValueError("This download link has expired or the export is not ready.")
+        raise ValueError(_("This download link has expired or the export is not ready."))
     rows = _rows_in(request.export_file)
     handle = default_storage.open(request.export_file, "rb")
     with transaction.atomic():

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import ApiToken
 from syllabus.accounts.tokens import hash_token
@@ -36,9 +37,9 @@ def _allowed_prefixes() -> tuple[str, ...]:
         reverse("accounts:session_keepalive"),
         reverse("accounts:language"),  # the policies can be read in one's own language
         str(settings.STATIC_URL),
+        "/media/",  # signed file URLs: the page that signed them already decided
         "/health",
         "/metrics",
-        "/media/",  # signed file URLs: the page that signed them already decided
         "/api/v1/privacy/policies",
         "/api/v1/privacy/consents",
         "/api/v1/auth/token",
@@ -112,8 +113,10 @@ class ConsentMiddleware:
         if is_api:
             return JsonResponse(
                 {
-                    "detail": "Accept the current privacy policy and terms first "
-                    "(POST /api/v1/privacy/consents, or sign in on the website).",
+                    "detail": _(
+                        "Accept the current privacy policy and terms first "
+                        "(POST /api/v1/privacy/consents, or sign in on the website)."
+                    ),
                     "code": "consent_required",
                 },
                 status=403,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import PublicIdField, TimeStampedModel
 
@@ -24,14 +25,14 @@ class PolicyDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PRIVACY = "privacy", "Privacy policy"
-        TERMS = "terms", "Terms of use"
+        PRIVACY = "privacy", _("Privacy policy")
+        TERMS = "terms", _("Terms of use")
 
     public_id = PublicIdField(prefix="pol")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
+    body = models.TextField(help_text=_("Markdown."))
     published_at = models.DateTimeField(default=timezone.now, db_index=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -44,7 +45,10 @@ class PolicyDocument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version}"
+        return str(_("%(kind)s v%(version)s")) % {
+            "kind": self.get_kind_display(),
+            "version": self.version,
+        }
 
 
 class Consent(models.Model):
@@ -75,18 +79,18 @@ class DataRequest(TimeStampedModel):
     """A data subject request: an export of everything (access) or erasure."""
 
     class Kind(models.TextChoices):
-        ACCESS = "access", "Export of my data"
-        ERASURE = "erasure", "Erasure of my data"
+        ACCESS = "access", _("Export of my data")
+        ERASURE = "erasure", _("Erasure of my data")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for review"
-        PROCESSING = "processing", "Being prepared"
-        READY = "ready", "Ready to download"
-        EXPIRED = "expired", "Download expired"
-        APPROVED = "approved", "Approved, being erased"
-        COMPLETED = "completed", "Completed"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting for review")
+        PROCESSING = "processing", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        EXPIRED = "expired", _("Download expired")
+        APPROVED = "approved", _("Approved, being erased")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
 
     OPEN = (Status.PENDING, Status.PROCESSING, Status.APPROVED)
 
@@ -101,7 +105,7 @@ class DataRequest(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    reason = models.CharField(max_length=1000, blank=True, help_text="Why it was asked for.")
+    reason = models.CharField(max_length=1000, blank=True, help_text=_("Why it was asked for."))
     due_at = models.DateTimeField(default=_due, db_index=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -190,14 +194,14 @@ class RetentionRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Interrupted"
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Interrupted")
 
     public_id = PublicIdField(prefix="ret")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    now = models.DateTimeField(help_text="The reference time of the cut-off dates.")
+    now = models.DateTimeField(help_text=_("The reference time of the cut-off dates."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

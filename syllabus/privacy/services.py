@@ -6,6 +6,7 @@ the person, so no address is copied into the append-only trail by these events.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -19,11 +20,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Role, UserSession
 from syllabus.accounts.permissions import has_site_perm
 from syllabus.audit.services import record
-from syllabus.communication.services import notify
 from syllabus.core.jobs import enqueue_on_commit
 from syllabus.privacy import registry
 from syllabus.privacy.models import (
@@ -32,6 +34,7 @@ from syllabus.privacy.models import (
     ErasureRecord,
     PolicyDocument,
 )
+from syllabus.privacy.notices import notify_in_their_language
 from syllabus.privacy.selectors import CURRENT_POLICIES_KEY, SESSION_KEY
 
 log = structlog.get_logger(__name__)
@@ -48,13 +51,17 @@ def policy_publish(*, actor: Any, kind: str, title: str, body: str) -> PolicyDoc
     """Publish the next version of the privacy policy or the terms; everyone is asked to
     accept it at their next request."""
     if kind not in PolicyDocument.Kind.values:
-        raise ValidationError({"kind": "Choose privacy or terms."})
+        raise ValidationError({"kind": _("Choose privacy or terms.")})
     title = " ".join(title.split())
     if not title or len(title) > TITLE_MAX:
-        raise ValidationError({"title": f"A title is 1 to {TITLE_MAX} characters."})
+        raise ValidationError(
+            {"title": _("A title is 1 to %(max)s characters.") % {"max": TITLE_MAX}}
+        )
     body = body.strip()
     if not body or len(body) > BODY_MAX:
-        raise ValidationError({"body": f"The text is 1 to {BODY_MAX} characters of Markdown."})
+        raise ValidationError(
+            {"body": _("The text is 1 to %(max)s characters of Markdown.") % {"max": BODY_MAX}}
+        )
     latest = (
         PolicyDocument.objects.select_for_update()
         .filter(kind=kind)
@@ -90,7 +97,7 @@ def consent_accept(
     current = set(current_policy_ids())
     wanted = set(document_ids)
     if not wanted or not wanted <= current:
-        raise ValidationError("Accept the current versions of the policies shown.")
+        raise ValidationError(_("Accept the current versions of the policies shown."))
     created = []
     for document in PolicyDocument.objects.filter(pk__in=wanted).order_by("kind"):
         consent, new = Consent.objects.get_or_create(
@@ -112,6 +119,14 @@ def consent_accept(
 # --- Data subject requests -------------------------------------------------------------
 
 
+def _overdue_text(request: DataRequest) -> tuple[str, str]:
+    return (
+        _("A data request is overdue"),
+        _("Request %(request)s was due by %(due)s.")
+        % {"request": request.public_id, "due": date_format(request.due_at, "DATE_FORMAT")},
+    )
+
+
 def _officers(permission: str) -> list[Any]:
     slugs = [r.slug for r in Role.objects.filter(scope="site") if permission in r.permissions]
     return list(
@@ -127,8 +142,11 @@ def _check_may_request(actor: Any, subject: Any, kind: str) -> None:
     needed = "export.run" if kind == DataRequest.Kind.ACCESS else "retention.manage"
     if not has_site_perm(actor, needed):
         raise PermissionDenied(
-            "You can ask for your own data only; acting for someone else needs the "
-            f"{needed} permission."
+            _(
+                "You can ask for your own data only; acting for someone else needs the "
+                "%(permission)s permission."
+            )
+            % {"permission": needed}
         )
 
 
@@ -136,13 +154,15 @@ def _check_may_request(actor: Any, subject: Any, kind: str) -> None:
 def request_create(*, actor: Any, subject: Any, kind: str, reason: str = "") -> DataRequest:
     """A person asks for an export or erasure of their data (or an officer for them)."""
     if kind not in DataRequest.Kind.values:
-        raise ValidationError({"kind": "Choose access (an export) or erasure."})
+        raise ValidationError({"kind": _("Choose access (an export) or erasure.")})
     _check_may_request(actor, subject, kind)
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"Use at most {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": _("Use at most %(max)s characters.") % {"max": REASON_MAX}}
+        )
     if ErasureRecord.objects.filter(user=subject).exists():
-        raise ValidationError("This account's personal data has already been erased.")
+        raise ValidationError(_("This account's personal data has already been erased."))
     open_one = (
         DataRequest.objects.select_for_update()
         .filter(subject=subject, kind=kind, status__in=DataRequest.OPEN)
@@ -150,8 +170,8 @@ def request_create(*, actor: Any, subject: Any, kind: str, reason: str = "") -> 
     )
     if open_one is not None:
         raise ValidationError(
-            f"A request of this kind is already open ({open_one.public_id}); it is due by "
-            f"{open_one.due_at:%Y-%m-%d}."
+            _("A request of this kind is already open (%(request)s); it is due by %(due)s.")
+            % {"request": open_one.public_id, "due": date_format(open_one.due_at, "DATE_FORMAT")}
         )
     access = kind == DataRequest.Kind.ACCESS
     request = DataRequest.objects.create(
@@ -177,12 +197,15 @@ def request_create(*, actor: Any, subject: Any, kind: str, reason: str = "") -> 
 
         enqueue_on_commit(export_build_task, request_id=request.pk)
     else:
-        notify(
+        notify_in_their_language(
             _officers("retention.manage"),
             kind="privacy",
-            title="An erasure request is waiting for review",
-            body=f"Request {request.public_id}, due by {request.due_at:%Y-%m-%d}.",
             url=reverse("privacy:review", kwargs={"public_id": request.public_id}),
+            text=lambda: (
+                _("An erasure request is waiting for review"),
+                _("Request %(request)s, due by %(due)s.")
+                % {"request": request.public_id, "due": date_format(request.due_at, "DATE_FORMAT")},
+            ),
         )
     return request
 
@@ -193,19 +216,26 @@ def request_review(
 ) -> DataRequest:
     """A compliance officer approves or rejects an erasure request."""
     if not has_site_perm(actor, "retention.manage"):
-        raise PermissionDenied("Reviewing erasure requests needs the retention.manage permission.")
+        raise PermissionDenied(
+            _("Reviewing erasure requests needs the retention.manage permission.")
+        )
     request = DataRequest.objects.select_for_update().get(pk=request.pk)
     if request.kind != DataRequest.Kind.ERASURE:
-        raise ValidationError("Only erasure requests are reviewed.")
+        raise ValidationError(_("Only erasure requests are reviewed."))
     if request.status != DataRequest.Status.PENDING:
-        raise ValidationError(f"This request is {request.get_status_display().lower()} already.")
+        raise ValidationError(
+            _("This request is %(status)s already.")
+            % {"status": str(request.get_status_display()).lower()}
+        )
     if request.subject_id == actor.pk:
-        raise PermissionDenied("Another officer must review a request about yourself.")
+        raise PermissionDenied(_("Another officer must review a request about yourself."))
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"Use at most {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": _("Use at most %(max)s characters.") % {"max": REASON_MAX}}
+        )
     if not approve and not reason:
-        raise ValidationError({"reason": "Say why the request is rejected: the person is told."})
+        raise ValidationError({"reason": _("Say why the request is rejected: the person is told.")})
     now = timezone.now()
     request.reviewed_by, request.reviewed_at, request.decision_reason = actor, now, reason
     if approve:
@@ -224,12 +254,11 @@ def request_review(
 
         enqueue_on_commit(erasure_apply_task, request_id=request.pk)
     else:
-        notify(
+        notify_in_their_language(
             [request.subject],
             kind="privacy",
-            title="Your erasure request was not approved",
-            body=reason,
             url=reverse("privacy:home"),
+            text=lambda: (_("Your erasure request was not approved"), reason),
         )
     return request
 
@@ -357,12 +386,11 @@ def flag_overdue(*, now: Any = None) -> int:
             permission = (
                 "export.run" if request.kind == DataRequest.Kind.ACCESS else ("retention.manage")
             )
-            notify(
+            notify_in_their_language(
                 _officers(permission),
                 kind="privacy",
-                title="A data request is overdue",
-                body=f"Request {request.public_id} was due by {request.due_at:%Y-%m-%d}.",
                 url=reverse("privacy:review", kwargs={"public_id": request.public_id}),
+                text=functools.partial(_overdue_text, request),
             )
             flagged += 1
     return flagged

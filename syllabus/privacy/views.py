@@ -14,6 +14,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.accounts.permissions import has_site_perm, require_site_perm
@@ -47,6 +49,20 @@ from syllabus.privacy.services import (
 )
 
 PAGE_SIZE = 25
+# The retention page's words for the seed's categories and disposals (the codes stay English).
+CATEGORY_LABELS = {
+    registry.Category.USER_PROFILES: gettext_lazy("User profiles"),
+    registry.Category.COURSE_PROGRESS: gettext_lazy("Course progress"),
+    registry.Category.ASSESSMENT_RESULTS: gettext_lazy("Assessment results"),
+    registry.Category.SYSTEM_LOGS: gettext_lazy("System logs"),
+    registry.Category.AUDIT_LOGS: gettext_lazy("Audit logs"),
+}
+DISPOSAL_LABELS = {
+    "secure deletion": gettext_lazy("secure deletion"),
+    "anonymisation": gettext_lazy("anonymisation"),
+    "archive": gettext_lazy("archive"),
+    "deletion": gettext_lazy("deletion"),
+}
 OFFICER_PERMS = ("export.run", "retention.manage")
 
 
@@ -76,7 +92,7 @@ def export_request(request: HttpRequest) -> HttpResponse:
         return render(request, "privacy/home.html", _home_context(request), status=400)
     messages.success(
         request,
-        "Your export is being prepared. You will get a notification with a download link.",
+        _("Your export is being prepared. You will get a notification with a download link."),
     )
     return redirect("privacy:home")
 
@@ -98,7 +114,7 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Your erasure request was sent. A compliance officer reviews it within 30 days.",
+                _("Your erasure request was sent. A compliance officer reviews it within 30 days."),
             )
             return redirect("privacy:home")
     return render(
@@ -114,7 +130,7 @@ def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
         kind=DataRequest.Kind.ACCESS,
     )
     if not may_download(request.user, data_request):
-        raise PermissionDenied("Only the person this export is about can download it.")
+        raise PermissionDenied(_("Only the person this export is about can download it."))
     return _download(request, data_request=data_request)
 
 
@@ -160,7 +176,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:  # a newer version was published meanwhile
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Thank you: your acceptance is recorded.")
+            messages.success(request, _("Thank you: your acceptance is recorded."))
             return redirect(_safe_next(request))
     if request.method == "POST" and not documents:
         return redirect(_safe_next(request))
@@ -179,7 +195,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 def policy(request: HttpRequest, kind: str) -> HttpResponse:
     document = next((d for d in current_policies() if d.kind == kind), None)
     if document is None:
-        raise Http404("No such document has been published.")
+        raise Http404(_("No such document has been published."))
     return render(
         request,
         "privacy/policy.html",
@@ -239,7 +255,7 @@ def request_for(request: HttpRequest) -> HttpResponseBase:
     if form.is_valid():
         subject = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if subject is None:
-            form.add_error("email", "No account has this email address.")
+            form.add_error("email", _("No account has this email address."))
         else:
             try:
                 created = request_create(
@@ -251,7 +267,9 @@ def request_for(request: HttpRequest) -> HttpResponseBase:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, f"Request {created.public_id} recorded.")
+                messages.success(
+                    request, _("Request %(request)s recorded.") % {"request": created.public_id}
+                )
                 return redirect("privacy:review", public_id=created.public_id)
     rows = requests_for_officer(request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(1)
@@ -276,7 +294,9 @@ def _visible_request(request: HttpRequest, public_id: str) -> DataRequest:
     )
     needed = "export.run" if data_request.kind == DataRequest.Kind.ACCESS else "retention.manage"
     if not has_site_perm(request.user, needed):
-        raise PermissionDenied(f"This request needs the {needed} permission.")
+        raise PermissionDenied(
+            _("This request needs the %(permission)s permission.") % {"permission": needed}
+        )
     return data_request
 
 
@@ -324,7 +344,7 @@ def _review_post(request: HttpRequest, data_request: DataRequest) -> HttpRespons
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
             return redirect("privacy:review", public_id=data_request.public_id)
     return _review_page(request, data_request, form, status=400)
 
@@ -341,7 +361,8 @@ def policies(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{document} published: everyone is asked to accept it at their next visit.",
+                _("%(document)s published: everyone is asked to accept it at their next visit.")
+                % {"document": document},
             )
             return redirect("privacy:policies")
     return render(
@@ -357,8 +378,9 @@ def retention(request: HttpRequest) -> HttpResponse:
     categories = [
         {
             "name": category.value,
+            "label": CATEGORY_LABELS[category],
             "period_days": retention_service.period_days(category),
-            "disposal": retention_service.DISPOSAL[category],
+            "disposal": DISPOSAL_LABELS[retention_service.DISPOSAL[category]],
             "models": [e.label for e in registry.in_category(category)],
         }
         for category in retention_service.ORDER
