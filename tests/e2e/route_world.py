@@ -87,7 +87,7 @@ class World:
 
 def build_world() -> World:
     from syllabus.accounts.invitations import invitation_create
-    from syllabus.accounts.services import user_create
+    from syllabus.accounts.services import role_create, user_create
     from syllabus.accounts.tokens import token_create
     from syllabus.assessments.models import Attempt, Question, QuestionBank, Quiz
     from syllabus.assessments.services_attempts import save_answer, start_attempt, submit_attempt
@@ -191,6 +191,8 @@ def build_world() -> World:
     review_item = ReviewItem.objects.filter(campaign=campaign, reviewer=admin).first()
     assert review_item is not None
     mfa_user, recovery_codes = _mfa_user()
+    # Built-in roles are fixed; an administrator's own role has an edit page.
+    custom_role = role_create(actor=None, name="Course author", permissions=["course.create"])
     invitation, token = invitation_create(
         actor=admin,
         email="invited@example.com",
@@ -246,7 +248,7 @@ def build_world() -> World:
         mfa_user_id=mfa_user.public_id,
         recovery_codes=recovery_codes,
         invitation_token=token,
-        role_slug="auditor",
+        role_slug=custom_role.slug,
     )
 
 

@@ -208,14 +208,13 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"/courses/lessons/{w.file_lesson}/edit/"),
         v(I, lambda w: f"/courses/lessons/{w.quiz_lesson}/edit/"),
         v(I, lambda w: f"/courses/lessons/{w.assignment_lesson}/edit/"),
-        invalid(I, lambda w: f"/courses/lessons/{w.text_lesson}/edit/"),
+        invalid(I, lambda w: f"/courses/lessons/{w.text_lesson}/edit/", form="form.teach-form"),
     ),
     "courses:lesson_delete": (v(I, lambda w: f"/courses/lessons/{w.text_lesson}/delete/"),),
     "courses:lesson_preview": (
         v(I, lambda w: f"/courses/lessons/{w.text_lesson}/preview/"),
         v(I, lambda w: f"/courses/lessons/{w.video_lesson}/preview/"),
     ),
-    "courses:lesson_upload": (v(I, lambda w: f"/courses/lessons/{w.video_lesson}/upload/video/"),),
     "courses:enrol": (v(N, lambda w: f"{crs(w)}/enrol/"),),
     "courses:enrol_leave": (v(L, lambda w: f"{crs(w)}/leave/"),),
     "courses:people": (
@@ -226,7 +225,6 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"{crs(w)}/people/add/"),
         invalid(I, lambda w: f"{crs(w)}/people/add/"),
     ),
-    "courses:people_cohort": (v(I, lambda w: f"{crs(w)}/people/cohort/"),),
     "courses:people_import": (v(I, lambda w: f"{crs(w)}/people/import/"),),
     "courses:people_import_preview": (
         v(I, lambda w: f"{crs(w)}/people/import/{w.enrolment_import}/"),
@@ -449,6 +447,8 @@ EXCLUDED: dict[str, str] = {
     "courses:lesson_move": _POST,
     "courses:lesson_publish": _POST,
     "courses:lesson_media_remove": _POST,
+    "courses:people_cohort": _POST + " (the people page's bulk action)",
+    "courses:lesson_upload": _POST + " (the lesson's edit page)",
     "courses:waitlist_join": _POST,
     "courses:waitlist_leave": _POST,
     "courses:people_waitlist_remove": _POST,

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from syllabus.ops.demo.content import DEMO_PASSWORD
@@ -41,6 +42,7 @@ SUBMIT_BLANK = """(selector) => {
     const form = document.querySelector(selector);
     if (!form) return false;
     form.noValidate = true;
+    window.routeCheckOldPage = true;
     const skip = ['hidden', 'submit', 'button', 'checkbox', 'radio', 'file', 'reset', 'image'];
     for (const field of form.querySelectorAll('input, textarea')) {
         if (!skip.includes((field.type || '').toLowerCase())) field.value = '';
@@ -127,9 +129,13 @@ class Checker:
         name = visit_id(key, index, visit)
         self.visited.add(name)
         path = visit.path(self.world)
-        response = self.page.goto(path)
-        if self.reauthenticate_if_asked():
+        try:
             response = self.page.goto(path)
+            if self.reauthenticate_if_asked():
+                response = self.page.goto(path)
+        except PlaywrightError as error:  # an empty error answer, a download...
+            self.problems.append(f"{name}: GET {path} failed: {error.message.splitlines()[0]}")
+            return
         status = response.status if response is not None else None
         if status != visit.status:
             self.problems.append(f"{name}: GET {path} answered {status}, not {visit.status}")
@@ -145,11 +151,19 @@ class Checker:
 
     def submit_blank(self, name: str, visit: Visit) -> bool:
         page = self.page
-        with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        with page.expect_response(
+            lambda r: r.request.resource_type in ("document", "xhr", "fetch")
+        ) as posted:
             sent = page.evaluate(SUBMIT_BLANK, visit.form)
             if not sent:
                 self.problems.append(f"{name}: no form {visit.form!r} on {page.url}")
                 return False
+        # A plain form loads a new page (the old one's marker is gone); an htmx form swaps
+        # its errors into this one.
+        page.wait_for_function(
+            "(markers) => !window.routeCheckOldPage || document.querySelector(markers)",
+            arg=ERROR_MARKERS,
+        )
         page.wait_for_load_state()
         if posted.value.status >= 500:
             self.problems.append(f"{name}: the blank form answered {posted.value.status}")
