@@ -1,0 +1,310 @@
+"""Syllabus under everyday load: Locust users that behave like the people who use it.
+
+- Learners (most users): sign in, open the dashboard, a course's outline, its lessons,
+  mark lessons complete, take a quiz (start, autosave each answer, submit, result), and
+  look at their grades.
+- Instructors and teaching assistants: the roster, the gradebook, the grading queue.
+- Visitors (not signed in): the catalog, a search, a course's page.
+- API clients: a token from ``POST /api/v1/auth/token``, then lists and reads.
+
+Which people, courses, lessons and quizzes exist comes from the setup step (never
+hard-coded): ``python bench/scenario_data.py`` writes var/bench/scenarios.json from the
+server's database; ``BENCH_DATA`` points at another file. Each simulated user waits
+``BENCH_WAIT_MIN`` to ``BENCH_WAIT_MAX`` seconds between actions (default 5 to 15; about
+30 on average for a 10,000-user run: 15 and 45). See bench/README.md.
+
+Every request checks its answer: a page must be a 200 that did not bounce to the sign-in
+page, a form post must land where the browser would. Anything else is a failure, so
+``locust --exit-code-on-error 1`` (make bench-smoke) fails on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, task
+
+DATA = json.loads(Path(os.environ.get("BENCH_DATA", "var/bench/scenarios.json")).read_text())
+WAIT = (float(os.environ.get("BENCH_WAIT_MIN", "5")), float(os.environ.get("BENCH_WAIT_MAX", "15")))
+ATTEMPT = re.compile(r"/quizzes/attempt/(att_[0-9a-z]+)/")
+CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="(a(\d+))"[^>]*value="([^"]*)"')
+TEXT = re.compile(r'<input type="text" name="(a(\d+))"')
+ESSAY = re.compile(r'<textarea name="(a(\d+))"')
+SELECT = re.compile(r'<select name="(a(\d+)-[^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
+OPTION = re.compile(r'<option value="([^"]+)"')
+_accounts = count()  # the next account for a new simulated user: spread over everyone
+
+
+def answers_from(page: str) -> dict[int, dict[str, Any]]:
+    """Form fields answering every question of an attempt page, by position (the first
+    option of each choice, a number in text boxes): what a hurried learner sends."""
+    fields: dict[int, dict[str, Any]] = {}
+    for name, position, value in CHOICE.findall(page):
+        fields.setdefault(int(position), {}).setdefault(name, value)
+    for name, position in TEXT.findall(page):
+        fields.setdefault(int(position), {})[name] = "42"
+    for name, position in ESSAY.findall(page):
+        fields.setdefault(int(position), {})[name] = "My answer, written during a load test."
+    for name, position, options in SELECT.findall(page):
+        first = OPTION.findall(options)
+        fields.setdefault(int(position), {})[name] = first[0] if first else ""
+    return fields
+
+
+class Person(HttpUser):
+    """Shared by the signed-in users: sign in like a browser, check pages and posts."""
+
+    abstract = True
+    wait_time = between(*WAIT)
+
+    def csrf(self) -> str:
+        return self.client.cookies.get("csrftoken") or ""
+
+    def page(self, url: str, name: str) -> Any:
+        """GET a page: a 200 that stayed where it was asked (no bounce to sign-in)."""
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+            elif "/accounts/login/" in response.url and "/accounts/login/" not in url:
+                response.failure("sent to the sign-in page")
+            return response
+
+    def sign_in(self, email: str) -> bool:
+        self.client.get("/accounts/login/", name="sign-in page")
+        with self.client.post(
+            "/accounts/login/",
+            name="sign in",
+            data={"login": email, "password": DATA["password"], "csrfmiddlewaretoken": self.csrf()},
+            headers={"Referer": f"{self.host}/accounts/login/"},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            target = response.headers.get("Location", "")
+            if response.status_code != 302 or "/accounts/" in target:
+                response.failure(f"not signed in ({response.status_code} to {target!r})")
+                return False
+        return True
+
+
+class Learner(Person):
+    weight = 70
+
+    def on_start(self) -> None:
+        learners = DATA["learners"]
+        self.me = learners[next(_accounts) % len(learners)]
+        self.signed_in = self.sign_in(self.me["email"])
+        self.quizzes = [q for c in self.me["courses"] for q in c["quizzes"]]
+
+    def enrolment(self) -> dict[str, Any]:
+        return random.choice(self.me["courses"])  # type: ignore[no-any-return]
+
+    @task(4)
+    def dashboard(self) -> None:
+        if self.signed_in:
+            self.page("/dashboard/", "dashboard")
+
+    @task(4)
+    def course_outline(self) -> None:
+        if self.signed_in:
+            self.page(f"/learn/course/{self.enrolment()['course']}/", "course outline")
+
+    @task(8)
+    def study_a_lesson(self) -> None:
+        lessons = self.enrolment()["lessons"]
+        if not (self.signed_in and lessons):
+            return
+        lesson = random.choice(lessons)
+        self.page(f"/learn/{lesson}/", "lesson")
+        if random.random() < 0.4:  # finished reading: mark it complete (htmx)
+            with self.client.post(
+                f"/learn/{lesson}/complete/",
+                name="mark complete",
+                headers={"X-CSRFToken": self.csrf(), "HX-Request": "true"},
+                catch_response=True,
+            ) as response:
+                if response.status_code != 200:
+                    response.failure(f"status {response.status_code}")
+
+    @task(2)
+    def grades(self) -> None:
+        if not self.signed_in:
+            return
+        self.page("/grades/", "my grades")
+        self.page(f"/grades/course/{self.enrolment()['course']}/", "my course grades")
+
+    @task(1)
+    def take_a_quiz(self) -> None:
+        """Once per quiz: start, answer with autosave (the page's htmx posts), submit."""
+        if not (self.signed_in and self.quizzes):
+            return
+        quiz = self.quizzes.pop()
+        self.page(f"/quizzes/quiz/{quiz}/", "quiz page")
+        with self.client.post(
+            f"/quizzes/quiz/{quiz}/start/",
+            name="quiz start",
+            headers={"X-CSRFToken": self.csrf()},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            match = ATTEMPT.search(response.headers.get("Location", ""))
+            if response.status_code != 302:
+                response.failure(f"status {response.status_code}")
+                return
+            if not match:
+                # Refused with a message (another simulated user of the same account
+                # used the last attempt): the learner's page, not an error.
+                response.success()
+                self.page(f"/quizzes/quiz/{quiz}/", "quiz page (no attempt left)")
+                return
+        attempt = match.group(1)
+        page = self.page(f"/quizzes/attempt/{attempt}/", "attempt page")
+        if "Submit the attempt" not in page.text:
+            return  # already submitted by another simulated user of this account
+        answers = answers_from(page.text)
+        for position, fields in sorted(answers.items()):
+            self._think()
+            with self.client.post(
+                f"/quizzes/attempt/{attempt}/answers/{position}/",
+                name="quiz autosave",
+                data=fields,
+                headers={"X-CSRFToken": self.csrf(), "HX-Request": "true"},
+                catch_response=True,
+            ) as response:
+                if response.status_code != 200 or "Saved at" not in response.text:
+                    response.failure(f"not saved ({response.status_code})")
+        every = {k: v for fields in answers.values() for k, v in fields.items()}
+        with self.client.post(
+            f"/quizzes/attempt/{attempt}/submit/",
+            name="quiz submit",
+            data={**every, "action": "submit"},
+            headers={"X-CSRFToken": self.csrf()},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or "/result/" not in response.headers.get(
+                "Location", ""
+            ):
+                response.failure(f"not submitted ({response.status_code})")
+                return
+        self.page(f"/quizzes/attempt/{attempt}/result/", "quiz result")
+
+    def _think(self) -> None:
+        """A short pause between answers (the quiz is one sitting, not one action)."""
+        import gevent
+
+        gevent.sleep(random.uniform(1, 4))
+
+
+class Instructor(Person):
+    """Teaching staff (instructors and teaching assistants) following their courses."""
+
+    weight = 10
+
+    def on_start(self) -> None:
+        staff = DATA["staff"]
+        self.me = staff[next(_accounts) % len(staff)]
+        self.signed_in = self.sign_in(self.me["email"])
+
+    def course(self) -> str:
+        return random.choice(self.me["courses"])  # type: ignore[no-any-return]
+
+    @task(3)
+    def roster(self) -> None:
+        if self.signed_in:
+            self.page(f"/learn/course/{self.course()}/roster/", "roster")
+
+    @task(3)
+    def gradebook(self) -> None:
+        if self.signed_in:
+            self.page(f"/grades/course/{self.course()}/gradebook/", "gradebook")
+
+    @task(2)
+    def grading_queue(self) -> None:
+        if self.signed_in:
+            self.page(f"/assignments/course/{self.course()}/queue/", "grading queue")
+
+    @task(1)
+    def dashboard(self) -> None:
+        if self.signed_in:
+            self.page("/dashboard/", "dashboard")
+
+
+class Visitor(HttpUser):
+    """Someone looking around before signing up: catalog, search, a course's page."""
+
+    weight = 15
+    wait_time = between(*WAIT)
+
+    def _get(self, url: str, name: str) -> None:
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+
+    @task(3)
+    def catalog(self) -> None:
+        self._get("/courses/", "catalog")
+
+    @task(2)
+    def search(self) -> None:
+        words = DATA["catalog"]["search"] or ["course"]
+        self._get(f"/courses/?q={random.choice(words)}", "catalog search")
+
+    @task(3)
+    def course_page(self) -> None:
+        self._get(f"/courses/{random.choice(DATA['catalog']['courses'])}/", "course page")
+
+    @task(1)
+    def home(self) -> None:
+        self._get("/", "home")
+
+
+class ApiClient(HttpUser):
+    """An integration (a school's SIS, a mobile app): a bearer token, lists and reads."""
+
+    weight = 5
+    wait_time = between(*WAIT)
+
+    def on_start(self) -> None:
+        learners = DATA["learners"]
+        me = learners[next(_accounts) % len(learners)]
+        self.headers: dict[str, str] = {}
+        with self.client.post(
+            "/api/v1/auth/token",
+            name="api token",
+            json={"email": me["email"], "password": DATA["password"]},
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or "token" not in response.text:
+                response.failure(f"no token ({response.status_code})")
+                return
+            self.headers = {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def _get(self, url: str, name: str) -> None:
+        if not self.headers:
+            return
+        with self.client.get(url, name=name, headers=self.headers, catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"status {r.status_code}")
+
+    @task(3)
+    def catalog(self) -> None:
+        self._get("/api/v1/catalog", "api catalog")
+
+    @task(3)
+    def catalog_course(self) -> None:
+        course = random.choice(DATA["catalog"]["courses"])
+        self._get(f"/api/v1/catalog/{course}", "api catalog course")
+
+    @task(2)
+    def my_courses(self) -> None:
+        self._get("/api/v1/me/courses", "api my courses")
+
+    @task(1)
+    def me(self) -> None:
+        self._get("/api/v1/auth/me", "api me")
