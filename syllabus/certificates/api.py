@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from syllabus.accounts.tokens import token_allows
@@ -158,7 +159,10 @@ def _certificate(request: HttpRequest, public_id: str) -> Certificate:
 def _require_manage(request: HttpRequest, certificate: Certificate) -> None:
     allowed = can_manage_certificates(request.user, certificate.course)
     if not (allowed and token_allows(request, MANAGE)):
-        raise PermissionDenied(f"This needs the {MANAGE} permission in the certificate's course.")
+        raise PermissionDenied(
+            _("This needs the %(permission)s permission in the certificate's course.")
+            % {"permission": MANAGE}
+        )
 
 
 @router.get(
@@ -267,7 +271,7 @@ def pdf(request: HttpRequest, public_id: str) -> Any:
     certificate = _certificate(request, public_id)
     mine = certificate.user_id == request.user.pk
     if not (can_download(request.user, certificate) and (mine or token_allows(request, VIEW))):
-        raise PermissionDenied("Only the learner and the course's staff may download it.")
+        raise PermissionDenied(_("Only the learner and the course's staff may download it."))
     return pdf_bytes_response(certificate)
 
 
@@ -282,7 +286,11 @@ def verify(request: HttpRequest, code: str) -> Any:
     if refused is not None:
         wait = max(refused.reset, 1)
         response = JsonResponse(
-            {"detail": f"Too many look-ups. Try again in {wait} seconds.", "code": "rate_limited"},
+            {
+                "detail": _("Too many look-ups. Try again in %(seconds)s seconds.")
+                % {"seconds": wait},
+                "code": "rate_limited",
+            },
             status=429,
         )
         for name, value in refused.headers().items():
@@ -291,7 +299,7 @@ def verify(request: HttpRequest, code: str) -> Any:
     canonical = normalize_code(code)
     certificate = certificate_by_code(canonical) if canonical else None
     if certificate is None:
-        return Status(404, {"detail": "No certificate has this code.", "code": "not_found"})
+        return Status(404, {"detail": _("No certificate has this code."), "code": "not_found"})
     return {
         "code": certificate.code,
         "name": certificate.learner_name,

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import PublicIdField
 from syllabus.courses.models import Course
@@ -25,12 +26,12 @@ class CertificateSettings(models.Model):
         Course, on_delete=models.CASCADE, related_name="certificate_settings"
     )
     enabled = models.BooleanField(
-        default=True, help_text="Issue a certificate to each learner who completes the course."
+        default=True, help_text=_("Issue a certificate to each learner who completes the course.")
     )
     validity_days = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Days a certificate stays valid after completion; empty: it never expires.",
+        help_text=_("Days a certificate stays valid after completion; empty: it never expires."),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -38,8 +39,8 @@ class CertificateSettings(models.Model):
     )
 
     class Meta:
-        verbose_name = "certificate settings"
-        verbose_name_plural = "certificate settings"
+        verbose_name = _("certificate settings")
+        verbose_name_plural = _("certificate settings")
 
     def __str__(self) -> str:
         return f"Certificate settings of course {self.course_id}"
@@ -47,9 +48,9 @@ class CertificateSettings(models.Model):
 
 class Certificate(models.Model):
     class Status(models.TextChoices):
-        VALID = "valid", "Valid"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        VALID = "valid", _("Valid")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
 
     public_id = PublicIdField(prefix="crt")
     # XXXX-XXXX-XXXX-XXXX from codes.ALPHABET: 80 random bits, printed on the PDF.

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -30,7 +32,8 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _day(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "j F Y")
+    # The certificate's own date format (a full month name), per language.
+    return date_format(timezone.localtime(value), pgettext("certificate date", "j F Y"))
 
 
 class _CertificatePDF(FPDF):
@@ -77,14 +80,14 @@ def certificate_pdf(
     code: str,
     verify_url: str,
 ) -> bytes:
-    """The PDF's bytes. Pure: everything it prints is passed in."""
+    """The PDF's bytes. Pure: everything it prints is passed in, in the active language."""
     pdf = _CertificatePDF()
-    pdf.set_title(f"Certificate of completion: {course_title}")
-    pdf.set_subject(f"Certificate {code}")
+    pdf.set_title(_("Certificate of completion: %(course)s") % {"course": course_title})
+    pdf.set_subject(_("Certificate %(code)s") % {"code": code})
     pdf.set_author(site_name)
     pdf.set_creator(site_name)
     pdf.set_keywords(f"certificate {code}")
-    pdf.set_lang("en")
+    pdf.set_lang(get_language() or "en")
     pdf.set_creation_date(issued_at)
     pdf.add_page()
 
@@ -98,17 +101,17 @@ def certificate_pdf(
     pdf.set_y(30)
     pdf.centred(site_name.upper(), size=13, style="B", colour=ACCENT)
     pdf.ln(8)
-    pdf.centred("Certificate of completion", size=34, style="B")
+    pdf.centred(_("Certificate of completion"), size=34, style="B")
     pdf.ln(10)
-    pdf.centred("This certifies that", size=14, colour=MUTED)
+    pdf.centred(_("This certifies that"), size=14, colour=MUTED)
     pdf.ln(4)
     pdf.centred(learner_name, size=30, style="B", colour=ACCENT)
     pdf.ln(4)
-    pdf.centred("has completed the course", size=14, colour=MUTED)
+    pdf.centred(_("has completed the course"), size=14, colour=MUTED)
     pdf.ln(4)
     pdf.centred(course_title, size=22, style="B")
     pdf.ln(4)
-    pdf.centred(f"on {_day(completed_at)}", size=14, colour=MUTED)
+    pdf.centred(_("on %(day)s") % {"day": _day(completed_at)}, size=14, colour=MUTED)
 
     # Footer: dates on the left, the code and where to check it on the right.
     pdf.set_text_color(*MUTED)
@@ -116,16 +119,25 @@ def certificate_pdf(
     left = MARGIN + 8
     pdf.set_xy(left, PAGE_H - 42)
     column = (PAGE_W - 2 * left) / 2
-    dates = [f"Issued {_day(issued_at)}"]
-    dates.append(f"Valid until {_day(expires_at)}" if expires_at else "Does not expire")
+    dates = [_("Issued %(day)s") % {"day": _day(issued_at)}]
+    dates.append(
+        _("Valid until %(day)s") % {"day": _day(expires_at)} if expires_at else _("Does not expire")
+    )
     pdf.multi_cell(column, 5.5, "\n".join(dates), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_xy(left + column, PAGE_H - 42)
     pdf.set_font(FONT, "B", 12)
     pdf.set_text_color(*INK)
-    pdf.cell(column, 6, f"Certificate code: {code}", align="R", new_x="LEFT", new_y="NEXT")
+    pdf.cell(
+        column,
+        6,
+        _("Certificate code: %(code)s") % {"code": code},
+        align="R",
+        new_x="LEFT",
+        new_y="NEXT",
+    )
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*MUTED)
-    pdf.cell(column, 5.5, "Check that it is genuine at", align="R", new_x="LEFT", new_y="NEXT")
+    pdf.cell(column, 5.5, _("Check that it is genuine at"), align="R", new_x="LEFT", new_y="NEXT")
     pdf.set_text_color(*ACCENT)
     pdf.cell(column, 5.5, verify_url, align="R", link=verify_url, new_x="LEFT", new_y="NEXT")
     return bytes(pdf.output())

@@ -21,7 +21,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from syllabus.audit.services import record
 from syllabus.certificates.codes import new_code
@@ -58,8 +59,11 @@ def certificate_settings_update(
     if validity_days is not None and not 1 <= validity_days <= VALIDITY_MAX_DAYS:
         raise ValidationError(
             {
-                "validity_days": f"Enter a number of days from 1 to {VALIDITY_MAX_DAYS}, "
-                "or leave it empty for certificates that never expire."
+                "validity_days": _(
+                    "Enter a number of days from 1 to %(max)s, "
+                    "or leave it empty for certificates that never expire."
+                )
+                % {"max": VALIDITY_MAX_DAYS}
             }
         )
     current = CertificateSettings.objects.select_for_update().filter(course=course).first()
@@ -120,17 +124,27 @@ def _create(**fields: Any) -> Certificate:
     raise RuntimeError("Could not draw an unused certificate code.")
 
 
+def learner_language(user: Any) -> Any:
+    """The learner's language, active for what is written for them (the PDF, their
+    notifications): their choice, else the site's default."""
+    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
+
+
 def _notify_issued(certificate: Certificate, *, replaced: bool) -> None:
-    title = (
-        f"Your certificate for “{certificate.course_title}” was reissued"
-        if replaced
-        else f"Your certificate for “{certificate.course_title}” is ready"
-    )
+    with learner_language(certificate.user):
+        title = (
+            _("Your certificate for “%(course)s” was reissued")
+            if replaced
+            else _("Your certificate for “%(course)s” is ready")
+        ) % {"course": certificate.course_title}
+        body = _("Download it from your certificates. Its verification code is %(code)s.") % {
+            "code": certificate.code
+        }
     notify(
         [certificate.user_id],
         kind=NOTIFICATION_KIND,
         title=title,
-        body=f"Download it from your certificates. Its verification code is {certificate.code}.",
+        body=body,
         url=reverse("certificates:mine"),
     )
 
@@ -193,16 +207,17 @@ def pdf_name(certificate: Certificate) -> str:
 
 def certificate_render_pdf(*, certificate: Certificate) -> Certificate:
     """Draw the PDF and store it (replacing a partial file a killed worker left)."""
-    data = certificate_pdf(
-        site_name=settings.SITE_NAME,
-        learner_name=certificate.learner_name,
-        course_title=certificate.course_title,
-        completed_at=certificate.completed_at,
-        issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at,
-        code=certificate.code,
-        verify_url=verify_url(certificate.code),
-    )
+    with learner_language(certificate.user):
+        data = certificate_pdf(
+            site_name=settings.SITE_NAME,
+            learner_name=certificate.learner_name,
+            course_title=certificate.course_title,
+            completed_at=certificate.completed_at,
+            issued_at=certificate.issued_at,
+            expires_at=certificate.expires_at,
+            code=certificate.code,
+            verify_url=verify_url(certificate.code),
+        )
     name = pdf_name(certificate)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -282,9 +297,11 @@ def certificates_issue_missing(
 def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": "Say why the certificate is revoked."})
+        raise ValidationError({"reason": _("Say why the certificate is revoked.")})
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"A reason is at most {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": _("A reason is at most %(max)s characters.") % {"max": REASON_MAX}}
+        )
     return reason
 
 
@@ -293,7 +310,7 @@ def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> 
     reason = _clean_reason(reason)
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.revoked_at is not None:
-        raise ValidationError("This certificate is already revoked.")
+        raise ValidationError(_("This certificate is already revoked."))
     locked.revoked_at = timezone.now()
     locked.revoked_reason = reason
     locked.revoked_by = actor
@@ -304,12 +321,17 @@ def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> 
         target=locked,
         details={"code": locked.code, "reason": reason},
     )
+    with learner_language(locked.user):
+        title = _("Your certificate for “%(course)s” was revoked") % {"course": locked.course_title}
+        body = _(
+            "It no longer verifies as valid. Ask the course's instructor if you think "
+            "this is a mistake."
+        )
     notify(
         [locked.user_id],
         kind=NOTIFICATION_KIND,
-        title=f"Your certificate for “{locked.course_title}” was revoked",
-        body="It no longer verifies as valid. Ask the course's instructor if you think "
-        "this is a mistake.",
+        title=title,
+        body=body,
         url=reverse("certificates:mine"),
     )
     return locked
@@ -327,7 +349,7 @@ def certificate_reissue(*, actor: Any, certificate: Certificate) -> Certificate:
         .get(pk=certificate.pk)
     )
     if old.replaced_at is not None:
-        raise ValidationError("This certificate was already replaced: reissue the new one.")
+        raise ValidationError(_("This certificate was already replaced: reissue the new one."))
     now = timezone.now()
     old.replaced_at = now
     was_revoked = old.revoked_at is not None

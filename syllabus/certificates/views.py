@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from syllabus.certificates.codes import normalize_code
@@ -69,7 +70,7 @@ def _certificate(public_id: str) -> Certificate:
 
 def _require_manage(request: HttpRequest, certificate: Certificate) -> None:
     if not can_manage_certificates(request.user, certificate.course):
-        raise PermissionDenied("Revoking and reissuing certificates needs course.edit here.")
+        raise PermissionDenied(_("Revoking and reissuing certificates needs course.edit here."))
 
 
 def _back_to_course(certificate: Certificate) -> HttpResponse:
@@ -105,7 +106,7 @@ def _filename(certificate: Certificate) -> str:
 def download(request: HttpRequest, public_id: str) -> HttpResponseBase:
     certificate = _certificate(public_id)
     if not can_download(request.user, certificate):
-        raise PermissionDenied("Only the learner and the course's staff may download it.")
+        raise PermissionDenied(_("Only the learner and the course's staff may download it."))
     return pdf_response(request, certificate)
 
 
@@ -155,7 +156,7 @@ def pdf_bytes_response(certificate: Certificate) -> HttpResponseBase:
 def course_list(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id)
     if not can_view_course_certificates(request.user, course):
-        raise PermissionDenied("Seeing a course's certificates needs course.view_learners here.")
+        raise PermissionDenied(_("Seeing a course's certificates needs course.view_learners here."))
     page = Paginator(course_certificates(course), COURSE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -178,7 +179,7 @@ def course_list(request: HttpRequest, public_id: str) -> HttpResponse:
 def course_settings(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id)
     if not can_manage_certificates(request.user, course):
-        raise PermissionDenied("Changing certificate settings needs course.edit here.")
+        raise PermissionDenied(_("Changing certificate settings needs course.edit here."))
     current = certificate_settings_for(course)
     form = SettingsForm(
         request.POST if request.method == "POST" else None,
@@ -196,7 +197,7 @@ def course_settings(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "Certificate settings saved.")
+                messages.success(request, _("Certificate settings saved."))
                 return redirect("certificates:course_list", public_id=course.public_id)
         status = 400
     else:
@@ -214,7 +215,10 @@ def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     form = RevokeForm(request.POST if request.method == "POST" else None)
     status = 200
     if certificate.revoked_at is not None:
-        messages.error(request, f"Certificate {certificate.code} is already revoked.")
+        messages.error(
+            request,
+            _("Certificate %(code)s is already revoked.") % {"code": certificate.code},
+        )
         return _back_to_course(certificate)
     if request.method == "POST":
         if form.is_valid():
@@ -229,7 +233,8 @@ def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Certificate {certificate.code} of {certificate.learner_name} is revoked.",
+                    _("Certificate %(code)s of %(name)s is revoked.")
+                    % {"code": certificate.code, "name": certificate.learner_name},
                 )
                 return _back_to_course(certificate)
         status = 400
@@ -247,7 +252,10 @@ def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
     certificate = _certificate(public_id)
     _require_manage(request, certificate)
     if certificate.replaced_at is not None:
-        messages.error(request, f"Certificate {certificate.code} was already replaced.")
+        messages.error(
+            request,
+            _("Certificate %(code)s was already replaced.") % {"code": certificate.code},
+        )
         return _back_to_course(certificate)
     if request.method == "POST":
         try:
@@ -257,8 +265,8 @@ def reissue(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Certificate {new.code} issued to {new.learner_name}; "
-                f"{certificate.code} no longer verifies.",
+                _("Certificate %(new)s issued to %(name)s; %(old)s no longer verifies.")
+                % {"new": new.code, "name": new.learner_name, "old": certificate.code},
             )
         return _back_to_course(certificate)
     return render(request, "certificates/reissue.html", {"certificate": certificate})
