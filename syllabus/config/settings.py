@@ -645,6 +645,10 @@ UPLOAD_FILE_TYPES = env_list(
 VIDEO_COMPLETION_PERCENT = env_int("SYLLABUS_VIDEO_COMPLETION_PERCENT", 90, minimum=1, maximum=100)
 # Course metadata and outlines in the cache (invalidated by the services that change them).
 COURSE_CACHE_SECONDS = env_int("SYLLABUS_COURSE_CACHE_SECONDS", 3600, minimum=0, maximum=86400)
+# Whole API answers that are the same for everyone with the same view (the catalog, its
+# categories and tags): changes clear them at once; this bounds changes made behind
+# Syllabus's back. 0 turns the API response cache off.
+API_CACHE_SECONDS = env_int("SYLLABUS_API_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 CATALOG_PAGE_SIZE = env_int("SYLLABUS_CATALOG_PAGE_SIZE", 12, minimum=1, maximum=100)
 # Daily email digests of notifications go out at this hour (TIME_ZONE).
 NOTIFICATION_DIGEST_HOUR = env_int("SYLLABUS_NOTIFICATION_DIGEST_HOUR", 7, minimum=0, maximum=23)

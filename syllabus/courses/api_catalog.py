@@ -26,6 +26,8 @@ from syllabus.accounts.api import api_auth
 from syllabus.accounts.tokens import api_has_perm
 from syllabus.core.api_schemas import Error
 from syllabus.courses.models import Category, Course, Tag
+from syllabus.core.response_cache import cache_api_response
+from syllabus.courses.cache import catalog_audience, catalog_generation
 from syllabus.courses.selectors import (
     MAX_PAGE_SIZE,
     CatalogFilters,
@@ -254,6 +256,10 @@ def _category_out(category: Category) -> dict[str, Any]:
 # --- Catalog ----------------------------------------------------------------------------------
 
 
+# The same answer for everyone with the same view of the catalog; any course change retires
+# every cached answer at once (the catalog generation).
+cached_for_audience = cache_api_response(audience=catalog_audience, generation=catalog_generation)
+
 @router.get(
     "/catalog",
     auth=OPEN,
@@ -266,6 +272,7 @@ def _category_out(category: Category) -> dict[str, Any]:
     ),
 )
 def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
+@cached_for_audience
     page = catalog_page(
         request.user,
         CatalogFilters(
@@ -296,6 +303,7 @@ def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
     description="Drafts answer 404 unless you may see them (their teachers, administrators).",
 )
 def catalog_course(request: HttpRequest, public_id: str) -> Any:
+@cached_for_audience
     course = visible_course(request.user, public_id)
     meta = course_meta(course.pk) if course else None
     if course is None or meta is None:
@@ -336,6 +344,7 @@ def catalog_course(request: HttpRequest, public_id: str) -> Any:
     summary="Catalog categories with their number of published courses",
 )
 def list_categories(request: HttpRequest, paging: Query[ListQuery]) -> Any:
+@cached_for_audience
     categories = Category.objects.annotate(
         course_count=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
     ).order_by("position", "name")
@@ -393,6 +402,7 @@ def delete_category(request: HttpRequest, slug: str) -> Any:
     summary="Course tags (topics) with their number of published courses",
 )
 def list_tags(request: HttpRequest, paging: Query[ListQuery]) -> Any:
+@cached_for_audience
     tags = Tag.objects.annotate(
         course_count=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
     ).order_by("name")

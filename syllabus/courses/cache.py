@@ -79,3 +79,22 @@ def catalog_generation() -> int:
         cache.set(catalog_generation_key(), 1, timeout=None, version=VERSION)
         return 1
     return int(value)
+
+
+def catalog_audience(request: Any) -> str | None:
+    """Who shares an answer of the catalog API (``syllabus.core.response_cache``).
+
+    Everyone sees the published courses; course editors see every course; members of a
+    course that is not published also see that one, so their answers are their own."""
+    from syllabus.courses.models import Course, CourseMembership
+    from syllabus.courses.permissions import site_permissions
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "public"
+    if "course.edit" in site_permissions(user):
+        return "editors"
+    unpublished = CourseMembership.objects.filter(user=user).exclude(
+        course__status=Course.Status.PUBLISHED
+    )
+    return None if unpublished.exists() else "public"
