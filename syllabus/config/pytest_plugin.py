@@ -28,6 +28,7 @@ os.environ.setdefault("SYLLABUS_LOG_LEVEL", "warning")
 # Per-minute request aggregates are written by tests that ask (no background writer).
 os.environ.setdefault("SYLLABUS_METRICS_FLUSH_SECONDS", "0")
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,6 +67,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test ends in the default language: LocaleMiddleware leaves a request's language
+    (a Spanish page's, say) active in the thread, and the next test would inherit it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
