@@ -76,14 +76,14 @@ def collect(*, learners_limit: int) -> dict[str, Any]:
     learners: dict[str, list[dict[str, Any]]] = {}
     staff: dict[str, list[str]] = {}
     for membership in memberships:
-        course = courses[membership.course_id]
+        entry = courses[membership.course_id]
         if membership.role.slug in ("instructor", "teaching_assistant"):
-            staff.setdefault(membership.user.email, []).append(course["id"])
+            staff.setdefault(membership.user.email, []).append(entry["id"])
         elif membership.role.slug == "learner":
             if membership.user.email not in learners and len(learners) >= learners_limit:
                 continue
             learners.setdefault(membership.user.email, []).append(
-                {"course": course["id"], "lessons": course["lessons"], "quizzes": []}
+                {"course": entry["id"], "lessons": entry["lessons"], "quizzes": []}
             )
 
     # Quizzes each listed learner may still start (attempts_allowed 0 is unlimited).
