@@ -67,8 +67,9 @@ DB_TIME = Histogram(
 )
 CACHE_REQUESTS = Counter(
     "syllabus_cache_requests_total",
-    "Reads of the default cache, by result (hit or miss).",
-    ["result"],
+    "Reads of the default cache, by area (the key's first part: course, api, session...) "
+    "and result (hit or miss); hits / all is the hit ratio.",
+    ["area", "result"],
 )
 JOBS = Counter(
     "syllabus_jobs_total",
@@ -194,6 +195,22 @@ _MISSING = object()
 _inside_get_many = threading.local()
 
 
+# The areas counted on their own; other keys count as "other" (a bounded label set).
+CACHE_AREAS = frozenset(
+    {"course", "api", "catalog", "learning", "privacy", "health", "ratelimit", "breaker"}
+)
+_SESSION_PREFIX = "django.contrib.sessions"
+
+
+def cache_area(key: Any) -> str:
+    """The metric's area of a cache key: ``course:12:outline`` is ``course``."""
+    text = str(key)
+    if text.startswith(_SESSION_PREFIX):
+        return "session"
+    area = text.split(":", 1)[0]
+    return area if area in CACHE_AREAS else "other"
+
+
 class _CountingCache:
     """Counts hits and misses of ``get`` and ``get_many`` (mixed into a cache backend)."""
 
@@ -201,10 +218,11 @@ class _CountingCache:
         value = super().get(key, _MISSING, version)  # type: ignore[misc]
         if getattr(_inside_get_many, "active", False):  # counted by get_many
             return default if value is _MISSING else value
+        area = cache_area(key)
         if value is _MISSING:
-            CACHE_REQUESTS.labels(result="miss").inc()
+            CACHE_REQUESTS.labels(area=area, result="miss").inc()
             return default
-        CACHE_REQUESTS.labels(result="hit").inc()
+        CACHE_REQUESTS.labels(area=area, result="hit").inc()
         return value
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
@@ -215,10 +233,9 @@ class _CountingCache:
             found: dict[Any, Any] = super().get_many(keys, version)  # type: ignore[misc]
         finally:
             _inside_get_many.active = False
-        if found:
-            CACHE_REQUESTS.labels(result="hit").inc(len(found))
-        if len(keys) > len(found):
-            CACHE_REQUESTS.labels(result="miss").inc(len(keys) - len(found))
+        for key in keys:
+            result = "hit" if key in found else "miss"
+            CACHE_REQUESTS.labels(area=cache_area(key), result=result).inc()
         return found
 
 

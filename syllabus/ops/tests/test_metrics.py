@@ -218,16 +218,34 @@ def test_query_counting_counts_each_query_and_its_time(db):
 def test_cache_hits_and_misses_are_counted():
     from django.core.cache import cache
 
-    def total(result):
-        return metrics.CACHE_REQUESTS.labels(result=result)._value.get()
+    def total(result, area="other"):
+        return metrics.CACHE_REQUESTS.labels(area=area, result=result)._value.get()
 
     hits, misses = total("hit"), total("miss")
+    course_hits = total("hit", "course")
     cache.set("metrics-test", 1)
+    cache.set("course:999999", {"title": "x"})
     assert cache.get("metrics-test") == 1
     assert cache.get("metrics-test-absent", "dflt") == "dflt"
     assert cache.get_many(["metrics-test", "metrics-test-absent"]) == {"metrics-test": 1}
+    assert cache.get_many(["course:999999"]) == {"course:999999": {"title": "x"}}
     assert total("hit") - hits == 2
     assert total("miss") - misses == 2
+    assert total("hit", "course") - course_hits == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "area"),
+    [
+        ("course:12:outline", "course"),
+        ("api:0f3a", "api"),
+        ("django.contrib.sessions.cached_db" + "abc", "session"),
+        ("someone-elses-key", "other"),
+        ("user-chosen:" + "x" * 50, "other"),
+    ],
+)
+def test_cache_areas_are_a_bounded_set(key, area):
+    assert metrics.cache_area(key) == area
 
 
 @pytest.mark.django_db
