@@ -16,14 +16,6 @@ from syllabus.backups.selectors import backup_state
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """LocaleMiddleware leaves the request's language active in the thread: reset it so
-    the tests that run next in this worker start in the default language."""
-    yield
-    translation.deactivate()
-
-
 NOW = timezone.make_aware(timezone.datetime(2026, 11, 26, 9, 0))
 
 

@@ -25,14 +25,6 @@ from .conftest import complete_course, enrol
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """LocaleMiddleware leaves the request's language active in the thread: reset it so
-    the tests that run next in this worker start in the default language."""
-    yield
-    translation.deactivate()
-
-
 WHEN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
