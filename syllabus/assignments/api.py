@@ -24,6 +24,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -285,7 +286,7 @@ def _require_grader(request: HttpRequest, assignment: Assignment) -> None:
 def _actor(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user
 
 
@@ -309,7 +310,7 @@ def _require_viewer(request: HttpRequest, submission: Submission) -> None:
         and services.can_grade(request.user, submission.assignment)
     ):
         return
-    raise PermissionDenied("Only the learner who handed this in and the graders may see it.")
+    raise PermissionDenied(_("Only the learner who handed this in and the graders may see it."))
 
 
 def _file_out(f: SubmissionFile, submission: str) -> dict[str, Any]:
@@ -433,12 +434,12 @@ def _assignment_out(
 
 def _files(request: HttpRequest) -> tuple[str, list[Any]]:
     if request.content_type != "multipart/form-data":
-        raise HttpError(400, "Send the work as multipart/form-data (text, files).")
+        raise HttpError(400, _("Send the work as multipart/form-data (text, files)."))
     try:
         text = request.POST.get("text", "")
         files = request.FILES.getlist("files")
     except MultiPartParserError:
-        raise HttpError(400, "The multipart body could not be read.") from None
+        raise HttpError(400, _("The multipart body could not be read.")) from None
     return text, files
 
 
@@ -509,7 +510,7 @@ def create_submission(request: HttpRequest, public_id: str) -> Any:
     if access.hidden:
         raise Http404
     if access.staff:
-        raise PermissionDenied("Course staff preview assignments; only learners hand work in.")
+        raise PermissionDenied(_("Course staff preview assignments; only learners hand work in."))
     if not access.allowed:
         raise LessonUnavailable(access)
     text, files = _files(request)

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 PENALTY, CUTOFF, REFUSE = "penalty", "cutoff", "refuse"
 DAY = timedelta(days=1)
@@ -73,15 +74,16 @@ def submission_refusal(
     """Why work cannot be handed in now ("" when it can), in words for the learner."""
     if has_previous:
         if not allow_resubmission:
-            return "You have already handed this in, and this assignment takes one submission."
+            return _("You have already handed this in, and this assignment takes one submission.")
         if deadline.resubmit_until is not None and now > deadline.resubmit_until:
-            return (
-                f"New versions were accepted until {_when(deadline.resubmit_until)}; "
-                "your last submission stands."
-            )
+            return _("New versions were accepted until %(when)s; your last submission stands.") % {
+                "when": _when(deadline.resubmit_until)
+            }
         return ""
     if deadline.closes_at is not None and now > deadline.closes_at:
-        return f"This assignment closed on {_when(deadline.closes_at)}: work is no longer accepted."
+        return _("This assignment closed on %(when)s: work is no longer accepted.") % {
+            "when": _when(deadline.closes_at)
+        }
     return ""
 
 
@@ -98,36 +100,41 @@ def policy_in_words(
 ) -> str:
     """The rules in one or two sentences, for the lesson page."""
     if deadline.due_at is None:
-        text = "There is no due date."
+        text = _("There is no due date.")
         if policy == CUTOFF and deadline.closes_at is not None:
-            text += f" Work is accepted until {_when(deadline.closes_at)}."
+            # Whole sentences joined with a space: each one is translated as a whole.
+            text += " " + _("Work is accepted until %(when)s.") % {
+                "when": _when(deadline.closes_at)
+            }
     elif policy == PENALTY:
-        text = (
-            f"Late work is accepted with a penalty of {_number(per_day)}% of the maximum per "
-            f"started day late, at most {_number(cap)}%."
-        )
+        text = _(
+            "Late work is accepted with a penalty of %(per_day)s%% of the maximum per "
+            "started day late, at most %(cap)s%%."
+        ) % {"per_day": _number(per_day), "cap": _number(cap)}
     elif policy == CUTOFF and deadline.closes_at is not None:
         if deadline.closes_at > deadline.due_at:
-            text = f"Late work is accepted without penalty until {_when(deadline.closes_at)}."
+            text = _("Late work is accepted without penalty until %(when)s.") % {
+                "when": _when(deadline.closes_at)
+            }
         else:
-            text = "Late work is not accepted."
+            text = _("Late work is not accepted.")
     else:
-        text = "Late work is not accepted."
+        text = _("Late work is not accepted.")
     if allow_resubmission:
         if deadline.resubmit_until is None:
-            text += " You may hand in new versions at any time; the latest is graded."
+            text += " " + _("You may hand in new versions at any time; the latest is graded.")
         else:
-            text += (
-                f" You may hand in new versions until {_when(deadline.resubmit_until)}; "
-                "the latest is graded."
-            )
+            text += " " + _(
+                "You may hand in new versions until %(when)s; the latest is graded."
+            ) % {"when": _when(deadline.resubmit_until)}
     else:
-        text += " You can hand in only once."
+        text += " " + _("You can hand in only once.")
     return text
 
 
 def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    # In the reader's number format (12,5 in Spanish), without trailing zeros.
+    return number_format(Decimal(f"{value.normalize():f}"))
 
 
 def _when(moment: datetime) -> str:

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from syllabus.core.models import PublicIdField, TimeStampedModel, new_public_id
@@ -52,15 +53,15 @@ def _submission_upload_to(instance: object, filename: str) -> str:
 
 class Assignment(TimeStampedModel):
     class LatePolicy(models.TextChoices):
-        PENALTY = "penalty", "Accept late work with a penalty"
-        CUTOFF = "cutoff", "Accept late work until a cut-off date"
-        REFUSE = "refuse", "Refuse late work"
+        PENALTY = "penalty", _("Accept late work with a penalty")
+        CUTOFF = "cutoff", _("Accept late work until a cut-off date")
+        REFUSE = "refuse", _("Refuse late work")
 
     public_id = PublicIdField(prefix="asg")
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="assignment")
     # Denormalised from the lesson: permission checks and queues without a join.
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="assignments")
-    instructions = models.TextField(blank=True, help_text="Markdown.")
+    instructions = models.TextField(blank=True, help_text=_("Markdown."))
     instructions_html = models.TextField(blank=True, editable=False)
     max_points = models.DecimalField(
         max_digits=8,
@@ -147,7 +148,7 @@ class Submission(TimeStampedModel):
     )
     version = models.PositiveIntegerField()
     is_latest = models.BooleanField(default=True)
-    text = models.TextField(blank=True, help_text="Markdown.")
+    text = models.TextField(blank=True, help_text=_("Markdown."))
     text_html = models.TextField(blank=True, editable=False)
     submitted_at = models.DateTimeField()
     # What the due date was for this learner when they handed in, and how late it was.
@@ -161,7 +162,7 @@ class Submission(TimeStampedModel):
     adjustment = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     penalty_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     final_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    feedback = models.TextField(blank=True, help_text="Markdown.")
+    feedback = models.TextField(blank=True, help_text=_("Markdown."))
     feedback_html = models.TextField(blank=True, editable=False)
     graded_at = models.DateTimeField(null=True, blank=True)
     graded_by = models.ForeignKey(

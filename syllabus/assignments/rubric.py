@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from syllabus.core.models import new_public_id
 
@@ -37,11 +38,16 @@ def _points(raw: Any, where: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError(f"{where}: points must be a number such as 5 or 2.5.") from None
+        raise ValidationError(
+            _("%(where)s: points must be a number such as 5 or 2.5.") % {"where": where}
+        ) from None
     if not value.is_finite() or value < 0 or value > POINTS_MAX:
-        raise ValidationError(f"{where}: points must be between 0 and {POINTS_MAX}.")
+        raise ValidationError(
+            _("%(where)s: points must be between 0 and %(max)s.")
+            % {"where": where, "max": POINTS_MAX}
+        )
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError(f"{where}: points have at most two decimals.")
+        raise ValidationError(_("%(where)s: points have at most two decimals.") % {"where": where})
     return value.quantize(Decimal("0.01"))
 
 
@@ -49,12 +55,14 @@ def _text(raw: Any, where: str, *, required: bool, limit: int) -> str:
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise ValidationError(f"{where} must be text.")
+        raise ValidationError(_("%(where)s must be text.") % {"where": where})
     value = " ".join(raw.split())
     if required and not value:
-        raise ValidationError(f"{where} needs a title.")
+        raise ValidationError(_("%(where)s needs a title.") % {"where": where})
     if len(value) > limit:
-        raise ValidationError(f"{where} is longer than {limit} characters.")
+        raise ValidationError(
+            _("%(where)s is longer than %(max)s characters.") % {"where": where, "max": limit}
+        )
     return value
 
 
@@ -64,40 +72,57 @@ def clean_rubric(
     """A checked, normalised rubric from ``[{title, description?, levels: [{title,
     points}]}]``; ids of ``previous`` are kept where titles match. Raises ValidationError."""
     if not isinstance(criteria, Sequence) or isinstance(criteria, str):
-        raise ValidationError("A rubric is a list of criteria.")
+        raise ValidationError(_("A rubric is a list of criteria."))
     if len(criteria) > MAX_CRITERIA:
-        raise ValidationError(f"A rubric has at most {MAX_CRITERIA} criteria.")
+        raise ValidationError(_("A rubric has at most %(max)s criteria.") % {"max": MAX_CRITERIA})
     old = {c.get("title"): c for c in previous if isinstance(c, Mapping)}
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     for number, criterion in enumerate(criteria, start=1):
-        where = f"Criterion {number}"
+        where = _("Criterion %(number)s") % {"number": number}
         if not isinstance(criterion, Mapping):
-            raise ValidationError(f"{where} must be an object with a title and levels.")
+            raise ValidationError(
+                _("%(where)s must be an object with a title and levels.") % {"where": where}
+            )
         title = _text(criterion.get("title"), where, required=True, limit=TITLE_MAX)
         if title.casefold() in seen:
-            raise ValidationError(f"{where}: two criteria are called “{title}”.")
+            raise ValidationError(
+                _("%(where)s: two criteria are called “%(title)s”.")
+                % {"where": where, "title": title}
+            )
         seen.add(title.casefold())
         description = _text(
             criterion.get("description"),
-            f"{where}'s description",
+            _("%(where)s's description") % {"where": where},
             required=False,
             limit=DESCRIPTION_MAX,
         )
         levels = criterion.get("levels")
         if not isinstance(levels, Sequence) or isinstance(levels, str) or not levels:
-            raise ValidationError(f"{where} (“{title}”) needs at least one level.")
+            raise ValidationError(
+                _("%(where)s (“%(title)s”) needs at least one level.")
+                % {"where": where, "title": title}
+            )
         if len(levels) > MAX_LEVELS:
-            raise ValidationError(f"{where} (“{title}”) has more than {MAX_LEVELS} levels.")
+            raise ValidationError(
+                _("%(where)s (“%(title)s”) has more than %(max)s levels.")
+                % {"where": where, "title": title, "max": MAX_LEVELS}
+            )
         before = old.get(title)
         old_levels = {
             (lv.get("title"), lv.get("points")): lv for lv in (before or {}).get("levels", [])
         }
         clean_levels = []
         for index, level in enumerate(levels, start=1):
-            at = f"{where} (“{title}”), level {index}"
+            at = _("%(where)s (“%(title)s”), level %(index)s") % {
+                "where": where,
+                "title": title,
+                "index": index,
+            }
             if not isinstance(level, Mapping):
-                raise ValidationError(f"{at} must be an object with a title and points.")
+                raise ValidationError(
+                    _("%(where)s must be an object with a title and points.") % {"where": at}
+                )
             level_title = _text(level.get("title"), at, required=True, limit=TITLE_MAX)
             points = _points(level.get("points"), at)
             kept = old_levels.get((level_title, str(points)))
@@ -131,16 +156,23 @@ def parse_rubric_text(
         if line.startswith("-"):
             match = _LEVEL.match(line)
             if not criteria:
-                raise ValidationError(f"Line {number}: a level must follow its criterion's line.")
+                raise ValidationError(
+                    _("Line %(number)s: a level must follow its criterion's line.")
+                    % {"number": number}
+                )
             if match is None:
                 raise ValidationError(
-                    f"Line {number}: write a level as “- points: title”, for example “- 5: Good”."
+                    _(
+                        "Line %(number)s: write a level as “- points: title”, "
+                        "for example “- 5: Good”."
+                    )
+                    % {"number": number}
                 )
             points = match.group(1)
-            _points(points, f"Line {number}")
+            _points(points, _("Line %(number)s") % {"number": number})
             criteria[-1]["levels"].append({"title": match.group(2), "points": points})
         else:
-            title, _, description = line.partition(":")
+            title, _colon, description = line.partition(":")
             criteria.append({"title": title, "description": description, "levels": []})
     return clean_rubric(criteria, previous)
 
@@ -172,16 +204,18 @@ def score(
     known = {c["id"] for c in rubric}
     unknown = set(picks) - known
     if unknown:
-        raise ValidationError("The rubric has changed: reload the page and grade again.")
+        raise ValidationError(_("The rubric has changed: reload the page and grade again."))
     total = Decimal("0")
     snapshot = []
     for criterion in rubric:
         level_id = picks.get(criterion["id"])
         if not level_id:
-            raise ValidationError({"rubric": f"Choose a level for “{criterion['title']}”."})
+            raise ValidationError(
+                {"rubric": _("Choose a level for “%(title)s”.") % {"title": criterion["title"]}}
+            )
         level = next((lv for lv in criterion["levels"] if lv["id"] == level_id), None)
         if level is None:
-            raise ValidationError("The rubric has changed: reload the page and grade again.")
+            raise ValidationError(_("The rubric has changed: reload the page and grade again."))
         points = Decimal(level["points"])
         total += points
         snapshot.append(

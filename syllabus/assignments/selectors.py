@@ -10,6 +10,8 @@ from typing import Any, Final
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.assignments import late
 from syllabus.assignments.models import Assignment, Extension, Submission, SubmissionFile
@@ -18,10 +20,10 @@ from syllabus.courses.models import Course, Lesson
 
 UNGRADED, LATE, GRADED, ALL = "ungraded", "late", "graded", "all"
 QUEUE_FILTERS: Final = {
-    UNGRADED: "Waiting to be graded",
-    LATE: "Late and waiting",
-    GRADED: "Graded",
-    ALL: "All",
+    UNGRADED: gettext_lazy("Waiting to be graded"),
+    LATE: gettext_lazy("Late and waiting"),
+    GRADED: gettext_lazy("Graded"),
+    ALL: gettext_lazy("All"),
 }
 
 
@@ -113,7 +115,9 @@ def learner_view(assignment: Assignment, user: Any, *, now: datetime | None = No
         allow_resubmission=assignment.allow_resubmission,
     )
     if not refusal and len(versions) >= int(settings.ASSIGNMENT_MAX_VERSIONS):
-        refusal = f"You have handed in {len(versions)} versions, the most this site accepts."
+        refusal = _("You have handed in %(count)s versions, the most this site accepts.") % {
+            "count": len(versions)
+        }
     return LearnerView(
         assignment=assignment,
         deadline=dates,

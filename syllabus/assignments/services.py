@@ -29,7 +29,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.assignments import late
 from syllabus.assignments.models import Assignment, Extension, Submission, SubmissionFile
@@ -90,12 +92,12 @@ class SubmissionRefused(ValidationError):
 
 def require_edit(actor: Any, assignment: Assignment) -> None:
     if not has_course_perm(actor, assignment.course, "course.edit"):
-        raise PermissionDenied("Changing an assignment needs the course.edit permission.")
+        raise PermissionDenied(_("Changing an assignment needs the course.edit permission."))
 
 
 def require_grader(actor: Any, assignment: Assignment) -> None:
     if not has_course_perm(actor, assignment.course, "grade.edit"):
-        raise PermissionDenied("Grading needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Grading needs the grade.edit permission in this course."))
 
 
 def can_grade(user: Any, assignment: Assignment) -> bool:
@@ -115,7 +117,7 @@ def can_view_submission(user: Any, submission: Submission) -> bool:
 def assignment_create_for_lesson(*, lesson: Lesson, actor: Any) -> Assignment:
     """The assignment of a new assignment lesson, with defaults (called by the lesson
     kind handler, inside the lesson's transaction; the lesson's creation is audited)."""
-    assignment, _ = Assignment.objects.get_or_create(
+    assignment, _created = Assignment.objects.get_or_create(
         lesson=lesson, defaults={"course_id": lesson.course_id}
     )
     return assignment
@@ -125,20 +127,26 @@ def publish_problems(assignment: Assignment) -> list[str]:
     """Why the lesson cannot be published yet, in sentences an author can act on."""
     problems = []
     if not assignment.instructions.strip():
-        problems.append("Write the assignment's instructions.")
+        problems.append(_("Write the assignment's instructions."))
     if not (assignment.accept_text or assignment.accept_files):
-        problems.append("Accept text, files or both.")
+        problems.append(_("Accept text, files or both."))
     if assignment.rubric and rubric_total(assignment.rubric) != assignment.max_points:
         problems.append(
-            f"The rubric's levels add up to {_plain(rubric_total(assignment.rubric))} points "
-            f"but the assignment is worth {_plain(assignment.max_points)}: make them match."
+            _(
+                "The rubric's levels add up to %(total)s points "
+                "but the assignment is worth %(max)s: make them match."
+            )
+            % {
+                "total": _plain(rubric_total(assignment.rubric)),
+                "max": _plain(assignment.max_points),
+            }
         )
     if assignment.late_policy == Assignment.LatePolicy.CUTOFF:
         due = assignment.lesson.due_at
         if assignment.cutoff_at is None:
-            problems.append("Set the cut-off date until which late work is accepted.")
+            problems.append(_("Set the cut-off date until which late work is accepted."))
         elif due is not None and assignment.cutoff_at <= due:
-            problems.append("The cut-off date must come after the due date.")
+            problems.append(_("The cut-off date must come after the due date."))
     return problems
 
 
@@ -150,7 +158,7 @@ def assignment_copy(*, source: Lesson, copy: Lesson, actor: Any) -> Assignment:
     if original is not None:
         fields |= {f: getattr(original, f) for f in SETTING_FIELDS}
         fields |= {"instructions_html": original.instructions_html, "rubric": original.rubric}
-    assignment, _ = Assignment.objects.update_or_create(lesson=copy, defaults=fields)
+    assignment, _created = Assignment.objects.update_or_create(lesson=copy, defaults=fields)
     return assignment
 
 
@@ -173,7 +181,10 @@ def assignment_update(
     require_edit(actor, assignment)
     unknown = set(changes) - SETTING_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     assignment = (
         Assignment.objects.select_for_update().select_related("lesson").get(pk=assignment.pk)
     )
@@ -188,19 +199,19 @@ def assignment_update(
             changed.append(field)
     errors: dict[str, list[str]] = {}
     if not (assignment.accept_text or assignment.accept_files):
-        errors.setdefault("accept_text", []).append("Accept text, files or both.")
+        errors.setdefault("accept_text", []).append(_("Accept text, files or both."))
     if assignment.penalty_max_percent < assignment.penalty_percent_per_day and (
         assignment.late_policy == Assignment.LatePolicy.PENALTY
     ):
         errors.setdefault("penalty_max_percent", []).append(
-            "The largest penalty cannot be below the penalty for one day."
+            _("The largest penalty cannot be below the penalty for one day.")
         )
     if (
         assignment.grade_visibility == LearnerVisibility.AFTER
         and assignment.grade_visible_from is None
     ):
         errors.setdefault("grade_visible_from", []).append(
-            "Give the date from which learners see their grades."
+            _("Give the date from which learners see their grades.")
         )
     try:
         assignment.full_clean(exclude=["lesson", "course", "rubric", "instructions_html"])
@@ -294,7 +305,10 @@ def check_files(files: Sequence[Any]) -> list[_CheckedFile]:
     limit_files = int(settings.ASSIGNMENT_MAX_FILES)
     if len(files) > limit_files:
         raise SubmissionRefused(
-            f"Attach at most {limit_files} file{'s' if limit_files != 1 else ''}.",
+            ngettext(
+                "Attach at most %(count)s file.", "Attach at most %(count)s files.", limit_files
+            )
+            % {"count": limit_files},
             code="too_many_files",
         )
     limit = int(settings.ASSIGNMENT_MAX_FILE_MB) * 1024 * 1024
@@ -305,8 +319,12 @@ def check_files(files: Sequence[Any]) -> list[_CheckedFile]:
         size = int(getattr(upload, "size", 0) or 0)
         if size > limit:
             raise SubmissionRefused(
-                f"{name} is {_megabytes(size)}; each file may be at most "
-                f"{settings.ASSIGNMENT_MAX_FILE_MB} MB.",
+                _("%(name)s is %(size)s; each file may be at most %(limit)s MB.")
+                % {
+                    "name": name,
+                    "size": _megabytes(size),
+                    "limit": settings.ASSIGNMENT_MAX_FILE_MB,
+                },
                 code="too_large",
                 status=413,
             )
@@ -318,7 +336,9 @@ def check_files(files: Sequence[Any]) -> list[_CheckedFile]:
                 " ".join(exc.messages), code=code, status=413 if code == "too_large" else 400
             ) from None
         if info.name.casefold() in names:
-            raise SubmissionRefused(f"{info.name} is attached twice.", code="duplicate")
+            raise SubmissionRefused(
+                _("%(name)s is attached twice.") % {"name": info.name}, code="duplicate"
+            )
         names.add(info.name.casefold())
         checked.append(_CheckedFile(upload, info))
     return checked
@@ -327,7 +347,7 @@ def check_files(files: Sequence[Any]) -> list[_CheckedFile]:
 def _learner_refusal(user: Any, assignment: Assignment) -> None:
     access = lesson_access(user, assignment.lesson)
     if access.staff:
-        raise PermissionDenied("Course staff preview assignments; only learners hand work in.")
+        raise PermissionDenied(_("Course staff preview assignments; only learners hand work in."))
     if not access.allowed:
         raise PermissionDenied(access.reason)
 
@@ -346,20 +366,24 @@ def submission_create(
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > TEXT_MAX:
         raise SubmissionRefused(
-            f"Your text is {len(text):,} characters long; the limit is {TEXT_MAX:,}.",
+            _("Your text is %(length)s characters long; the limit is %(max)s.")
+            % {
+                "length": number_format(len(text), force_grouping=True),
+                "max": number_format(TEXT_MAX, force_grouping=True),
+            },
             code="text_too_long",
         )
     if text and not assignment.accept_text:
-        raise SubmissionRefused("This assignment takes files only.", code="text_not_accepted")
+        raise SubmissionRefused(_("This assignment takes files only."), code="text_not_accepted")
     if files and not assignment.accept_files:
-        raise SubmissionRefused("This assignment takes text only.", code="files_not_accepted")
+        raise SubmissionRefused(_("This assignment takes text only."), code="files_not_accepted")
     if not text and not files:
         what = (
-            "Write your answer or attach a file."
+            _("Write your answer or attach a file.")
             if assignment.accept_text and assignment.accept_files
-            else "Write your answer."
+            else _("Write your answer.")
             if assignment.accept_text
-            else "Attach a file."
+            else _("Attach a file.")
         )
         raise SubmissionRefused(what, code="empty")
     checked = check_files(files)
@@ -388,7 +412,8 @@ def _refusal_now(user: Any, assignment: Assignment, now: datetime) -> late.Deadl
     versions = Submission.objects.filter(assignment=assignment, user=user).count()
     if versions >= int(settings.ASSIGNMENT_MAX_VERSIONS):
         raise ValidationError(
-            f"You have handed in {versions} versions, the most this site accepts.",
+            _("You have handed in %(count)s versions, the most this site accepts.")
+            % {"count": versions},
             code="too_many_versions",
         )
     dates = deadline(assignment, _extension(assignment, user))
@@ -488,11 +513,11 @@ def _decimal(value: Any, field: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: "Enter a number."}) from None
+        raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite():
-        raise ValidationError({field: "Enter a number."})
+        raise ValidationError({field: _("Enter a number.")})
     if number != number.quantize(Decimal("0.01")):
-        raise ValidationError({field: "Use at most two decimals."})
+        raise ValidationError({field: _("Use at most two decimals.")})
     return number.quantize(Decimal("0.01"))
 
 
@@ -520,38 +545,48 @@ def submission_grade(
     assignment = submission.assignment
     if not submission.is_latest:
         raise ValidationError(
-            "The learner has handed in a newer version since: grade that one.", code="stale"
+            _("The learner has handed in a newer version since: grade that one."), code="stale"
         )
     maximum = assignment.max_points
     if assignment.rubric:
         if points not in (None, ""):
             raise ValidationError(
-                {"points": "This assignment has a rubric: choose a level per criterion."}
+                {"points": _("This assignment has a rubric: choose a level per criterion.")}
             )
         raw, snapshot = score(assignment.rubric, levels or {})
     else:
         if levels:
-            raise ValidationError({"rubric": "This assignment has no rubric."})
+            raise ValidationError({"rubric": _("This assignment has no rubric.")})
         if points in (None, ""):
-            raise ValidationError({"points": "Give the points."})
+            raise ValidationError({"points": _("Give the points.")})
         raw = _decimal(points, "points")
         snapshot = []
         if raw < 0 or raw > maximum:
-            raise ValidationError({"points": f"Give between 0 and {_plain(maximum)} points."})
+            raise ValidationError(
+                {"points": _("Give between 0 and %(max)s points.") % {"max": _plain(maximum)}}
+            )
     adjust = _decimal(adjustment if adjustment not in (None, "") else 0, "adjustment")
     earned = raw + adjust
     if earned < 0 or earned > maximum:
         raise ValidationError(
             {
                 "adjustment": (
-                    f"With this adjustment the grade would be {_plain(earned)}; it must stay "
-                    f"between 0 and {_plain(maximum)}."
+                    _(
+                        "With this adjustment the grade would be %(earned)s; it must stay "
+                        "between 0 and %(max)s."
+                    )
+                    % {"earned": _plain(earned), "max": _plain(maximum)}
                 )
             }
         )
     feedback = (feedback or "").replace("\r\n", "\n").strip()
     if len(feedback) > FEEDBACK_MAX:
-        raise ValidationError({"feedback": f"Feedback is at most {FEEDBACK_MAX:,} characters."})
+        raise ValidationError(
+            {
+                "feedback": _("Feedback is at most %(max)s characters.")
+                % {"max": number_format(FEEDBACK_MAX, force_grouping=True)}
+            }
+        )
     penalty = late.apply_penalty(
         points=earned, max_points=maximum, percent=submission.penalty_percent
     )
@@ -598,7 +633,7 @@ def submission_grade(
     notify(
         [learner],
         kind=NOTIFICATION_KIND,
-        title=f"{lesson.title}: graded",
+        title=_("%(title)s: graded") % {"title": lesson.title},
         body=_graded_message(submission, now),
         url=reverse("learning:lesson", args=[lesson.public_id]),
     )
@@ -611,17 +646,23 @@ def _graded_message(submission: Submission, now: datetime) -> str:
     title = assignment.lesson.title
     if assignment.grades_released(now):
         assert submission.final_points is not None
-        text = (
-            f"Your work on “{title}” got {_plain(submission.final_points)} of "
-            f"{_plain(assignment.max_points)} points."
-        )
+        text = _("Your work on “%(title)s” got %(points)s of %(max)s points.") % {
+            "title": title,
+            "points": _plain(submission.final_points),
+            "max": _plain(assignment.max_points),
+        }
         if submission.penalty_points:
-            text += f" A late penalty of {_plain(submission.penalty_points)} points was taken off."
+            text += " " + _("A late penalty of %(points)s points was taken off.") % {
+                "points": _plain(submission.penalty_points)
+            }
         return text
     if assignment.grade_visibility == LearnerVisibility.AFTER and assignment.grade_visible_from:
         when = date_format(timezone.localtime(assignment.grade_visible_from), "DATETIME_FORMAT")
-        return f"Your work on “{title}” has been graded; your grade shows from {when}."
-    return f"Your work on “{title}” has been graded."
+        return _("Your work on “%(title)s” has been graded; your grade shows from %(when)s.") % {
+            "title": title,
+            "when": when,
+        }
+    return _("Your work on “%(title)s” has been graded.") % {"title": title}
 
 
 # --- Extensions ----------------------------------------------------------------------------
@@ -636,15 +677,17 @@ def extension_grant(
     if not CourseMembership.objects.filter(
         course_id=assignment.course_id, user=user, role__slug=LEARNER_ROLE
     ).exists():
-        raise ValidationError({"user": "Extensions are for learners of this course."})
+        raise ValidationError({"user": _("Extensions are for learners of this course.")})
     if due_at is None:
-        raise ValidationError({"due_at": "Give the new due date."})
+        raise ValidationError({"due_at": _("Give the new due date.")})
     due = assignment.lesson.due_at
     if due is not None and due_at <= due:
-        raise ValidationError({"due_at": "An extension must end after the due date."})
+        raise ValidationError({"due_at": _("An extension must end after the due date.")})
     reason = " ".join((reason or "").split())
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"The reason is at most {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": _("The reason is at most %(max)s characters.") % {"max": REASON_MAX}}
+        )
     extension = (
         Extension.objects.select_for_update().filter(assignment=assignment, user=user).first()
     )
@@ -686,8 +729,9 @@ def extension_remove(*, actor: Any, extension: Extension) -> None:
 
 
 def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    # In the reader's number format (12,5 in Spanish), without trailing zeros.
+    return number_format(Decimal(f"{value.normalize():f}"))
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    return _("%(size)s MB") % {"size": number_format(size / (1024 * 1024), decimal_pos=1)}

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from syllabus.accounts.models import User
@@ -81,7 +82,7 @@ def _visible(request: HttpRequest, course_id: int) -> bool:
 
 def _require_grader(request: HttpRequest, assignment: Assignment) -> None:
     if not services.can_grade(request.user, assignment):
-        raise PermissionDenied("Grading needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Grading needs the grade.edit permission in this course."))
 
 
 def _submission(request: HttpRequest, public_id: str) -> Submission:
@@ -105,7 +106,7 @@ def _submission(request: HttpRequest, public_id: str) -> Submission:
 def edit(request: HttpRequest, public_id: str) -> HttpResponse:
     assignment = _assignment(request, public_id)
     if not has_course_perm(request.user, assignment.course, "course.edit"):
-        raise PermissionDenied("Changing an assignment needs the course.edit permission.")
+        raise PermissionDenied(_("Changing an assignment needs the course.edit permission."))
     form = SettingsForm(
         _posted(request), assignment=assignment, initial=settings_initial(assignment)
     )
@@ -123,7 +124,7 @@ def edit(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "Assignment saved.")
+                messages.success(request, _("Assignment saved."))
                 return redirect("assignments:edit", public_id=public_id)
         status = 400
     assignment.refresh_from_db()
@@ -154,7 +155,7 @@ def submit(request: HttpRequest, public_id: str) -> HttpResponse:
     if access.hidden:
         raise Http404
     if access.staff:
-        raise PermissionDenied("Course staff preview assignments; only learners hand work in.")
+        raise PermissionDenied(_("Course staff preview assignments; only learners hand work in."))
     if not access.allowed:
         raise PermissionDenied(access.reason)
     view = learner_view(assignment, request.user)
@@ -181,7 +182,9 @@ def submit(request: HttpRequest, public_id: str) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 messages.success(
-                    request, f"Version {submission.version} handed in. Your teachers will grade it."
+                    request,
+                    _("Version %(version)s handed in. Your teachers will grade it.")
+                    % {"version": submission.version},
                 )
                 return redirect("learning:lesson", public_id=lesson.public_id)
     return render(
@@ -214,7 +217,9 @@ def file(request: HttpRequest, public_id: str) -> HttpResponseBase:
     if stored is None or not _visible(request, stored.submission.course_id):
         raise Http404
     if not services.can_view_submission(request.user, stored.submission):
-        raise PermissionDenied("Only the learner who handed this in and the graders may open it.")
+        raise PermissionDenied(
+            _("Only the learner who handed this in and the graders may open it.")
+        )
     record_records_view(
         viewer=request.user,
         course=stored.submission.assignment.course,
@@ -228,7 +233,7 @@ def file(request: HttpRequest, public_id: str) -> HttpResponseBase:
 def submission_file_response(request: HttpRequest, stored: SubmissionFile) -> HttpResponseBase:
     """The file as an attachment, sandboxed, never cached by shared caches."""
     if not default_storage.exists(stored.file.name):
-        raise Http404("The file is missing from storage.")
+        raise Http404(_("The file is missing from storage."))
     response = ranged_file_response(
         request,
         default_storage,
@@ -254,7 +259,7 @@ def queue(request: HttpRequest, public_id: str) -> HttpResponse:
     if course is None:
         raise Http404
     if not has_course_perm(request.user, course, "grade.edit"):
-        raise PermissionDenied("The grading queue needs the grade.edit permission.")
+        raise PermissionDenied(_("The grading queue needs the grade.edit permission."))
     status = request.GET.get("status", UNGRADED)
     if status not in QUEUE_FILTERS:
         status = UNGRADED
@@ -339,7 +344,10 @@ def grade(request: HttpRequest, public_id: str) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 learner = submission.user.full_name or submission.user.email
-                messages.success(request, f"Graded {learner}'s work; they have been notified.")
+                messages.success(
+                    request,
+                    _("Graded %(name)s's work; they have been notified.") % {"name": learner},
+                )
                 following = (
                     grading_queue(course=assignment.course)
                     .exclude(pk=submission.pk)
@@ -410,7 +418,7 @@ def extensions(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "Extension granted.")
+                messages.success(request, _("Extension granted."))
                 return redirect("assignments:extensions", public_id=public_id)
     return render(
         request,
@@ -446,15 +454,15 @@ def extension_remove(request: HttpRequest, public_id: str, user_id: str) -> Http
             "courses/teach/confirm.html",
             {
                 "course": assignment.course,
-                "heading": f"Remove {who}'s extension?",
-                "explanation": "Their due date goes back to the assignment's.",
-                "button": "Remove extension",
+                "heading": _("Remove %(name)s's extension?") % {"name": who},
+                "explanation": _("Their due date goes back to the assignment's."),
+                "button": _("Remove extension"),
                 "cancel": back,
                 "danger": True,
             },
         )
     services.extension_remove(actor=acting_user(request), extension=extension)
-    messages.success(request, "Extension removed.")
+    messages.success(request, _("Extension removed."))
     return redirect(back)
 
 

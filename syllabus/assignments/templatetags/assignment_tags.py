@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def assignment_panel(context: template.Context) -> dict[str, Any]:
 
 @register.filter
 def points(value: Any) -> str:
-    """12.50 -> "12.5", 10.00 -> "10"."""
+    """12.50 -> "12.5", 10.00 -> "10" (12,5 in Spanish: the reader's number format)."""
     if value in (None, ""):
         return ""
-    return f"{Decimal(str(value)).normalize():f}"
+    return number_format(Decimal(f"{Decimal(str(value)).normalize():f}"))
