@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -175,7 +176,9 @@ def _staff_quiz(request: HttpRequest, public_id: str, code: str) -> Quiz:
     if quiz is None:
         raise Http404
     if not (token_allows(request, code) and has_course_perm(request.user, quiz.course, code)):
-        raise PermissionDenied(f"This needs the {code} permission in this course.")
+        raise PermissionDenied(
+            _("This needs the %(code)s permission in this course.") % {"code": code}
+        )
     return quiz
 
 
@@ -247,7 +250,7 @@ def _own_attempt(request: HttpRequest, public_id: str) -> Attempt:
     if attempt is None:
         raise Http404
     if attempt.user_id != request.user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     return attempt
 
 
@@ -264,11 +267,11 @@ def quiz_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
     summary = quiz_summary(user=request.user, quiz=quiz, staff=staff)
     reason = summary.window_problem
     if not reason and summary.questions == 0:
-        reason = "This quiz has no questions yet."
+        reason = _("This quiz has no questions yet.")
     if not reason and summary.attempts_left == 0:
-        reason = "You have used all your attempts at this quiz."
+        reason = _("You have used all your attempts at this quiz.")
     if not reason and staff:
-        reason = "Course staff can preview the quiz but not attempt it."
+        reason = _("Course staff can preview the quiz but not attempt it.")
     return {
         "public_id": quiz.public_id,
         "lesson": quiz.lesson.public_id,
@@ -300,7 +303,7 @@ def quiz_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
     summary="Start an attempt, or resume the open one (200)",
 )
 def attempt_start(request: HttpRequest, public_id: str) -> Status:
-    quiz, _ = _quiz_for_learning(request, public_id)
+    quiz, _access = _quiz_for_learning(request, public_id)
     user_id = int(request.user.pk or 0)
     before = Attempt.objects.filter(quiz=quiz, user_id=user_id).count()
     try:
@@ -327,7 +330,7 @@ def attempt_detail(request: HttpRequest, public_id: str) -> dict[str, Any]:
         request.user, attempt.quiz.course, "grade.view"
     ):
         return _attempt_out(attempt, staff=True)
-    raise PermissionDenied("This is not your attempt.")
+    raise PermissionDenied(_("This is not your attempt."))
 
 
 @router.put(
@@ -347,9 +350,9 @@ def answer_save(
     if attempt is None:
         raise Http404
     if attempt.user_id != request.user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     if not 0 < position < 10_000:
-        raise _refused(AttemptRefused("No such question.", "unknown_question", 404))
+        raise _refused(AttemptRefused(_("No such question."), "unknown_question", 404))
     try:
         saved_at = save_answer(
             user=request.user, attempt=attempt, position=position, response=payload.response
@@ -408,10 +411,10 @@ def answer_grade(
     if attempt is None:
         raise Http404
     if not token_allows(request, "grade.edit"):
-        raise PermissionDenied("This token may not grade.")
+        raise PermissionDenied(_("This token may not grade."))
     row = AttemptQuestion.objects.filter(attempt=attempt, position=position).first()
     if not has_course_perm(request.user, attempt.quiz.course, "grade.edit"):
-        raise PermissionDenied("Grading needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Grading needs the grade.edit permission in this course."))
     if row is None:
         raise Http404
     row.attempt = attempt

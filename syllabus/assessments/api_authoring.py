@@ -17,6 +17,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -607,15 +608,15 @@ def add_slot(request: HttpRequest, public_id: str, payload: SlotIn) -> Any:
     if payload.question:
         question = Question.objects.filter(course=quiz.course, public_id=payload.question).first()
         if question is None:
-            raise ValidationError({"question": "Choose a question of this course."})
+            raise ValidationError({"question": _("Choose a question of this course.")})
     if payload.bank:
         bank = QuestionBank.objects.filter(course=quiz.course, public_id=payload.bank).first()
         if bank is None:
-            raise ValidationError({"bank": "Choose a bank of this course."})
+            raise ValidationError({"bank": _("Choose a bank of this course.")})
     if payload.tag:
         tag = QuestionTag.objects.filter(course=quiz.course, name__iexact=payload.tag).first()
         if tag is None:
-            raise ValidationError({"tag": "No question of this course has that tag."})
+            raise ValidationError({"tag": _("No question of this course has that tag.")})
     services.slot_add(
         actor=acting_user(request),
         quiz=quiz,

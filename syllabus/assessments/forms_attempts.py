@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from syllabus.assessments.grading import ResponseError
 
@@ -54,12 +55,14 @@ def response_from_post(snapshot: dict[str, Any], data: QueryDict, position: int)
             try:
                 places[item["id"]] = int(raw)
             except ValueError:
-                raise ResponseError("Choose a place for each item.") from None
+                raise ResponseError(_("Choose a place for each item.")) from None
         if not places:
             return None
         count = len(snapshot.get("items", ()))
         if len(places) < count or len(set(places.values())) != len(places):
-            raise Incomplete(f"Give each item a different place, from 1 to {count}.")
+            raise Incomplete(
+                _("Give each item a different place, from 1 to %(count)s.") % {"count": count}
+            )
         return {"order": sorted(places, key=lambda item_id: places[item_id])}
     value = data.get(name, "")
     if kind in ("short_text", "numeric"):
@@ -70,7 +73,7 @@ def response_from_post(snapshot: dict[str, Any], data: QueryDict, position: int)
         return {"option": value}
     if kind == "true_false":
         if value not in ("true", "false"):
-            raise ResponseError("The answer is true or false.")
+            raise ResponseError(_("The answer is true or false."))
         return {"value": value == "true"}
     if kind == "numeric":
         return {"value": value}

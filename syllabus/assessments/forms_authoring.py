@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.assessments.models import Question, QuestionBank, QuestionTag, Quiz
 from syllabus.assessments.validators import PARTIAL_CREDIT
@@ -21,17 +23,21 @@ ROW_KINDS = {"single", "multiple", "matching", "ordering"}
 ROW_NOUN = {"single": "option", "multiple": "option", "matching": "pair", "ordering": "item"}
 ROWS_PREFIX = "rows"
 PARTIAL_CREDIT_LABELS = {
-    "all_or_nothing": "All or nothing: full points only for exactly the right options",
-    "right_minus_wrong": "Right minus wrong: each right option adds, each wrong one takes "
-    "away (never below 0)",
-    "proportional": "Proportional: a share of the points per option judged correctly",
+    "all_or_nothing": _("All or nothing: full points only for exactly the right options"),
+    "right_minus_wrong": _(
+        "Right minus wrong: each right option adds, each wrong one takes away (never below 0)"
+    ),
+    "proportional": _("Proportional: a share of the points per option judged correctly"),
 }
 
 
 class BankForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
-        max_length=500, required=False, help_text="What the bank holds, for other authors."
+        label=_("Description"),
+        max_length=500,
+        required=False,
+        help_text=_("What the bank holds, for other authors."),
     )
 
 
@@ -47,21 +53,27 @@ class RowForm(forms.Form):
         super().__init__(*args, **kwargs)
         n = (self.prefix or "").rsplit("-", 1)[-1]
         number = int(n) + 1 if n.isdigit() else ""
-        noun = ROW_NOUN[kind]
+        # Whole labels per kind of row (option, pair, item), each translated as a whole.
+        values = {"number": number}
         if kind == "matching":
-            self.fields["text"].label = f"Prompt {number}"
-            self.fields["match"].label = f"Its match {number}"
+            self.fields["text"].label = gettext("Prompt %(number)s") % values
+            self.fields["match"].label = gettext("Its match %(number)s") % values
         else:
             del self.fields["match"]
-            self.fields["text"].label = f"{noun.capitalize()} {number}"
+            self.fields["text"].label = (
+                gettext("Item %(number)s") if kind == "ordering" else gettext("Option %(number)s")
+            ) % values
         if kind in ("single", "multiple"):
-            self.fields["correct"].label = f"Option {number} is correct"
+            self.fields["correct"].label = gettext("Option %(number)s is correct") % values
         else:
             del self.fields["correct"]
         if "DELETE" in self.fields:
-            self.fields["DELETE"].label = f"Remove {noun} {number}"
+            self.fields["DELETE"].label = {
+                "matching": gettext("Remove pair %(number)s"),
+                "ordering": gettext("Remove item %(number)s"),
+            }.get(kind, gettext("Remove option %(number)s")) % values
         if "ORDER" in self.fields:
-            self.fields["ORDER"].label = f"Position of item {number}"
+            self.fields["ORDER"].label = gettext("Position of item %(number)s") % values
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -86,7 +98,7 @@ class RowFormSet(_RowFormSetBase):
                 continue
             order = form.cleaned_data.get("ORDER") if self.can_order else None
             kept.append((order if order is not None else 10**6, index, form.cleaned_data))
-        return [row for _, _, row in sorted(kept, key=lambda x: (x[0], x[1]))]
+        return [row for _first, _second, row in sorted(kept, key=lambda x: (x[0], x[1]))]
 
 
 def row_formset(
@@ -141,79 +153,90 @@ def with_extra_row(data: Any) -> Any:
 
 
 class QuestionForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="A short name for lists; learners see it.")
+    title = forms.CharField(
+        label=_("Title"), max_length=200, help_text=_("A short name for lists; learners see it.")
+    )
     text = forms.CharField(
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="Question",
-        help_text="Markdown: **bold**, *italic*, lists, links, code.",
+        label=_("Question"),
+        help_text=_("Markdown: **bold**, *italic*, lists, links, code."),
     )
     points = forms.DecimalField(
-        min_value=Decimal("0.01"), max_value=Decimal("1000"), decimal_places=2, initial=1
+        label=_("Points"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1000"),
+        decimal_places=2,
+        initial=1,
     )
     tags = forms.CharField(
+        label=_("Tags"),
         required=False,
         max_length=600,
-        help_text="Separate tags with commas; quizzes can draw random questions by tag.",
+        help_text=_("Separate tags with commas; quizzes can draw random questions by tag."),
     )
     explanation = forms.CharField(
+        label=_("Explanation"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown with the correct answers, when the quiz shows them.",
+        help_text=_("Shown with the correct answers, when the quiz shows them."),
     )
     # Per kind (the constructor removes those another kind does not use).
     partial_credit = forms.ChoiceField(
         choices=[(k, PARTIAL_CREDIT_LABELS[k]) for k in PARTIAL_CREDIT],
         widget=forms.RadioSelect,
         initial="all_or_nothing",
-        label="Partial credit",
+        label=_("Partial credit"),
     )
     answer_bool = forms.TypedChoiceField(
-        choices=[("true", "True"), ("false", "False")],
+        choices=[("true", _("True")), ("false", _("False"))],
         coerce=lambda v: v == "true",
         widget=forms.RadioSelect,
-        label="The statement is",
+        label=_("The statement is"),
     )
     accepted = forms.CharField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Accepted answers",
-        help_text="One per line.",
+        label=_("Accepted answers"),
+        help_text=_("One per line."),
     )
     case_sensitive = forms.BooleanField(
-        required=False, label="Capital letters matter (“Paris” is not “paris”)"
+        required=False, label=_("Capital letters matter (“Paris” is not “paris”)")
     )
     whitespace = forms.ChoiceField(
         choices=[
-            ("normalize", "Ignore spaces at the ends and repeated spaces"),
-            ("exact", "Spaces must match exactly"),
+            ("normalize", _("Ignore spaces at the ends and repeated spaces")),
+            ("exact", _("Spaces must match exactly")),
         ],
         widget=forms.RadioSelect,
         initial="normalize",
-        label="Spaces",
+        label=_("Spaces"),
     )
     answer_number = forms.CharField(
-        max_length=40, label="Correct answer", help_text="A number such as 12.5 or -3."
+        max_length=40, label=_("Correct answer"), help_text=_("A number such as 12.5 or -3.")
     )
     tolerance = forms.CharField(
         max_length=40,
         required=False,
         initial="0",
-        help_text="How far from the answer still counts as right.",
+        help_text=_("How far from the answer still counts as right."),
     )
     tolerance_kind = forms.ChoiceField(
-        choices=[("absolute", "In the answer's units"), ("percent", "Percent of the answer")],
+        choices=[
+            ("absolute", _("In the answer's units")),
+            ("percent", _("Percent of the answer")),
+        ],
         widget=forms.RadioSelect,
         initial="absolute",
-        label="Tolerance is",
+        label=_("Tolerance is"),
     )
     guidance = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Guidance for graders",
-        help_text="What a good answer contains; learners do not see it.",
+        label=_("Guidance for graders"),
+        help_text=_("What a good answer contains; learners do not see it."),
     )
 
     KIND_FIELDS = {
@@ -311,59 +334,62 @@ def question_initial(question: Question) -> dict[str, Any]:
 
 class QuizSettingsForm(forms.Form):
     instructions = forms.CharField(
+        label=_("Instructions"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Markdown, shown before learners start.",
+        help_text=_("Markdown, shown before learners start."),
     )
     opens_at = forms.DateTimeField(
         required=False,
         widget=DateTimeLocalInput(),
-        label="Opens",
-        help_text="Empty: open as soon as the lesson is.",
+        label=_("Opens"),
+        help_text=_("Empty: open as soon as the lesson is."),
     )
     closes_at = forms.DateTimeField(
         required=False,
         widget=DateTimeLocalInput(),
-        label="Closes",
-        help_text="No attempt starts after this; running attempts end.",
+        label=_("Closes"),
+        help_text=_("No attempt starts after this; running attempts end."),
     )
     due_at = forms.DateTimeField(
         required=False,
         widget=DateTimeLocalInput(),
-        label="Due",
-        help_text="Empty: the lesson's due date. Results or answers shown “after the due "
-        "date” wait for it.",
+        label=_("Due"),
+        help_text=_(
+            "Empty: the lesson's due date. Results or answers shown “after the due "
+            "date” wait for it."
+        ),
     )
     time_limit_minutes = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=24 * 60,
-        label="Time limit (minutes)",
-        help_text="Empty: no time limit. The server ends the attempt when time is up.",
+        label=_("Time limit (minutes)"),
+        help_text=_("Empty: no time limit. The server ends the attempt when time is up."),
     )
     attempts_allowed = forms.IntegerField(
-        min_value=0, max_value=100, label="Attempts allowed", help_text="0 allows any number."
+        min_value=0, max_value=100, label=_("Attempts allowed"), help_text=_("0 allows any number.")
     )
     pass_percent = forms.DecimalField(
         min_value=0,
         max_value=100,
         decimal_places=2,
-        label="Passing score (%)",
-        help_text="Reaching it completes the lesson.",
+        label=_("Passing score (%)"),
+        help_text=_("Reaching it completes the lesson."),
     )
     attempt_policy = forms.ChoiceField(
-        choices=Quiz.AttemptPolicy.choices, label="Which attempt counts"
+        choices=Quiz.AttemptPolicy.choices, label=_("Which attempt counts")
     )
     results_visibility = forms.ChoiceField(
-        choices=Quiz.Visibility.choices, label="Learners see their score"
+        choices=Quiz.Visibility.choices, label=_("Learners see their score")
     )
     answers_visibility = forms.ChoiceField(
-        choices=Quiz.Visibility.choices, label="Learners see the correct answers"
+        choices=Quiz.Visibility.choices, label=_("Learners see the correct answers")
     )
-    shuffle_questions = forms.BooleanField(required=False, label="Shuffle the questions")
+    shuffle_questions = forms.BooleanField(required=False, label=_("Shuffle the questions"))
     shuffle_options = forms.BooleanField(
-        required=False, label="Shuffle the options of choice questions"
+        required=False, label=_("Shuffle the options of choice questions")
     )
 
     def changes(self) -> dict[str, Any]:
@@ -376,9 +402,10 @@ def quiz_initial(quiz: Quiz) -> dict[str, Any]:
 
 class FixedSlotForm(forms.Form):
     question = forms.ModelChoiceField(
+        label=_("Question"),
         queryset=Question.objects.none(),
-        empty_label="Choose a question",
-        help_text="Every learner gets this question.",
+        empty_label=_("Choose a question"),
+        help_text=_("Every learner gets this question."),
     )
 
     def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
@@ -391,20 +418,32 @@ class FixedSlotForm(forms.Form):
             .order_by("bank__name", "title", "pk")
         )
         self.fields["question"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda q: f"{q.bank.name}: {q.title} ({q.get_kind_display()}, {q.points} pt)"
+            lambda q: (
+                gettext("%(bank)s: %(title)s (%(kind)s, %(points)s pt)")
+                % {
+                    "bank": q.bank.name,
+                    "title": q.title,
+                    "kind": q.get_kind_display(),
+                    "points": q.points,
+                }
+            )
         )
 
 
 class RandomSlotForm(forms.Form):
-    count = forms.IntegerField(min_value=1, max_value=100, initial=1, label="How many")
+    count = forms.IntegerField(min_value=1, max_value=100, initial=1, label=_("How many"))
     bank = forms.ModelChoiceField(
-        queryset=QuestionBank.objects.none(), required=False, empty_label="Any bank"
+        label=_("Bank"),
+        queryset=QuestionBank.objects.none(),
+        required=False,
+        empty_label=_("Any bank"),
     )
     tag = forms.ModelChoiceField(
+        label=_("Tag"),
         queryset=QuestionTag.objects.none(),
         required=False,
-        empty_label="Any tag",
-        help_text="Choose a bank, a tag, or both.",
+        empty_label=_("Any tag"),
+        help_text=_("Choose a bank, a tag, or both."),
     )
 
     def __init__(self, *args: Any, quiz: Quiz, **kwargs: Any) -> None:
@@ -420,7 +459,7 @@ class RandomSlotForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("bank") and not data.get("tag"):
-            self.add_error("bank", "Choose a bank or a tag to draw from.")
+            self.add_error("bank", gettext("Choose a bank or a tag to draw from."))
         return data
 
 
@@ -431,6 +470,7 @@ class AccommodationForm(forms.Form):
 
     def __init__(self, *args: Any, learner_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["extra_minutes"].label = f"Extra minutes for {learner_name}"
-        self.fields["extra_attempts"].label = f"Extra attempts for {learner_name}"
-        self.fields["note"].label = f"Note about {learner_name}"
+        name = {"name": learner_name}
+        self.fields["extra_minutes"].label = gettext("Extra minutes for %(name)s") % name
+        self.fields["extra_attempts"].label = gettext("Extra attempts for %(name)s") % name
+        self.fields["note"].label = gettext("Note about %(name)s") % name

@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 MAX_TEXT = 500  # short text answers
@@ -74,7 +75,10 @@ def _ids(entries: Any) -> list[str]:
 def _only_keys(response: dict[str, Any], *allowed: str) -> None:
     extra = set(response) - set(allowed)
     if extra or set(allowed) - set(response):
-        raise ResponseError(f"The answer must have exactly the field(s): {', '.join(allowed)}.")
+        raise ResponseError(
+            _("The answer must have exactly the field(s): %(items)s.")
+            % {"items": ", ".join(allowed)}
+        )
 
 
 # --- Validation ------------------------------------------------------------------------
@@ -84,22 +88,25 @@ def parse_number(value: Any) -> Decimal:
     """A numeric answer as Decimal: a string (or a JSON number) of at most 40 characters,
     finite, and at most 10**15 in size."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ResponseError('A numeric answer is a number written as text, like "12.5".')
+        raise ResponseError(_('A numeric answer is a number written as text, like "12.5".'))
     text = value.strip() if isinstance(value, str) else repr(value)
     if "," in text or "_" in text:
         raise ResponseError(
-            "Write the number with a point for decimals and no separators, like 1234.5."
+            _("Write the number with a point for decimals and no separators, like 1234.5.")
         )
     if not text or len(text) > MAX_NUMBER_CHARS:
-        raise ResponseError(f"Write a number of at most {MAX_NUMBER_CHARS} characters.")
+        raise ResponseError(
+            _("Write a number of at most %(max_number_chars)s characters.")
+            % {"max_number_chars": MAX_NUMBER_CHARS}
+        )
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ResponseError(f"{text[:40]!r} is not a number.") from None
+        raise ResponseError(_("%(value)r is not a number.") % {"value": text[:40]}) from None
     if not number.is_finite():
-        raise ResponseError("The answer must be a finite number.")
+        raise ResponseError(_("The answer must be a finite number."))
     if abs(number) > MAX_ABS_NUMBER:
-        raise ResponseError("The answer is too large.")
+        raise ResponseError(_("The answer is too large."))
     return number
 
 
@@ -109,36 +116,36 @@ def validate_response(snapshot: dict[str, Any], response: Any) -> dict[str, Any]
     if response is None:
         return None
     if not isinstance(response, dict):
-        raise ResponseError("The answer must be a JSON object.")
+        raise ResponseError(_("The answer must be a JSON object."))
     kind = snapshot.get("kind")
     if kind == "single":
         _only_keys(response, "option")
         option = response["option"]
         if not isinstance(option, str) or option not in _ids(snapshot.get("options")):
-            raise ResponseError("Choose one of the question's options.")
+            raise ResponseError(_("Choose one of the question's options."))
         return {"option": option}
     if kind == "multiple":
         _only_keys(response, "options")
         chosen = response["options"]
         known = _ids(snapshot.get("options"))
         if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
-            raise ResponseError("The options must be a list of option ids.")
+            raise ResponseError(_("The options must be a list of option ids."))
         if len(set(chosen)) != len(chosen) or not set(chosen) <= set(known):
-            raise ResponseError("Choose among the question's options, each at most once.")
+            raise ResponseError(_("Choose among the question's options, each at most once."))
         return {"options": [option for option in known if option in chosen]}
     if kind == "true_false":
         _only_keys(response, "value")
         if not isinstance(response["value"], bool):
-            raise ResponseError("The answer is true or false.")
+            raise ResponseError(_("The answer is true or false."))
         return {"value": response["value"]}
     if kind in ("short_text", "essay"):
         _only_keys(response, "text")
         text = response["text"]
         limit = MAX_TEXT if kind == "short_text" else MAX_ESSAY
         if not isinstance(text, str):
-            raise ResponseError("The answer must be text.")
+            raise ResponseError(_("The answer must be text."))
         if len(text) > limit:
-            raise ResponseError(f"Write at most {limit} characters.")
+            raise ResponseError(_("Write at most %(limit)s characters.") % {"limit": limit})
         return {"text": text}
     if kind == "numeric":
         _only_keys(response, "value")
@@ -153,9 +160,9 @@ def validate_response(snapshot: dict[str, Any], response: Any) -> dict[str, Any]
         if not isinstance(pairs, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in pairs.items()
         ):
-            raise ResponseError("Matches must map prompt ids to match ids.")
+            raise ResponseError(_("Matches must map prompt ids to match ids."))
         if not set(pairs) <= prompts or not set(pairs.values()) <= targets:
-            raise ResponseError("Match the question's prompts with its choices.")
+            raise ResponseError(_("Match the question's prompts with its choices."))
         return {"pairs": dict(pairs)}
     if kind == "ordering":
         _only_keys(response, "order")
@@ -166,9 +173,9 @@ def validate_response(snapshot: dict[str, Any], response: Any) -> dict[str, Any]
             or not all(isinstance(i, str) for i in order)
             or sorted(order) != sorted(known_items)
         ):
-            raise ResponseError("Put every item in the list exactly once.")
+            raise ResponseError(_("Put every item in the list exactly once."))
         return {"order": list(order)}
-    raise ResponseError("This question cannot be answered.")
+    raise ResponseError(_("This question cannot be answered."))
 
 
 # --- Grading ---------------------------------------------------------------------------
@@ -257,7 +264,7 @@ def _share(snapshot: dict[str, Any], response: dict[str, Any]) -> Decimal:
         if rule == "right_minus_wrong":
             rule = "proportional"  # every misplaced item is already not right
         return _partial(rule, right, 0, len(items), order == items)
-    raise ValueError(f"No automatic grading for {kind!r}.")
+    raise ValueError(_("No automatic grading for %(kind)r.") % {"kind": kind})
 
 
 def is_auto_graded(snapshot: dict[str, Any]) -> bool:

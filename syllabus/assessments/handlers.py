@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from syllabus.assessments.models import Quiz
 from syllabus.assessments.services_authoring import (
     quiz_copy,
@@ -22,7 +24,7 @@ class QuizLessonHandler:
     def publish_problems(self, *, lesson: Lesson) -> list[str]:
         quiz = Quiz.objects.filter(lesson=lesson).first()
         if quiz is None:
-            return ["This quiz lesson has no quiz: open “Questions and settings” to set it up."]
+            return [_("This quiz lesson has no quiz: open “Questions and settings” to set it up.")]
         return quiz_problems(quiz)
 
     def copied(self, *, source: Lesson, copy: Lesson, actor: Any) -> None:

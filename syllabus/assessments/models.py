@@ -40,6 +40,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from syllabus.core.models import PublicIdField, TimeStampedModel
@@ -78,22 +79,22 @@ class QuestionTag(models.Model):
 
 class Question(TimeStampedModel):
     class Kind(models.TextChoices):
-        SINGLE = "single", "Single choice"
-        MULTIPLE = "multiple", "Multiple choice"
-        TRUE_FALSE = "true_false", "True or false"
-        SHORT_TEXT = "short_text", "Short text"
-        NUMERIC = "numeric", "Numeric"
-        MATCHING = "matching", "Matching"
-        ORDERING = "ordering", "Ordering"
-        ESSAY = "essay", "Essay (graded by hand)"
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        TRUE_FALSE = "true_false", _("True or false")
+        SHORT_TEXT = "short_text", _("Short text")
+        NUMERIC = "numeric", _("Numeric")
+        MATCHING = "matching", _("Matching")
+        ORDERING = "ordering", _("Ordering")
+        ESSAY = "essay", _("Essay (graded by hand)")
 
     public_id = PublicIdField(prefix="qst")
     bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
     # Denormalised from the bank: permission checks and listings without a join.
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    title = models.CharField(max_length=200, help_text="A short name for lists.")
-    text = models.TextField(help_text="Markdown.")
+    title = models.CharField(max_length=200, help_text=_("A short name for lists."))
+    text = models.TextField(help_text=_("Markdown."))
     text_html = models.TextField(blank=True, editable=False)
     config = models.JSONField(default=dict, blank=True)
     points = models.DecimalField(
@@ -102,7 +103,7 @@ class Question(TimeStampedModel):
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    explanation = models.TextField(blank=True, help_text="Markdown, shown with the answers.")
+    explanation = models.TextField(blank=True, help_text=_("Markdown, shown with the answers."))
     tags = models.ManyToManyField(QuestionTag, blank=True, related_name="questions")
     # Incremented by every change to the text, config or points: attempts record the
     # version they saw, and a regrade knows which attempts are behind.
@@ -127,32 +128,32 @@ class Question(TimeStampedModel):
 
 class Quiz(TimeStampedModel):
     class AttemptPolicy(models.TextChoices):
-        HIGHEST = "highest", "Highest score"
-        LATEST = "latest", "Latest attempt"
-        AVERAGE = "average", "Average of all attempts"
+        HIGHEST = "highest", _("Highest score")
+        LATEST = "latest", _("Latest attempt")
+        AVERAGE = "average", _("Average of all attempts")
 
     class Visibility(models.TextChoices):
-        IMMEDIATELY = "immediately", "Immediately after submitting"
-        AFTER_DUE = "after_due", "After the due date"
-        NEVER = "never", "Never"
+        IMMEDIATELY = "immediately", _("Immediately after submitting")
+        AFTER_DUE = "after_due", _("After the due date")
+        NEVER = "never", _("Never")
 
     public_id = PublicIdField(prefix="quz")
     lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
-    instructions = models.TextField(blank=True, help_text="Markdown, shown before starting.")
+    instructions = models.TextField(blank=True, help_text=_("Markdown, shown before starting."))
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(
-        null=True, blank=True, help_text="No attempt starts after this; running ones end."
+        null=True, blank=True, help_text=_("No attempt starts after this; running ones end.")
     )
     due_at = models.DateTimeField(
-        null=True, blank=True, help_text="For 'after the due date' results; the lesson's due."
+        null=True, blank=True, help_text=_("For 'after the due date' results; the lesson's due.")
     )
     time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
     attempts_allowed = models.PositiveIntegerField(
-        default=1, help_text="0 allows any number of attempts."
+        default=1, help_text=_("0 allows any number of attempts.")
     )
     pass_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("50"), help_text="Percent to pass."
+        max_digits=5, decimal_places=2, default=Decimal("50"), help_text=_("Percent to pass.")
     )
     attempt_policy = models.CharField(
         max_length=8, choices=AttemptPolicy.choices, default=AttemptPolicy.HIGHEST
@@ -229,8 +230,8 @@ class Accommodation(TimeStampedModel):
 
 class Attempt(models.Model):
     class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        SUBMITTED = "submitted", "Submitted"
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
 
     public_id = PublicIdField(prefix="att")
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.assessments.grading import correct_response
 from syllabus.assessments.models import Attempt, AttemptQuestion, Quiz, QuizSlot
@@ -90,7 +91,7 @@ def quiz_summary(*, user: Any, quiz: Quiz, staff: bool, now: datetime | None = N
         None,
     )
     rules = allowance(user=user, quiz=quiz)
-    _, window_problem = open_problem(quiz, now)
+    _opens, window_problem = open_problem(quiz, now)
     questions = question_count(quiz)
     counted = counted_result(user=user, quiz=quiz) if attempts else None
     can_start = (
@@ -144,13 +145,24 @@ class QuestionView:
     @property
     def verdict(self) -> str:
         """In words (never colour alone): how the answer fared."""
+        return {
+            "waiting": _("Waiting for a grader"),
+            "correct": _("Correct"),
+            "partly_correct": _("Partly correct"),
+            "not_answered": _("Not answered"),
+            "incorrect": _("Incorrect"),
+        }.get(self.verdict_key, "")
+
+    @property
+    def verdict_key(self) -> str:
+        """The verdict as a stable code (for styles), whatever the reader's language."""
         if self.points_awarded is None:
-            return "Waiting for a grader" if self.snapshot.get("kind") == "essay" else ""
+            return "waiting" if self.snapshot.get("kind") == "essay" else ""
         if self.points_awarded >= self.points:
-            return "Correct"
+            return "correct"
         if self.points_awarded > 0:
-            return "Partly correct"
-        return "Not answered" if self.response is None else "Incorrect"
+            return "partly_correct"
+        return "not_answered" if self.response is None else "incorrect"
 
 
 def _texts(entries: Any) -> dict[str, str]:
@@ -167,9 +179,9 @@ def describe_response(snapshot: dict[str, Any], response: dict[str, Any] | None)
     if kind == "multiple":
         texts = _texts(snapshot.get("options"))
         chosen = response.get("options") or []
-        return "; ".join(texts.get(o, "") for o in chosen) or "None ticked"
+        return "; ".join(texts.get(o, "") for o in chosen) or _("None ticked")
     if kind == "true_false":
-        return "True" if response.get("value") else "False"
+        return _("True") if response.get("value") else _("False")
     if kind == "numeric":
         value = str(response.get("value", ""))
         if "tolerance" in response and Decimal(str(response["tolerance"])) != 0:

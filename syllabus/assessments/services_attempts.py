@@ -28,6 +28,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from syllabus.assessments.grading import (
     MAX_ESSAY,
@@ -78,7 +80,7 @@ def _scrambled(items: list[Any]) -> list[Any]:
     """A shuffle that differs from the given order when it can (ordering questions)."""
     if len(items) < 2:
         return list(items)
-    for _ in range(10):
+    for _try in range(10):
         mixed = _shuffled(items, shuffle=True)
         if mixed != items:
             return mixed
@@ -193,10 +195,10 @@ def allowance(*, user: Any, quiz: Quiz) -> Allowance:
 def open_problem(quiz: Quiz, now: datetime) -> tuple[str, str]:
     """``(code, sentence)`` when no attempt may start now because of the window."""
     if quiz.opens_at and quiz.opens_at > now:
-        when = timezone.localtime(quiz.opens_at).strftime("%Y-%m-%d %H:%M")
-        return "quiz_not_open", f"This quiz opens on {when}."
+        when = date_format(timezone.localtime(quiz.opens_at), "DATETIME_FORMAT")
+        return "quiz_not_open", _("This quiz opens on %(when)s.") % {"when": when}
     if quiz.closes_at and quiz.closes_at <= now:
-        return "quiz_closed", "This quiz has closed."
+        return "quiz_closed", _("This quiz has closed.")
     return "", ""
 
 
@@ -205,11 +207,11 @@ def _check_learner(user: Any, lesson: Lesson, now: datetime) -> None:
 
     access = lesson_access(user, lesson, now=now)
     if access.hidden:
-        raise AttemptRefused("Not found.", "not_found", 404)
+        raise AttemptRefused(_("Not found."), "not_found", 404)
     if not access.allowed:
         raise PermissionDenied(access.reason)
     if access.staff:
-        raise PermissionDenied("Course staff can preview the quiz but not attempt it.")
+        raise PermissionDenied(_("Course staff can preview the quiz but not attempt it."))
 
 
 # --- Start -----------------------------------------------------------------------------------
@@ -233,10 +235,10 @@ def start_attempt(*, user: Any, quiz: Quiz, now: datetime | None = None) -> Atte
         raise AttemptRefused(problem, code)
     rules = allowance(user=user, quiz=quiz)
     if rules.attempts_left == 0:
-        raise AttemptRefused("You have used all your attempts at this quiz.", "no_attempts_left")
+        raise AttemptRefused(_("You have used all your attempts at this quiz."), "no_attempts_left")
     questions = draw_questions(quiz)
     if not questions:
-        raise AttemptRefused("This quiz has no questions yet.", "quiz_empty")
+        raise AttemptRefused(_("This quiz has no questions yet."), "quiz_empty")
     if quiz.shuffle_questions:
         _rng.shuffle(questions)
     deadline = None
@@ -283,7 +285,7 @@ def start_attempt(*, user: Any, quiz: Quiz, now: datetime | None = None) -> Atte
         ).first()
         if winner is None:
             raise AttemptRefused(
-                "Another attempt was started at the same moment; reload the page.", "conflict"
+                _("Another attempt was started at the same moment; reload the page."), "conflict"
             ) from None
         return winner
     return attempt
@@ -324,7 +326,7 @@ def save_answer(
     attempt's state, one UPDATE of that answer."""
     now = now or timezone.now()
     if attempt.user_id != user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     rows = AttemptQuestion.objects.filter(attempt_id=attempt.pk)
     if position is not None:
         rows = rows.filter(position=position)
@@ -350,12 +352,12 @@ def save_answer(
             )
         except AttemptQuestion.DoesNotExist:
             raise AttemptRefused(
-                "This question is not part of the attempt.", "unknown_question", 404
+                _("This question is not part of the attempt."), "unknown_question", 404
             ) from None
         if row.attempt.status != Attempt.Status.IN_PROGRESS:
-            raise AttemptRefused("This attempt has been submitted.", "attempt_submitted")
+            raise AttemptRefused(_("This attempt has been submitted."), "attempt_submitted")
         if _time_over(row.attempt, row.attempt.quiz, now):
-            raise AttemptRefused("Time is up: answers are no longer accepted.", "time_over")
+            raise AttemptRefused(_("Time is up: answers are no longer accepted."), "time_over")
         try:
             given = response(row.snapshot) if callable(response) else response
             value = validate_response(row.snapshot, given)
@@ -374,7 +376,7 @@ def save_answers(
     how many changed."""
     now = now or timezone.now()
     if attempt.user_id != user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(no_key=True, of=("self",))
@@ -383,9 +385,9 @@ def save_answers(
             .get(pk=attempt.pk)
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
-            raise AttemptRefused("This attempt has been submitted.", "attempt_submitted")
+            raise AttemptRefused(_("This attempt has been submitted."), "attempt_submitted")
         if _time_over(locked, locked.quiz, now):
-            raise AttemptRefused("Time is up: answers are no longer accepted.", "time_over")
+            raise AttemptRefused(_("Time is up: answers are no longer accepted."), "time_over")
         rows = {
             row.position: row
             for row in AttemptQuestion.objects.filter(attempt_id=attempt.pk).only(
@@ -397,13 +399,18 @@ def save_answers(
             row = rows.get(position)
             if row is None:
                 raise AttemptRefused(
-                    f"Question {position} is not part of the attempt.", "unknown_question", 404
+                    _("Question %(position)s is not part of the attempt.") % {"position": position},
+                    "unknown_question",
+                    404,
                 )
             try:
                 value = validate_response(row.snapshot, response)
             except ResponseError as exc:
                 raise AttemptRefused(
-                    f"Question {position}: {' '.join(exc.messages)}", "invalid_answer", 422
+                    _("Question %(position)s: %(problem)s")
+                    % {"position": position, "problem": " ".join(exc.messages)},
+                    "invalid_answer",
+                    422,
                 ) from None
             if value != row.response:
                 row.response = value
@@ -514,7 +521,7 @@ def _submit(*, user: Any, attempt_id: int, now: datetime, by_server: bool) -> tu
             .get(pk=attempt_id)
         )
         if not by_server and locked.user_id != user.pk:
-            raise PermissionDenied("This is not your attempt.")
+            raise PermissionDenied(_("This is not your attempt."))
         if locked.status == Attempt.Status.SUBMITTED:
             return locked, False
         expired = _time_over(locked, locked.quiz, now)
@@ -573,7 +580,7 @@ def expire_attempts(now: datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     for pk in ids:
-        _, submitted = _submit(user=None, attempt_id=pk, now=now, by_server=True)
+        _attempt, submitted = _submit(user=None, attempt_id=pk, now=now, by_server=True)
         closed += int(submitted)
     return closed
 
@@ -583,7 +590,7 @@ def expire_attempts(now: datetime | None = None) -> int:
 
 def _grade_perm(actor: Any, quiz: Quiz) -> None:
     if not has_course_perm(actor, quiz.course, "grade.edit"):
-        raise PermissionDenied("Grading needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Grading needs the grade.edit permission in this course."))
 
 
 def grade_essay(
@@ -594,19 +601,23 @@ def grade_essay(
     quiz = Quiz.objects.select_related("course", "lesson").get(pk=attempt_question.attempt.quiz_id)
     _grade_perm(actor, quiz)
     if attempt_question.snapshot.get("kind") != Question.Kind.ESSAY:
-        raise ValidationError("Only essay answers are graded by hand.")
+        raise ValidationError(_("Only essay answers are graded by hand."))
     try:
         value = Decimal(str(points).strip())
     except ArithmeticError:
-        raise ValidationError("Points must be a number.") from None
+        raise ValidationError(_("Points must be a number.")) from None
     if not value.is_finite() or value < 0 or value > attempt_question.points:
-        raise ValidationError(f"Points must be between 0 and {attempt_question.points}.")
+        raise ValidationError(
+            _("Points must be between 0 and %(points)s.") % {"points": attempt_question.points}
+        )
     if value != quantize(value):
-        raise ValidationError("Points have at most two decimals.")
+        raise ValidationError(_("Points have at most two decimals."))
     value = quantize(value)
     feedback = (feedback or "").strip()
     if len(feedback) > MAX_ESSAY:
-        raise ValidationError(f"Feedback has at most {MAX_ESSAY} characters.")
+        raise ValidationError(
+            _("Feedback has at most %(max_essay)s characters.") % {"max_essay": MAX_ESSAY}
+        )
     with transaction.atomic():
         attempt = (
             Attempt.objects.select_for_update()
@@ -614,7 +625,7 @@ def grade_essay(
             .get(pk=attempt_question.attempt_id)
         )
         if attempt.status != Attempt.Status.SUBMITTED:
-            raise ValidationError("The attempt is still in progress.")
+            raise ValidationError(_("The attempt is still in progress."))
         row = AttemptQuestion.objects.select_for_update().get(pk=attempt_question.pk)
         previous = row.points_awarded
         row.points_awarded = value
@@ -663,7 +674,7 @@ def regrade_question(*, actor: Any, question: Question) -> int:
     to the new points). Returns how many attempts changed; audited as ``quiz.regraded``."""
     question = Question.objects.select_related("course").get(pk=question.pk)
     if not has_course_perm(actor, question.course, "grade.edit"):
-        raise PermissionDenied("Regrading needs the grade.edit permission in this course.")
+        raise PermissionDenied(_("Regrading needs the grade.edit permission in this course."))
     with transaction.atomic():
         rows = list(
             AttemptQuestion.objects.select_for_update()
@@ -697,8 +708,8 @@ def regrade_question(*, actor: Any, question: Question) -> int:
             learners.add((attempt.user_id, attempt.quiz_id))
         from syllabus.accounts.models import User
 
-        users = User.objects.in_bulk({u for u, _ in learners})
-        quizzes = Quiz.objects.select_related("lesson").in_bulk({q for _, q in learners})
+        users = User.objects.in_bulk({u for u, _q in learners})
+        quizzes = Quiz.objects.select_related("lesson").in_bulk({q for _u, q in learners})
         for user_id, quiz_id in sorted(learners):
             _publish_result(user=users[user_id], quiz=quizzes[quiz_id], actor=actor)
         record(
@@ -710,7 +721,7 @@ def regrade_question(*, actor: Any, question: Question) -> int:
                 "attempts": len(attempt_ids),
                 "answers": len(rows),
                 "points_changed": changed_points,
-                "learners": len({u for u, _ in learners}),
+                "learners": len({u for u, _q in learners}),
             },
         )
     return len(attempt_ids)

@@ -22,6 +22,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.assessments.models import (
     Accommodation,
@@ -73,7 +75,7 @@ VERSIONED_FIELDS = frozenset({"text", "config", "points", "kind"})
 
 def require_course_edit(actor: Any, course: Course) -> None:
     if actor is not None and not has_course_perm(actor, course, "course.edit"):
-        raise PermissionDenied("Editing quizzes needs the course.edit permission.")
+        raise PermissionDenied(_("Editing quizzes needs the course.edit permission."))
 
 
 # --- Question banks ---------------------------------------------------------------------------
@@ -87,7 +89,7 @@ def bank_create(*, actor: Any, course: Course, name: str, description: str = "")
         with transaction.atomic():
             bank = QuestionBank.objects.create(course=course, name=name, description=description)
     except IntegrityError:  # the same name created at the same moment
-        raise ValidationError({"name": "This course already has a bank of that name."}) from None
+        raise ValidationError({"name": _("This course already has a bank of that name.")}) from None
     record(
         actor=actor,
         action="question_bank.created",
@@ -102,7 +104,10 @@ def bank_update(*, actor: Any, bank: QuestionBank, changes: dict[str, Any]) -> Q
     require_course_edit(actor, bank.course)
     unknown = set(changes) - {"name", "description"}
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(items)s.")
+            % {"items": ", ".join(sorted(unknown))}
+        )
     bank = QuestionBank.objects.select_for_update().get(pk=bank.pk)
     name, description = _bank_fields(
         bank.course,
@@ -120,7 +125,7 @@ def bank_update(*, actor: Any, bank: QuestionBank, changes: dict[str, Any]) -> Q
                 bank.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
             raise ValidationError(
-                {"name": "This course already has a bank of that name."}
+                {"name": _("This course already has a bank of that name.")}
             ) from None
         record(
             actor=actor,
@@ -138,17 +143,17 @@ def _bank_fields(
     name = name.strip() if isinstance(name, str) else ""
     description = description.strip() if isinstance(description, str) else ""
     if not name:
-        errors["name"] = "Give the bank a name."
+        errors["name"] = _("Give the bank a name.")
     elif len(name) > 200:
-        errors["name"] = "Keep the name under 200 characters."
+        errors["name"] = _("Keep the name under 200 characters.")
     elif (
         QuestionBank.objects.filter(course=course, name__iexact=name)
         .exclude(pk=exclude or 0)
         .exists()
     ):
-        errors["name"] = "This course already has a bank of that name."
+        errors["name"] = _("This course already has a bank of that name.")
     if len(description) > 500:
-        errors["description"] = "Keep the description under 500 characters."
+        errors["description"] = _("Keep the description under 500 characters.")
     if errors:
         raise ValidationError(errors)
     return name, description
@@ -164,12 +169,15 @@ def bank_delete(*, actor: Any, bank: QuestionBank) -> None:
     users = _quiz_titles(QuizSlot.objects.filter(Q(bank=bank) | Q(question__bank=bank)))
     if users:
         raise ValidationError(
-            f"Quizzes use this bank ({', '.join(users)}): remove it from their questions first."
+            _("Quizzes use this bank (%(quizzes)s): remove it from their questions first.")
+            % {"quizzes": ", ".join(users)}
         )
     if AttemptQuestion.objects.filter(question__bank=bank).exists():
         raise ValidationError(
-            "Learners' attempts used questions of this bank, so it is kept for their "
-            "records. Delete the questions you no longer need instead: they are archived."
+            _(
+                "Learners' attempts used questions of this bank, so it is kept for their "
+                "records. Delete the questions you no longer need instead: they are archived."
+            )
         )
     count = bank.questions.count()
     details = {"course": course.public_id, "name": bank.name, "questions": count}
@@ -231,21 +239,29 @@ def question_update(*, actor: Any, question: Question, changes: dict[str, Any]) 
     require_course_edit(actor, course)
     unknown = set(changes) - QUESTION_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(items)s.")
+            % {"items": ", ".join(sorted(unknown))}
+        )
     question = Question.objects.select_for_update().select_related("bank").get(pk=question.pk)
     if question.is_archived:
-        raise ValidationError("This question is archived: it can no longer be changed.")
+        raise ValidationError(_("This question is archived: it can no longer be changed."))
     old_kind = question.kind
     kind = changes.get("kind", old_kind)
     if kind != old_kind:
         if kind not in Question.Kind.values:
-            raise ValidationError({"kind": f"Choose one of: {', '.join(Question.Kind.values)}."})
+            raise ValidationError(
+                {
+                    "kind": _("Choose one of: %(items)s.")
+                    % {"items": ", ".join(Question.Kind.values)}
+                }
+            )
         if AttemptQuestion.objects.filter(question=question).exists():
             raise ValidationError(
-                {"kind": "Learners answered this question: its kind cannot change now."}
+                {"kind": _("Learners answered this question: its kind cannot change now.")}
             )
         if "config" not in changes:
-            raise ValidationError({"config": "Give the answer settings for the new kind."})
+            raise ValidationError({"config": _("Give the answer settings for the new kind.")})
         question.kind = kind
     values = {k: changes.get(k, getattr(question, k)) for k in QUESTION_FIELDS - {"tags", "kind"}}
     fields = _question_fields(question, values)
@@ -296,22 +312,24 @@ def _question_fields(question: Question, values: dict[str, Any]) -> dict[str, An
     title = values.get("title")
     title = title.strip() if isinstance(title, str) else ""
     if not title:
-        errors.setdefault("title", []).append("Give the question a short title for lists.")
+        errors.setdefault("title", []).append(_("Give the question a short title for lists."))
     elif len(title) > 200:
-        errors.setdefault("title", []).append("Keep the title under 200 characters.")
+        errors.setdefault("title", []).append(_("Keep the title under 200 characters."))
     text = values.get("text")
     text = text.strip() if isinstance(text, str) else ""
     if not text:
-        errors.setdefault("text", []).append("Write the question.")
+        errors.setdefault("text", []).append(_("Write the question."))
     elif len(text) > MAX_TEXT:
-        errors.setdefault("text", []).append(f"Keep the question under {MAX_TEXT} characters.")
+        errors.setdefault("text", []).append(
+            _("Keep the question under %(max_text)s characters.") % {"max_text": MAX_TEXT}
+        )
     explanation = values.get("explanation") or ""
     if not isinstance(explanation, str):
         explanation = ""
     explanation = explanation.strip()
     if len(explanation) > MAX_TEXT:
         errors.setdefault("explanation", []).append(
-            f"Keep the explanation under {MAX_TEXT} characters."
+            _("Keep the explanation under %(max)s characters.") % {"max": MAX_TEXT}
         )
     config: dict[str, Any] = {}
     points = Decimal("0")
@@ -346,7 +364,8 @@ def question_delete(*, actor: Any, question: Question) -> bool:
     users = _quiz_titles(QuizSlot.objects.filter(question=question))
     if users:
         raise ValidationError(
-            f"Quizzes ask this question ({', '.join(users)}): remove it from them first."
+            _("Quizzes ask this question (%(quizzes)s): remove it from them first.")
+            % {"quizzes": ", ".join(users)}
         )
     archived = AttemptQuestion.objects.filter(question=question).exists()
     details = {"course": course.public_id, "title": question.title, "archived": archived}
@@ -369,15 +388,17 @@ def _clean_tags(names: Iterable[Any]) -> list[str]:
     cleaned: dict[str, str] = {}
     for name in names:
         if not isinstance(name, str):
-            raise ValidationError({"tags": "Tags are names."})
+            raise ValidationError({"tags": _("Tags are names.")})
         name = " ".join(name.split())
         if not name:
             continue
         if len(name) > 50:
-            raise ValidationError({"tags": "Keep each tag under 50 characters."})
+            raise ValidationError({"tags": _("Keep each tag under 50 characters.")})
         cleaned.setdefault(name.casefold(), name)
     if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": f"Give at most {MAX_TAGS} tags."})
+        raise ValidationError(
+            {"tags": _("Give at most %(max_tags)s tags.") % {"max_tags": MAX_TAGS}}
+        )
     return sorted(cleaned.values())
 
 
@@ -387,7 +408,7 @@ def _tags_for(course: Course, names: list[str]) -> list[QuestionTag]:
         tag = QuestionTag.objects.filter(course=course, name__iexact=name).first()
         if tag is None:
             # Two authors adding the same new tag at once: the second finds the first's.
-            tag, _ = QuestionTag.objects.get_or_create(course=course, name=name)
+            tag, _created = QuestionTag.objects.get_or_create(course=course, name=name)
         tags.append(tag)
     return tags
 
@@ -405,7 +426,7 @@ def _prune_tags(course: Course) -> None:
 def quiz_create_for_lesson(*, lesson: Lesson) -> Quiz:
     """The quiz of a new quiz lesson, with the defaults (one attempt, pass at 50%, results
     at once, answers after the due date); called by the lesson-kind handler."""
-    quiz, _ = Quiz.objects.get_or_create(lesson=lesson, defaults={"course": lesson.course})
+    quiz, _created = Quiz.objects.get_or_create(lesson=lesson, defaults={"course": lesson.course})
     return quiz
 
 
@@ -416,7 +437,10 @@ def quiz_update(*, actor: Any, quiz: Quiz, changes: dict[str, Any]) -> Quiz:
     require_course_edit(actor, course)
     unknown = set(changes) - QUIZ_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be changed here: %(items)s.")
+            % {"items": ", ".join(sorted(unknown))}
+        )
     quiz = Quiz.objects.select_for_update().select_related("lesson").get(pk=quiz.pk)
     values = {field: changes.get(field, getattr(quiz, field)) for field in QUIZ_FIELDS}
     cleaned = _quiz_fields(quiz, values)
@@ -444,34 +468,36 @@ def _quiz_fields(quiz: Quiz, values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     instructions = values["instructions"] or ""
     if not isinstance(instructions, str) or len(instructions) > MAX_TEXT:
-        errors["instructions"] = f"Keep the instructions under {MAX_TEXT} characters."
+        errors["instructions"] = _("Keep the instructions under %(max_text)s characters.") % {
+            "max_text": MAX_TEXT
+        }
     else:
         out["instructions"] = instructions.strip()
     for field in ("opens_at", "closes_at", "due_at"):
         if values[field] is not None and not isinstance(values[field], datetime):
-            errors[field] = "Give a date and time."
+            errors[field] = _("Give a date and time.")
     opens, closes, due = values["opens_at"], values["closes_at"], values["due_at"]
     if not errors:
         if opens and closes and closes <= opens:
-            errors["closes_at"] = "The quiz must close after it opens."
+            errors["closes_at"] = _("The quiz must close after it opens.")
         if opens and due and due < opens:
-            errors["due_at"] = "The quiz cannot be due before it opens."
+            errors["due_at"] = _("The quiz cannot be due before it opens.")
     limit = values["time_limit_minutes"]
     if limit is not None and (
         isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TIME_LIMIT
     ):
-        errors["time_limit_minutes"] = (
-            f"Give a time limit from 1 to {MAX_TIME_LIMIT} minutes, or none."
-        )
+        errors["time_limit_minutes"] = _(
+            "Give a time limit from 1 to %(max)s minutes, or none."
+        ) % {"max": MAX_TIME_LIMIT}
     attempts = values["attempts_allowed"]
     if (
         isinstance(attempts, bool)
         or not isinstance(attempts, int)
         or not 0 <= attempts <= MAX_ATTEMPTS
     ):
-        errors["attempts_allowed"] = (
-            f"Allow from 1 to {MAX_ATTEMPTS} attempts, or 0 for any number."
-        )
+        errors["attempts_allowed"] = _("Allow from 1 to %(max)s attempts, or 0 for any number.") % {
+            "max": MAX_ATTEMPTS
+        }
     try:
         percent = Decimal(str(values["pass_percent"]))
         if not percent.is_finite() or not 0 <= percent <= 100:
@@ -480,21 +506,21 @@ def _quiz_fields(quiz: Quiz, values: dict[str, Any]) -> dict[str, Any]:
             raise ValueError
         out["pass_percent"] = percent.quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError):
-        errors["pass_percent"] = "Give a passing score from 0 to 100 percent."  # noqa: S105  # nosec B105  # a message
+        errors["pass_percent"] = _("Give a passing score from 0 to 100 percent.")  # nosec B105  # a message
     for field, choices in (
         ("attempt_policy", Quiz.AttemptPolicy.values),
         ("results_visibility", Quiz.Visibility.values),
         ("answers_visibility", Quiz.Visibility.values),
     ):
         if values[field] not in choices:
-            errors[field] = f"Choose one of: {', '.join(choices)}."
+            errors[field] = _("Choose one of: %(items)s.") % {"items": ", ".join(choices)}
     for field in ("shuffle_questions", "shuffle_options"):
         if not isinstance(values[field], bool):
-            errors[field] = "Say yes or no."
+            errors[field] = _("Say yes or no.")
     if not errors:
         results, answers = values["results_visibility"], values["answers_visibility"]
         if _VISIBILITY_ORDER[answers] < _VISIBILITY_ORDER[results]:
-            errors["answers_visibility"] = (
+            errors["answers_visibility"] = _(
                 "Learners cannot see the correct answers before they see their results."
             )
     if errors:
@@ -566,14 +592,19 @@ def slot_pool(slot: QuizSlot) -> QuerySet[Question]:
 
 def slot_label(slot: QuizSlot) -> str:
     if slot.question_id:
-        return f"“{slot.question.title}”" if slot.question else "a question"
+        return (
+            _("“%(title)s”") % {"title": slot.question.title} if slot.question else _("a question")
+        )
     source = []
     if slot.bank_id and slot.bank:
-        source.append(f"bank “{slot.bank.name}”")
+        source.append(_("bank “%(name)s”") % {"name": slot.bank.name})
     if slot.tag_id and slot.tag:
-        source.append(f"tag “{slot.tag.name}”")
+        source.append(_("tag “%(name)s”") % {"name": slot.tag.name})
     n = slot.count
-    return f"{n} random question{'s' if n != 1 else ''} from {' with '.join(source)}"
+    # "bank “A” with tag “b”": the source names joined, each translated whole.
+    return ngettext(
+        "%(n)s random question from %(source)s", "%(n)s random questions from %(source)s", n
+    ) % {"n": n, "source": _(" with ").join(source)}
 
 
 @transaction.atomic
@@ -592,26 +623,28 @@ def slot_add(
     require_course_edit(actor, course)
     quiz = Quiz.objects.select_for_update().select_related("lesson").get(pk=quiz.pk)
     if quiz.slots.count() >= MAX_SLOTS:
-        raise ValidationError(f"A quiz has at most {MAX_SLOTS} lines.")
+        raise ValidationError(
+            _("A quiz has at most %(max_slots)s lines.") % {"max_slots": MAX_SLOTS}
+        )
     slot = QuizSlot(quiz=quiz, position=quiz.slots.count())
     if question is not None:
         if bank is not None or tag is not None:
-            raise ValidationError("Choose a question, or a bank or tag to draw from: not both.")
+            raise ValidationError(_("Choose a question, or a bank or tag to draw from: not both."))
         if question.course_id != course.pk:
-            raise ValidationError({"question": "Choose a question of this course."})
+            raise ValidationError({"question": _("Choose a question of this course.")})
         if question.is_archived:
-            raise ValidationError({"question": "This question is archived."})
+            raise ValidationError({"question": _("This question is archived.")})
         if quiz.slots.filter(question=question).exists():
-            raise ValidationError({"question": "The quiz already asks this question."})
+            raise ValidationError({"question": _("The quiz already asks this question.")})
         slot.question = question
         slot.count = 1
     else:
         if bank is None and tag is None:
-            raise ValidationError("Choose a question, or a bank or tag to draw from.")
+            raise ValidationError(_("Choose a question, or a bank or tag to draw from."))
         if bank is not None and bank.course_id != course.pk:
-            raise ValidationError({"bank": "Choose a bank of this course."})
+            raise ValidationError({"bank": _("Choose a bank of this course.")})
         if tag is not None and tag.course_id != course.pk:
-            raise ValidationError({"tag": "Choose a tag of this course."})
+            raise ValidationError({"tag": _("Choose a tag of this course.")})
         _check_count(count)
         slot.bank, slot.tag, slot.count = bank, tag, count
     slot.save()
@@ -621,7 +654,12 @@ def slot_add(
 
 def _check_count(count: Any) -> None:
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_RANDOM_COUNT:
-        raise ValidationError({"count": f"Draw from 1 to {MAX_RANDOM_COUNT} questions."})
+        raise ValidationError(
+            {
+                "count": _("Draw from 1 to %(max_random_count)s questions.")
+                % {"max_random_count": MAX_RANDOM_COUNT}
+            }
+        )
 
 
 @transaction.atomic
@@ -632,7 +670,7 @@ def slot_update(*, actor: Any, slot: QuizSlot, count: int) -> QuizSlot:
     quiz = Quiz.objects.select_for_update().select_related("lesson").get(pk=quiz.pk)
     slot = QuizSlot.objects.get(pk=slot.pk)
     if slot.question_id:
-        raise ValidationError({"count": "A fixed question is asked once."})
+        raise ValidationError({"count": _("A fixed question is asked once.")})
     _check_count(count)
     if slot.count != count:
         slot.count = count
@@ -662,7 +700,7 @@ def slot_reorder(*, actor: Any, quiz: Quiz, order: list[int]) -> list[QuizSlot]:
     slots = list(quiz.slots.order_by("position", "pk"))
     by_id = {slot.pk: slot for slot in slots}
     if len(order) != len(set(order)) or set(order) != set(by_id):
-        raise ValidationError({"order": "List every line of the quiz exactly once."})
+        raise ValidationError({"order": _("List every line of the quiz exactly once.")})
     changed = False
     for position, slot_id in enumerate(order):
         slot = by_id[slot_id]
@@ -679,7 +717,7 @@ def slot_reorder(*, actor: Any, quiz: Quiz, order: list[int]) -> list[QuizSlot]:
 def slot_move(*, actor: Any, slot: QuizSlot, direction: str) -> None:
     """Swap a slot with its neighbour (``up`` or ``down``); at an end nothing changes."""
     if direction not in ("up", "down"):
-        raise ValidationError({"direction": "Move up or down."})
+        raise ValidationError({"direction": _("Move up or down.")})
     order = list(slot.quiz.slots.order_by("position", "pk").values_list("pk", flat=True))
     i = order.index(slot.pk)
     j = i - 1 if direction == "up" else i + 1
@@ -699,7 +737,9 @@ def _after_slots(
     actor: Any, quiz: Quiz, change: str, slot: QuizSlot | None, label: str = ""
 ) -> None:
     if quiz.lesson.is_published and (problems := quiz_problems(quiz)):
-        raise ValidationError(["Learners can take this quiz, so it must keep working:", *problems])
+        raise ValidationError(
+            [_("Learners can take this quiz, so it must keep working:"), *problems]
+        )
     details: dict[str, Any] = {
         "course": quiz.course.public_id,
         "lesson": quiz.lesson.public_id,
@@ -719,7 +759,7 @@ def quiz_problems(quiz: Quiz) -> list[str]:
     act on."""
     slots = list(quiz.slots.select_related("question", "bank", "tag").order_by("position", "pk"))
     if not slots:
-        return ["Add at least one question to the quiz."]
+        return [_("Add at least one question to the quiz.")]
     problems: list[str] = []
     fixed = {slot.question_id for slot in slots if slot.question_id}
     pools: set[int] = set()
@@ -727,20 +767,32 @@ def quiz_problems(quiz: Quiz) -> list[str]:
     for n, slot in enumerate(slots, start=1):
         if slot.question is not None:
             if slot.question.is_archived:
-                problems.append(f"Question {n} (“{slot.question.title}”) is archived: remove it.")
+                problems.append(
+                    _("Question %(n)s (“%(title)s”) is archived: remove it.")
+                    % {"n": n, "title": slot.question.title}
+                )
             continue
         pool = set(slot_pool(slot).exclude(pk__in=fixed).values_list("pk", flat=True))
         if slot.count > len(pool):
             problems.append(
-                f"Line {n} draws {slot_label(slot)}, which has only {len(pool)} "
-                f"question{'s' if len(pool) != 1 else ''} to draw (besides the fixed ones)."
+                ngettext(
+                    "Line %(n)s draws %(label)s, which has only %(count)s question to draw "
+                    "(besides the fixed ones).",
+                    "Line %(n)s draws %(label)s, which has only %(count)s questions to draw "
+                    "(besides the fixed ones).",
+                    len(pool),
+                )
+                % {"n": n, "label": slot_label(slot), "count": len(pool)}
             )
         pools |= pool
         needed += slot.count
     if not problems and needed > len(pools):
         problems.append(
-            f"The random lines draw {needed} questions in all, but their banks and tags hold "
-            f"only {len(pools)} different questions: draw fewer or add questions."
+            _(
+                "The random lines draw %(needed)s questions in all, but their banks and tags "
+                "hold only %(count)s different questions: draw fewer or add questions."
+            )
+            % {"needed": needed, "count": len(pools)}
         )
     return problems
 
@@ -752,7 +804,10 @@ def _guard_published_quizzes(course: Course) -> None:
     ):
         if problems := quiz_problems(quiz):
             raise ValidationError(
-                [f"The published quiz “{quiz.lesson.title}” would break:", *problems]
+                [
+                    _("The published quiz “%(title)s” would break:") % {"title": quiz.lesson.title},
+                    *problems,
+                ]
             )
 
 
@@ -789,18 +844,20 @@ def accommodation_set(
     require_course_edit(actor, course)
     errors: dict[str, str] = {}
     if not quiz_learners(quiz).filter(user=user).exists():
-        errors["user"] = "Choose a learner of this course."
+        errors["user"] = _("Choose a learner of this course.")
     for field, value, limit in (
         ("extra_minutes", extra_minutes, MAX_EXTRA_MINUTES),
         ("extra_attempts", extra_attempts, MAX_ATTEMPTS),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-            errors[field] = f"Give a whole number from 0 to {limit}."
+            errors[field] = _("Give a whole number from 0 to %(limit)s.") % {"limit": limit}
     note = note.strip() if isinstance(note, str) else ""
     if len(note) > 300:
-        errors["note"] = "Keep the note under 300 characters."
+        errors["note"] = _("Keep the note under 300 characters.")
     if not errors and extra_minutes == 0 and extra_attempts == 0:
-        errors["extra_minutes"] = "Give extra time or extra attempts (or remove the accommodation)."
+        errors["extra_minutes"] = _(
+            "Give extra time or extra attempts (or remove the accommodation)."
+        )
     if errors:
         raise ValidationError(errors)
     accommodation, created = Accommodation.objects.select_for_update().get_or_create(
@@ -834,7 +891,7 @@ def accommodation_set(
 def accommodation_remove(*, actor: Any, quiz: Quiz, user: Any) -> bool:
     course = quiz.course
     require_course_edit(actor, course)
-    deleted, _ = Accommodation.objects.filter(quiz=quiz, user=user).delete()
+    deleted, _by_model = Accommodation.objects.filter(quiz=quiz, user=user).delete()
     if deleted:
         record(
             actor=actor,

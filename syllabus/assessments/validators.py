@@ -36,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 KINDS = (
     "single",
@@ -73,13 +74,18 @@ def new_choice_id() -> str:
 
 def clean_points(value: Any) -> Decimal:
     """Points of a question: a decimal above zero and at most 1000, two places at most."""
-    number = _decimal(value, "points", "Give the points as a number, such as 1 or 2.5.")
+    number = _decimal(value, "points", _("Give the points as a number, such as 1 or 2.5."))
     if number < POINTS_MIN:
-        raise ValidationError({"points": "A question is worth more than 0 points."})
+        raise ValidationError({"points": _("A question is worth more than 0 points.")})
     if number > POINTS_MAX:
-        raise ValidationError({"points": f"A question is worth at most {POINTS_MAX} points."})
+        raise ValidationError(
+            {
+                "points": _("A question is worth at most %(points_max)s points.")
+                % {"points_max": POINTS_MAX}
+            }
+        )
     if number != number.quantize(Decimal("0.01")):
-        raise ValidationError({"points": "Use at most two decimal places for points."})
+        raise ValidationError({"points": _("Use at most two decimal places for points.")})
     return number.quantize(Decimal("0.01"))
 
 
@@ -87,9 +93,11 @@ def clean_config(kind: str, config: Any) -> dict[str, Any]:
     """The stored form of ``config`` for a question of ``kind`` (see the module docstring),
     or ValidationError({"config": [...]}) listing every problem."""
     if kind not in KINDS:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(KINDS)}."})
+        raise ValidationError(
+            {"kind": _("Choose one of: %(items)s.") % {"items": ", ".join(KINDS)}}
+        )
     if not isinstance(config, dict):
-        raise ValidationError({"config": "The answer settings must be an object."})
+        raise ValidationError({"config": _("The answer settings must be an object.")})
     cleaner = _CLEANERS[kind]
     errors: list[str] = []
     cleaned = cleaner(config, errors)
@@ -104,26 +112,26 @@ def clean_config(kind: str, config: Any) -> dict[str, Any]:
 def _choices(config: dict[str, Any], errors: list[str]) -> list[dict[str, Any]]:
     raw = config.get("options")
     if not isinstance(raw, list):
-        errors.append("Add the answer options.")
+        errors.append(_("Add the answer options."))
         return []
     if len(raw) > MAX_CHOICES:
-        errors.append(f"Keep to at most {MAX_CHOICES} options.")
+        errors.append(_("Keep to at most %(max_choices)s options.") % {"max_choices": MAX_CHOICES})
         return []
     options: list[dict[str, Any]] = []
     for n, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
-            errors.append(f"Option {n} must be an object with text and correct.")
+            errors.append(_("Option %(n)s must be an object with text and correct.") % {"n": n})
             continue
-        text = _text(item.get("text"), f"Option {n}", MAX_CHOICE_TEXT, errors)
+        text = _text(item.get("text"), _("Option %(n)s") % {"n": n}, MAX_CHOICE_TEXT, errors)
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
-            errors.append(f"Option {n}: correct must be true or false.")
+            errors.append(_("Option %(n)s: correct must be true or false.") % {"n": n})
             correct = False
         options.append({"id": item.get("id"), "text": text, "correct": correct})
     _assign_ids(options, "option", errors)
     if len(options) < MIN_CHOICES:
-        errors.append(f"Give at least {MIN_CHOICES} options.")
-    _distinct([o["text"] for o in options], "Two options have the same text.", errors)
+        errors.append(_("Give at least %(min_choices)s options.") % {"min_choices": MIN_CHOICES})
+    _distinct([o["text"] for o in options], _("Two options have the same text."), errors)
     return options
 
 
@@ -131,24 +139,26 @@ def _single(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     options = _choices(config, errors)
     correct = sum(1 for o in options if o["correct"])
     if options and correct != 1:
-        errors.append("Mark exactly one option as correct.")
+        errors.append(_("Mark exactly one option as correct."))
     return {"options": options}
 
 
 def _multiple(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     options = _choices(config, errors)
     if options and not any(o["correct"] for o in options):
-        errors.append("Mark at least one option as correct.")
+        errors.append(_("Mark at least one option as correct."))
     rule = config.get("partial_credit", "all_or_nothing")
     if rule not in PARTIAL_CREDIT:
-        errors.append(f"Partial credit must be one of: {', '.join(PARTIAL_CREDIT)}.")
+        errors.append(
+            _("Partial credit must be one of: %(items)s.") % {"items": ", ".join(PARTIAL_CREDIT)}
+        )
     return {"options": options, "partial_credit": rule}
 
 
 def _true_false(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     answer = config.get("answer")
     if not isinstance(answer, bool):
-        errors.append("Say whether the statement is true or false.")
+        errors.append(_("Say whether the statement is true or false."))
     return {"answer": answer}
 
 
@@ -156,20 +166,24 @@ def _short_text(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     raw = config.get("accepted")
     accepted: list[str] = []
     if not isinstance(raw, list) or not raw:
-        errors.append("Give at least one accepted answer.")
+        errors.append(_("Give at least one accepted answer."))
     elif len(raw) > MAX_CHOICES:
-        errors.append(f"Keep to at most {MAX_CHOICES} accepted answers.")
+        errors.append(
+            _("Keep to at most %(max_choices)s accepted answers.") % {"max_choices": MAX_CHOICES}
+        )
     else:
         for n, item in enumerate(raw, start=1):
-            accepted.append(_text(item, f"Accepted answer {n}", MAX_ACCEPTED_TEXT, errors))
+            accepted.append(
+                _text(item, _("Accepted answer %(n)s") % {"n": n}, MAX_ACCEPTED_TEXT, errors)
+            )
     case_sensitive = config.get("case_sensitive", False)
     if not isinstance(case_sensitive, bool):
-        errors.append("case_sensitive must be true or false.")
+        errors.append(_("case_sensitive must be true or false."))
     whitespace = config.get("whitespace", "normalize")
     if whitespace not in WHITESPACE:
-        errors.append(f"whitespace must be one of: {', '.join(WHITESPACE)}.")
+        errors.append(_("whitespace must be one of: %(items)s.") % {"items": ", ".join(WHITESPACE)})
     compare = [_normalise(a, case_sensitive is True, whitespace == "normalize") for a in accepted]
-    _distinct(compare, "Two accepted answers are the same under these rules.", errors)
+    _distinct(compare, _("Two accepted answers are the same under these rules."), errors)
     return {"accepted": accepted, "case_sensitive": case_sensitive, "whitespace": whitespace}
 
 
@@ -182,20 +196,22 @@ def _normalise(text: str, case_sensitive: bool, collapse: bool) -> str:
 def _numeric(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     answer = tolerance = None
     try:
-        answer = _number(config.get("answer"), "The answer")
+        answer = _number(config.get("answer"), _("The answer"))
     except ValueError as exc:
         errors.append(str(exc))
     try:
-        tolerance = _number(config.get("tolerance", "0"), "The tolerance")
+        tolerance = _number(config.get("tolerance", "0"), _("The tolerance"))
     except ValueError as exc:
         errors.append(str(exc))
     if tolerance is not None and tolerance < 0:
-        errors.append("The tolerance cannot be negative.")
+        errors.append(_("The tolerance cannot be negative."))
     kind = config.get("tolerance_kind", "absolute")
     if kind not in TOLERANCE_KINDS:
-        errors.append(f"tolerance_kind must be one of: {', '.join(TOLERANCE_KINDS)}.")
+        errors.append(
+            _("tolerance_kind must be one of: %(items)s.") % {"items": ", ".join(TOLERANCE_KINDS)}
+        )
     if kind == "percent" and tolerance is not None and tolerance > 100:
-        errors.append("A percent tolerance is at most 100.")
+        errors.append(_("A percent tolerance is at most 100."))
     return {
         "answer": _canonical(answer),
         "tolerance": _canonical(tolerance),
@@ -207,22 +223,26 @@ def _matching(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     raw = config.get("pairs")
     pairs: list[dict[str, Any]] = []
     if not isinstance(raw, list):
-        errors.append("Add the pairs to match.")
+        errors.append(_("Add the pairs to match."))
     elif len(raw) > MAX_CHOICES:
-        errors.append(f"Keep to at most {MAX_CHOICES} pairs.")
+        errors.append(_("Keep to at most %(max_choices)s pairs.") % {"max_choices": MAX_CHOICES})
     else:
         for n, item in enumerate(raw, start=1):
             if not isinstance(item, dict):
-                errors.append(f"Pair {n} must be an object with prompt and match.")
+                errors.append(_("Pair %(n)s must be an object with prompt and match.") % {"n": n})
                 continue
-            prompt = _text(item.get("prompt"), f"Pair {n}: the prompt", MAX_CHOICE_TEXT, errors)
-            match = _text(item.get("match"), f"Pair {n}: the match", MAX_CHOICE_TEXT, errors)
+            prompt = _text(
+                item.get("prompt"), _("Pair %(n)s: the prompt") % {"n": n}, MAX_CHOICE_TEXT, errors
+            )
+            match = _text(
+                item.get("match"), _("Pair %(n)s: the match") % {"n": n}, MAX_CHOICE_TEXT, errors
+            )
             pairs.append({"id": item.get("id"), "prompt": prompt, "match": match})
         _assign_ids(pairs, "pair", errors)
         if len(pairs) < MIN_CHOICES:
-            errors.append(f"Give at least {MIN_CHOICES} pairs.")
-        _distinct([p["prompt"] for p in pairs], "Two prompts are the same.", errors)
-        _distinct([p["match"] for p in pairs], "Two matches are the same.", errors)
+            errors.append(_("Give at least %(min_choices)s pairs.") % {"min_choices": MIN_CHOICES})
+        _distinct([p["prompt"] for p in pairs], _("Two prompts are the same."), errors)
+        _distinct([p["match"] for p in pairs], _("Two matches are the same."), errors)
     return {"pairs": pairs}
 
 
@@ -230,20 +250,20 @@ def _ordering(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     raw = config.get("items")
     items: list[dict[str, Any]] = []
     if not isinstance(raw, list):
-        errors.append("Add the items to put in order.")
+        errors.append(_("Add the items to put in order."))
     elif len(raw) > MAX_CHOICES:
-        errors.append(f"Keep to at most {MAX_CHOICES} items.")
+        errors.append(_("Keep to at most %(max_choices)s items.") % {"max_choices": MAX_CHOICES})
     else:
         for n, item in enumerate(raw, start=1):
             if not isinstance(item, dict):
-                errors.append(f"Item {n} must be an object with text.")
+                errors.append(_("Item %(n)s must be an object with text.") % {"n": n})
                 continue
-            text = _text(item.get("text"), f"Item {n}", MAX_CHOICE_TEXT, errors)
+            text = _text(item.get("text"), _("Item %(n)s") % {"n": n}, MAX_CHOICE_TEXT, errors)
             items.append({"id": item.get("id"), "text": text})
         _assign_ids(items, "item", errors)
         if len(items) < MIN_CHOICES:
-            errors.append(f"Give at least {MIN_CHOICES} items.")
-        _distinct([i["text"] for i in items], "Two items have the same text.", errors)
+            errors.append(_("Give at least %(min_choices)s items.") % {"min_choices": MIN_CHOICES})
+        _distinct([i["text"] for i in items], _("Two items have the same text."), errors)
     return {"items": items}
 
 
@@ -252,10 +272,13 @@ def _essay(config: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     if guidance is None:
         guidance = ""
     if not isinstance(guidance, str):
-        errors.append("The guidance for graders must be text.")
+        errors.append(_("The guidance for graders must be text."))
         guidance = ""
     elif len(guidance) > MAX_GUIDANCE:
-        errors.append(f"Keep the guidance for graders under {MAX_GUIDANCE} characters.")
+        errors.append(
+            _("Keep the guidance for graders under %(max_guidance)s characters.")
+            % {"max_guidance": MAX_GUIDANCE}
+        )
     return {"guidance": guidance.strip()}
 
 
@@ -276,11 +299,13 @@ _CLEANERS = {
 
 def _text(value: Any, what: str, limit: int, errors: list[str]) -> str:
     if not isinstance(value, str) or not value.strip():
-        errors.append(f"{what} is empty.")
+        errors.append(_("%(what)s is empty.") % {"what": what})
         return ""
     text = value.strip()
     if len(text) > limit:
-        errors.append(f"{what} is longer than {limit} characters.")
+        errors.append(
+            _("%(what)s is longer than %(limit)s characters.") % {"what": what, "limit": limit}
+        )
     return text
 
 
@@ -291,9 +316,14 @@ def _assign_ids(rows: list[dict[str, Any]], what: str, errors: list[str]) -> Non
         if given in (None, ""):
             continue
         if not isinstance(given, str) or not _ID.match(given):
-            errors.append(f"The id of {what} {n} is not valid (4 to 16 letters a-z and digits).")
+            errors.append(
+                _("The id of %(what)s %(n)s is not valid (4 to 16 letters a-z and digits).")
+                % {"what": what, "n": n}
+            )
         elif given in seen:
-            errors.append(f"Two {what}s have the id {given}.")
+            errors.append(
+                _("Two %(what)ss have the id %(given)s.") % {"what": what, "given": given}
+            )
         seen.add(str(given))
     for row in rows:
         if row.get("id") in (None, ""):
@@ -329,20 +359,25 @@ def _number(value: Any, what: str) -> Decimal:
         if isinstance(value, float) and value == value and abs(value) < float(NUMBER_MAX):
             value = repr(value)
         else:
-            raise ValueError(f'{what} must be a number written as text, such as "12.5".')
+            raise ValueError(
+                _('%(what)s must be a number written as text, such as "12.5".') % {"what": what}
+            )
     text = str(value).strip()
     if not text or len(text) > 40:
-        raise ValueError(f"{what} must be a number, such as 12.5.")
+        raise ValueError(_("%(what)s must be a number, such as 12.5.") % {"what": what})
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{what} must be a number, such as 12.5.") from None
+        raise ValueError(_("%(what)s must be a number, such as 12.5.") % {"what": what}) from None
     if not number.is_finite():
-        raise ValueError(f"{what} must be a finite number.")
+        raise ValueError(_("%(what)s must be a finite number.") % {"what": what})
     if abs(number) >= NUMBER_MAX:
-        raise ValueError(f"{what} is too large.")
+        raise ValueError(_("%(what)s is too large.") % {"what": what})
     if number != number.quantize(Decimal(1).scaleb(-NUMBER_PLACES)):
-        raise ValueError(f"{what} has more than {NUMBER_PLACES} decimal places.")
+        raise ValueError(
+            _("%(what)s has more than %(number_places)s decimal places.")
+            % {"what": what, "number_places": NUMBER_PLACES}
+        )
     return number
 
 

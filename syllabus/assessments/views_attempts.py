@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from syllabus.assessments.forms_attempts import field_name, response_from_post
@@ -63,13 +64,15 @@ def _own_attempt(request: HttpRequest, public_id: str) -> Attempt:
     if attempt is None:
         raise Http404
     if attempt.user_id != request.user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     return attempt
 
 
 def _staff_quiz(request: HttpRequest, quiz: Quiz, code: str) -> None:
     if not has_course_perm(request.user, quiz.course, code):
-        raise PermissionDenied(f"This page needs the {code} permission in this course.")
+        raise PermissionDenied(
+            _("This page needs the %(code)s permission in this course.") % {"code": code}
+        )
 
 
 def _remaining(attempt: Attempt) -> int | None:
@@ -106,7 +109,7 @@ def quiz_home(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_start(request: HttpRequest, public_id: str) -> HttpResponse:
-    quiz, _ = _learning_quiz(request, public_id)
+    quiz, _access = _learning_quiz(request, public_id)
     try:
         attempt = start_attempt(user=request.user, quiz=quiz)
     except AttemptRefused as exc:
@@ -127,7 +130,7 @@ def attempt_take(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("assessments:attempt_result", public_id=attempt.public_id)
     if remaining == 0:
         submit_attempt(user=request.user, attempt=attempt)
-        messages.info(request, "Time ran out: your saved answers were submitted.")
+        messages.info(request, _("Time ran out: your saved answers were submitted."))
         return redirect("assessments:attempt_result", public_id=attempt.public_id)
     return _take_page(request, attempt, remaining=remaining)
 
@@ -230,7 +233,7 @@ def attempt_save(request: HttpRequest, public_id: str, position: int) -> HttpRes
     except Attempt.DoesNotExist:
         raise Http404 from None
     if attempt.user_id != request.user.pk:
-        raise PermissionDenied("This is not your attempt.")
+        raise PermissionDenied(_("This is not your attempt."))
     cleared = False
 
     def from_form(snapshot: dict[str, Any]) -> Any:
@@ -297,14 +300,15 @@ def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
         if save_only:
             messages.success(
                 request,
-                f"Your answers were saved at {timezone.localtime():%H:%M:%S}.",
+                _("Your answers were saved at %(time)s.")
+                % {"time": f"{timezone.localtime():%H:%M:%S}"},
             )
             return redirect("assessments:attempt_take", public_id=attempt.public_id)
     submitted = submit_attempt(user=request.user, attempt=attempt)
     if submitted.submitted_by_server:
-        messages.info(request, "Time ran out: the answers saved in time were submitted.")
+        messages.info(request, _("Time ran out: the answers saved in time were submitted."))
     else:
-        messages.success(request, "Your attempt was submitted.")
+        messages.success(request, _("Your attempt was submitted."))
     return redirect("assessments:attempt_result", public_id=attempt.public_id)
 
 
@@ -423,7 +427,7 @@ def attempt_grade(request: HttpRequest, public_id: str, position: int) -> HttpRe
         )
     except ValidationError as exc:
         return _review_page(request, attempt, errors={position: " ".join(exc.messages)}, status=422)
-    messages.success(request, f"Question {position} graded.")
+    messages.success(request, _("Question %(position)s graded.") % {"position": position})
     return redirect(
         reverse("assessments:attempt_review", args=[attempt.public_id]) + f"#q{position}"
     )

@@ -20,6 +20,8 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.models import User
@@ -57,7 +59,7 @@ def _editable(request: HttpRequest, course_id: int) -> Course:
     if course is None:
         raise Http404
     if not has_course_perm(request.user, course, "course.edit"):
-        raise PermissionDenied("Editing quizzes needs the course.edit permission.")
+        raise PermissionDenied(_("Editing quizzes needs the course.edit permission."))
     return course
 
 
@@ -98,7 +100,7 @@ def _slot(request: HttpRequest, slot_id: int) -> QuizSlot:
 def _message(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or "You do not have permission to do this."
+    return str(exc) or _("You do not have permission to do this.")
 
 
 def _attempts_behind(question: Question) -> int:
@@ -126,7 +128,9 @@ def bank_list(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Bank “{bank.name}” created: add its questions.")
+            messages.success(
+                request, _("Bank “%(name)s” created: add its questions.") % {"name": bank.name}
+            )
             return redirect("assessments:bank_detail", public_id=bank.public_id)
     banks = course.question_banks.annotate(
         question_count=Count("questions", filter=Q(questions__is_archived=False))
@@ -190,7 +194,7 @@ def bank_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Bank saved.")
+            messages.success(request, _("Bank saved."))
             return redirect("assessments:bank_detail", public_id=bank.public_id)
     return render(
         request,
@@ -209,17 +213,21 @@ def bank_delete(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, _message(exc))
             return redirect("assessments:bank_detail", public_id=bank.public_id)
-        messages.success(request, f"Bank “{bank.name}” deleted.")
+        messages.success(request, _("Bank “%(name)s” deleted.") % {"name": bank.name})
         return redirect("assessments:bank_list", public_id=bank.course.public_id)
     count = bank.questions.count()
     return render(
         request,
         "courses/teach/confirm.html",
         {
-            "heading": f"Delete the bank “{bank.name}”?",
-            "explanation": f"Its {count} question{'s' if count != 1 else ''} will be deleted "
-            "too. This cannot be undone.",
-            "button": "Delete the bank",
+            "heading": _("Delete the bank “%(name)s”?") % {"name": bank.name},
+            "explanation": ngettext(
+                "Its %(count)s question will be deleted too. This cannot be undone.",
+                "Its %(count)s questions will be deleted too. This cannot be undone.",
+                count,
+            )
+            % {"count": count},
+            "button": _("Delete the bank"),
             "danger": True,
             "cancel": reverse("assessments:bank_detail", args=[bank.public_id]),
         },
@@ -309,7 +317,7 @@ def _save_question(
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
-    messages.success(request, "Question saved.")
+    messages.success(request, _("Question saved."))
     return saved
 
 
@@ -327,7 +335,7 @@ def question_new(request: HttpRequest, public_id: str, kind: str) -> HttpRespons
 def question_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     question = _question(request, public_id)
     if question.is_archived:
-        messages.info(request, "This question is archived: it can be previewed, not changed.")
+        messages.info(request, _("This question is archived: it can be previewed, not changed."))
         return redirect("assessments:question_preview", public_id=question.public_id)
     return _question_page(request, bank=question.bank, kind=question.kind, question=question)
 
@@ -345,20 +353,23 @@ def question_delete(request: HttpRequest, public_id: str) -> HttpResponse:
         if archived:
             messages.success(
                 request,
-                "Learners' attempts used this question, so it was archived: quizzes no "
-                "longer draw it and their records keep it.",
+                _(
+                    "Learners' attempts used this question, so it was archived: quizzes no "
+                    "longer draw it and their records keep it."
+                ),
             )
         else:
-            messages.success(request, "Question deleted.")
+            messages.success(request, _("Question deleted."))
         return redirect("assessments:bank_detail", public_id=question.bank.public_id)
     return render(
         request,
         "courses/teach/confirm.html",
         {
-            "heading": f"Delete the question “{question.title}”?",
-            "explanation": "If learners' attempts used it, it is archived instead so their "
-            "records stay whole.",
-            "button": "Delete the question",
+            "heading": _("Delete the question “%(title)s”?") % {"title": question.title},
+            "explanation": _(
+                "If learners' attempts used it, it is archived instead so their records stay whole."
+            ),
+            "button": _("Delete the question"),
             "danger": True,
             "cancel": reverse("assessments:question_edit", args=[question.public_id]),
         },
@@ -388,7 +399,13 @@ def question_regrade(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _message(exc))
     else:
         messages.success(
-            request, f"{count} attempt{'s' if count != 1 else ''} regraded with this version."
+            request,
+            ngettext(
+                "%(count)s attempt regraded with this version.",
+                "%(count)s attempts regraded with this version.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect("assessments:question_edit", public_id=question.public_id)
 
@@ -418,7 +435,7 @@ def quiz_settings(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Quiz settings saved.")
+            messages.success(request, _("Quiz settings saved."))
             return redirect("assessments:quiz_settings", public_id=quiz.lesson.public_id)
     return render(
         request,
@@ -477,7 +494,7 @@ def slot_add(request: HttpRequest, public_id: str) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(random, exc)
             else:
-                messages.success(request, "Random questions added.")
+                messages.success(request, _("Random questions added."))
                 return redirect("assessments:quiz_questions", public_id=quiz.lesson.public_id)
         return _slots_page(request, quiz, random=random, status=422)
     fixed = FixedSlotForm(request.POST, quiz=quiz)
@@ -487,7 +504,7 @@ def slot_add(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(fixed, exc)
         else:
-            messages.success(request, "Question added.")
+            messages.success(request, _("Question added."))
             return redirect("assessments:quiz_questions", public_id=quiz.lesson.public_id)
     return _slots_page(request, quiz, fixed=fixed, status=422)
 
@@ -501,7 +518,7 @@ def slot_remove(request: HttpRequest, slot_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, "Removed from the quiz.")
+        messages.success(request, _("Removed from the quiz."))
     return redirect("assessments:quiz_questions", public_id=slot.quiz.lesson.public_id)
 
 
@@ -603,7 +620,7 @@ def accommodation_set(request: HttpRequest, public_id: str, learner_id: str) -> 
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Accommodation for {name} saved.")
+            messages.success(request, _("Accommodation for %(name)s saved.") % {"name": name})
             return redirect("assessments:accommodations", public_id=quiz.lesson.public_id)
     return _accommodations_page(request, quiz, failed=(user.pk, form), status=422)
 
@@ -614,5 +631,8 @@ def accommodation_remove(request: HttpRequest, public_id: str, learner_id: str) 
     quiz = _quiz(request, public_id)
     user = _quiz_learner(quiz, learner_id)
     if services.accommodation_remove(actor=acting_user(request), quiz=quiz, user=user):
-        messages.success(request, f"Accommodation for {user.full_name or user.email} removed.")
+        messages.success(
+            request,
+            _("Accommodation for %(value)s removed.") % {"value": user.full_name or user.email},
+        )
     return redirect("assessments:accommodations", public_id=quiz.lesson.public_id)

@@ -7,6 +7,8 @@
   const form = document.getElementById("quiz-attempt");
   if (!form) return;
 
+  // The page's words, translated by the template (English when an attribute is missing).
+  const text = (name, english) => form.dataset[name] || english;
   const left = document.getElementById("quiz-time-left");
   const alertBox = document.getElementById("quiz-time-alert");
   let deadline = null; // in performance.now() milliseconds
@@ -41,11 +43,17 @@
     for (const mark of [300, 60]) {
       if (seconds <= mark && seconds > 0 && !announced.has(mark)) {
         announced.add(mark);
-        alertBox.textContent = `${mark / 60} minute${mark > 60 ? "s" : ""} left.`;
+        alertBox.textContent =
+          mark > 60
+            ? text("textFiveMinutes", "5 minutes left.")
+            : text("textOneMinute", "1 minute left.");
       }
     }
     if (seconds === 0) {
-      alertBox.textContent = "Time is up: submitting the answers you saved.";
+      alertBox.textContent = text(
+        "textTimeUp",
+        "Time is up: submitting the answers you saved.",
+      );
       // A second past the server's deadline, so the server closes it as expired with
       // what was saved (its clock decides, not this page's).
       if (exact <= -1) submitSaved();
@@ -66,7 +74,10 @@
     const count = (retries.get(fieldset.id) || 0) + 1;
     retries.set(fieldset.id, count);
     const delay = Math.min(30, 2 ** count);
-    statusOf(fieldset).textContent = `Not saved — retrying in ${delay} seconds.`;
+    statusOf(fieldset).textContent = text(
+      "textRetrying",
+      "Not saved — retrying in {seconds} seconds.",
+    ).replace("{seconds}", String(delay));
     window.setTimeout(() => window.htmx.trigger(fieldset, "quiz:retry"), delay * 1000);
   };
 
@@ -89,11 +100,15 @@
     }
     const body = parse(xhr.responseText || "");
     const state = body.querySelector("[data-state]")?.dataset.state || "";
-    statusOf(fieldset).textContent = body.textContent.trim() || "Not saved.";
+    statusOf(fieldset).textContent =
+      body.textContent.trim() || text("textNotSaved", "Not saved.");
     if (state === "time_over") submitSaved();
     else if (state === "attempt_submitted") window.location.assign(form.dataset.resultUrl);
     else if (xhr.status === 403 || xhr.status === 401) {
-      statusOf(fieldset).textContent = "Not saved: your session ended. Sign in again, then reload this page.";
+      statusOf(fieldset).textContent = text(
+        "textSessionEnded",
+        "Not saved: your session ended. Sign in again, then reload this page.",
+      );
     }
   });
 
