@@ -46,7 +46,7 @@ if _secret_key is None:
             "(SYLLABUS_DEBUG off) refuses to start without a secret key. Generate one with: "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
-    _secret_key = "dev-insecure-secret-key"  # noqa: S105 (development only, refused below in production)
+    _secret_key = "dev-insecure-secret-key"  # noqa: S105 (development only, refused below in production)  # nosec B105
 elif not DEBUG and (
     _secret_key in KNOWN_DEFAULT_SECRET_KEYS
     or _secret_key.startswith("django-insecure")
@@ -374,7 +374,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "syllabus.accounts.lockout.axes_username"
 AXES_CLIENT_IP_CALLABLE = "syllabus.accounts.lockout.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "syllabus.accounts.lockout.axes_lockout_response"
-AXES_PASSWORD_FORM_FIELD = "password"  # noqa: S105 (a form field name)
+AXES_PASSWORD_FORM_FIELD = "password"  # noqa: S105 (a form field name)  # nosec B105
 # Masked in what axes stores of a failed attempt's form (its post_data column).
 AXES_SENSITIVE_PARAMETERS = [
     "username",
