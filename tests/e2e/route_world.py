@@ -75,6 +75,8 @@ class World:
     recovery_codes: list[str]
     invitation_token: str
     role_slug: str
+    # Set by the browser test once it has registered a passkey (a virtual authenticator).
+    webauthn_key: int = 0
 
     @property
     def course_id(self) -> str:

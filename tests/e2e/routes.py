@@ -131,7 +131,13 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "mfa_deactivate_totp": (v(MFA, lambda w: "/accounts/2fa/totp/deactivate/"),),
     "mfa_view_recovery_codes": (v(MFA, lambda w: "/accounts/2fa/recovery-codes/"),),
     "mfa_generate_recovery_codes": (v(MFA, lambda w: "/accounts/2fa/recovery-codes/generate/"),),
+    # The MFA person registers a passkey (a virtual authenticator) after signing in.
     "mfa_list_webauthn": (v(MFA, lambda w: "/accounts/2fa/webauthn/"),),
+    "mfa_edit_webauthn": (v(MFA, lambda w: f"/accounts/2fa/webauthn/keys/{w.webauthn_key}/edit/"),),
+    "mfa_remove_webauthn": (
+        v(MFA, lambda w: f"/accounts/2fa/webauthn/keys/{w.webauthn_key}/remove/"),
+    ),
+    "mfa_reauthenticate_webauthn": (v(MFA, lambda w: "/accounts/2fa/webauthn/reauthenticate/"),),
     "mfa_add_webauthn": (v(N, lambda w: "/accounts/2fa/webauthn/add/"),),
     # --- People, roles, tokens, invitations, security (syllabus.accounts) ---
     "accounts:people": (
@@ -424,6 +430,7 @@ EXCLUDED: dict[str, str] = {
     "health_ready": "JSON readiness probe",
     "metrics": "Prometheus text for the scraper",
     # Files.
+    "signed_media": _FILE + " (uploaded media behind a signed, expiring link)",
     "courses:image": _FILE,
     "courses:lesson_media": _FILE,
     "learning:lesson_media": _FILE,
@@ -498,11 +505,6 @@ EXCLUDED: dict[str, str] = {
     "set_language": _POST + " (Django's set_language, behind the language chooser)",
     "accounts:language": _POST + " (the language chooser in the page footer)",
     "mfa_login_webauthn": "JSON for the passkey sign-in script of the sign-in page",
-    # Pages of a registered passkey: registering one needs an authenticator the headless
-    # browser does not have (a virtual one over CDP is a known gap of this suite).
-    "mfa_reauthenticate_webauthn": "only for accounts with a passkey (see above)",
-    "mfa_edit_webauthn": "only for a registered passkey (see above)",
-    "mfa_remove_webauthn": "only for a registered passkey (see above)",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.models import Authenticator
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -110,6 +111,38 @@ class Checker:
                 "button", name=re.compile("^Sign out")
             )
         ).to_be_visible()
+        if role == "mfa":
+            self.register_passkey()
+
+    def register_passkey(self) -> None:
+        """Chromium's virtual authenticator (DevTools protocol) stands in for a security
+        key, so the pages of a registered passkey can be visited too."""
+        page = self.page
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
+        page.goto("/accounts/2fa/webauthn/add/")
+        self.reauthenticate_if_asked()
+        page.goto("/accounts/2fa/webauthn/add/")
+        page.get_by_label("Name").fill("Laptop key")
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.wait_for_url(lambda url: "/webauthn/add/" not in url)
+        key = Authenticator.objects.get(
+            user__email=ROLE_EMAILS["mfa"], type=Authenticator.Type.WEBAUTHN
+        )
+        self.world.webauthn_key = key.pk
 
     def reauthenticate_if_asked(self) -> bool:
         """Pages that change security settings ask for the password (or a code) again."""
