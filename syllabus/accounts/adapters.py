@@ -28,9 +28,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from syllabus.accounts import invitations
-from syllabus.accounts.models import Invitation
+from syllabus.accounts.models import Invitation, User
 from syllabus.audit.services import record
-from syllabus.core.email import email_queue
+from syllabus.core.email import email_queue, in_language_of
 from syllabus.core.middleware import client_ip
 
 
@@ -69,7 +69,14 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
+        # In the addressee's saved language when they have an account with one (a password
+        # reset asked from someone else's browser); otherwise the language of this request.
+        addressee = User.objects.filter(email__iexact=email).exclude(language="").first()
+        if addressee is not None:
+            with in_language_of(addressee):
+                message = self.render_mail(template_prefix, email, ctx)
+        else:
+            message = self.render_mail(template_prefix, email, ctx)
         html_body = None
         if isinstance(message, EmailMultiAlternatives):
             html_body = next(

@@ -106,7 +106,7 @@ def _normalise_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid email address."}) from None
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
     return email
 
 
@@ -131,7 +131,9 @@ def invitation_create(
         )
     email = _normalise_email(email)
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "Someone with this email address already has an account."})
+        raise ValidationError(
+            {"email": _("Someone with this email address already has an account.")}
+        )
     if role is not None and (role.scope != "site" or not can_grant(actor, role)):
         raise PermissionDenied(
             _("You cannot grant the role %(role)s, so you cannot invite with it.")
@@ -220,7 +222,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
     if invitation_status(invitation) != PENDING:
         raise ValidationError(_("This invitation has expired or was already used."))
     if invitation.email.lower() != user.email.lower():
-        raise ValidationError({"email": "This invitation was sent to a different email address."})
+        raise ValidationError(
+            {"email": _("This invitation was sent to a different email address.")}
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -109,8 +110,8 @@ class Role(TimeStampedModel):
     """A named set of permission codes from ``roles.PERMISSIONS``."""
 
     class Scope(models.TextChoices):
-        SITE = SITE, "Site-wide"
-        COURSE = COURSE, "Within a course"
+        SITE = SITE, _("Site-wide")
+        COURSE = COURSE, _("Within a course")
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
@@ -130,7 +131,12 @@ class Role(TimeStampedModel):
 
         unknown = sorted(set(self.permissions) - set(PERMISSIONS))
         if unknown:
-            raise ValidationError({"permissions": f"Unknown permissions: {', '.join(unknown)}."})
+            raise ValidationError(
+                {
+                    "permissions": gettext("Unknown permissions: %(codes)s.")
+                    % {"codes": ", ".join(unknown)}
+                }
+            )
 
 
 class RoleAssignment(TimeStampedModel):
@@ -228,8 +234,8 @@ class OneTimeCodeMethod(TimeStampedModel):
     """A second factor that sends a one-time code by email or SMS."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "Text message (SMS)"
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message (SMS)")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="code_methods")
     channel = models.CharField(max_length=8, choices=Channel.choices)

@@ -25,7 +25,7 @@ def profile_update(*, actor: User, user: User, full_name: str) -> User:
         raise PermissionDenied(_("People change their own profile only."))
     full_name = " ".join(full_name.split())
     if len(full_name) > 200:
-        raise ValidationError({"full_name": "Use at most 200 characters."})
+        raise ValidationError({"full_name": _("Use at most 200 characters.")})
     if full_name != user.full_name:
         before = user.full_name
         user.full_name = full_name
@@ -87,7 +87,7 @@ def personal_details_update(*, actor: User, user: User, values: dict[str, Any]) 
         cleaned[name] = value
     birth = cleaned.get("date_of_birth")
     if birth is not None and not (_OLDEST_BIRTH <= birth <= timezone.localdate()):
-        raise ValidationError({"date_of_birth": "Enter a date between 1900 and today."})
+        raise ValidationError({"date_of_birth": _("Enter a date between 1900 and today.")})
     changed = [name for name, value in cleaned.items() if getattr(details, name) != value]
     if not changed:
         return details

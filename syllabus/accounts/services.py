@@ -31,7 +31,7 @@ def user_create(
     """Create an account; the password must pass every validator (or be None: unusable)."""
     email = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this email address already exists."})
+        raise ValidationError({"email": _("An account with this email address already exists.")})
     candidate = User(email=email, full_name=full_name)
     if password is not None:
         validate_password(password, user=candidate)
@@ -108,9 +108,11 @@ def _another_admin_remains(*, excluding: User) -> bool:
 def _clean_permissions(permissions: list[str]) -> list[str]:
     unknown = sorted(set(permissions) - set(PERMISSIONS))
     if unknown:
-        raise ValidationError({"permissions": f"Unknown permissions: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"permissions": _("Unknown permissions: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
     if not permissions:
-        raise ValidationError({"permissions": "Choose at least one permission."})
+        raise ValidationError({"permissions": _("Choose at least one permission.")})
     return sorted(set(permissions))
 
 
@@ -121,10 +123,10 @@ def role_create(
     """A custom site-wide role made from the permission catalog; audited."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the role a name."})
+        raise ValidationError({"name": _("Give the role a name.")})
     slug = slugify(name).replace("-", "_")[:64]
     if not slug or Role.objects.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
-        raise ValidationError({"name": "A role with this name already exists."})
+        raise ValidationError({"name": _("A role with this name already exists.")})
     role = Role(
         slug=slug,
         name=name,

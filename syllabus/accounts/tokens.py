@@ -133,7 +133,9 @@ def _check_scopes(user: Any, scopes: list[str], within: list[str] | None) -> lis
     requested = list(dict.fromkeys(scopes))
     unknown = [code for code in requested if code not in PERMISSIONS]
     if unknown:
-        raise ValidationError({"scopes": f"Unknown permissions: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"scopes": _("Unknown permissions: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
     held = set(scopes_available(user))
     if within is not None:
         # A token making a token: the new one gets no more than the one in use.
@@ -142,9 +144,15 @@ def _check_scopes(user: Any, scopes: list[str], within: list[str] | None) -> lis
     if missing:
         raise ValidationError(
             {
-                "scopes": "A token can only have permissions you hold"
-                + (" and that the token in use has" if within is not None else "")
-                + f": {', '.join(missing)} cannot be given."
+                "scopes": (
+                    _(
+                        "A token can only have permissions you hold and that the token in "
+                        "use has: %(codes)s cannot be given."
+                    )
+                    if within is not None
+                    else _("A token can only have permissions you hold: %(codes)s cannot be given.")
+                )
+                % {"codes": ", ".join(missing)}
             }
         )
     return [code for code in PERMISSIONS if code in requested]
@@ -168,13 +176,18 @@ def token_create(
     """
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the token a name, such as what will use it."})
+        raise ValidationError({"name": _("Give the token a name, such as what will use it.")})
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": f"Use at most {NAME_MAX_LENGTH} characters."})
+        raise ValidationError(
+            {"name": _("Use at most %(max)s characters.") % {"max": NAME_MAX_LENGTH}}
+        )
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError(
-            {"days": f"A token must expire within 1 to {settings.API_TOKEN_MAX_DAYS} days."}
+            {
+                "days": _("A token must expire within 1 to %(max)s days.")
+                % {"max": settings.API_TOKEN_MAX_DAYS}
+            }
         )
     if not user.is_active:
         raise ValidationError(_("A deactivated account cannot have API tokens."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.mfa import mfa_overview
 from syllabus.accounts.one_time_codes import EMAIL, SMS
@@ -20,7 +21,7 @@ def mfa_summary(context: template.Context, user: Any = None) -> dict[str, Any]:
         "overview": overview,
         "site_name": context.get("site_name", ""),
         "code_rows": [
-            (EMAIL, "Codes by email", overview.code_methods.get(EMAIL)),
-            (SMS, "Codes by text message", overview.code_methods.get(SMS)),
+            (EMAIL, _("Codes by email"), overview.code_methods.get(EMAIL)),
+            (SMS, _("Codes by text message"), overview.code_methods.get(SMS)),
         ],
     }
