@@ -38,6 +38,7 @@ from syllabus.assignments.models import Assignment, Extension, Submission, Submi
 from syllabus.assignments.rubric import clean_rubric, rubric_total, score
 from syllabus.audit.services import record
 from syllabus.communication.services import notify
+from syllabus.core.email import in_language_of
 from syllabus.core.markdown import render_markdown
 from syllabus.courses import uploads
 from syllabus.courses.models import CourseMembership, Lesson
@@ -630,11 +631,15 @@ def submission_grade(
         graded_at=now,
     )
     lesson = assignment.lesson
+    # Written in the learner's language (their choice, else the site's), not the grader's.
+    with in_language_of(learner):
+        title = _("%(title)s: graded") % {"title": lesson.title}
+        body = _graded_message(submission, now)
     notify(
         [learner],
         kind=NOTIFICATION_KIND,
-        title=_("%(title)s: graded") % {"title": lesson.title},
-        body=_graded_message(submission, now),
+        title=title,
+        body=body,
         url=reverse("learning:lesson", args=[lesson.public_id]),
     )
     return submission

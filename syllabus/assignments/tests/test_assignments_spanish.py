@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from syllabus.assignments import late, services
 from syllabus.assignments.models import Assignment
 from syllabus.assignments.tests.conftest import make_assignment
+from syllabus.communication.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,17 @@ def test_refusals_and_the_late_policy_speak_spanish(course, student, assignment)
         )
     assert words == "No se acepta el trabajo con retraso. Solo puedes entregar una vez."
     assert refusal.startswith("Esta tarea se cerró el 26 de noviembre de 2026")
+
+
+def test_the_graded_notification_is_in_the_learners_language(course, student, instructor):
+    student.language = "es"
+    student.save(update_fields=["language"])
+    assignment = make_assignment(course, due_at=NOW + timedelta(days=3))
+    submission = services.submission_create(user=student, assignment=assignment, text="Mía")
+    with translation.override("en"):  # the grader works in English
+        services.submission_grade(actor=instructor, submission=submission, points="7.5")
+    notification = Notification.objects.get(recipient=student, kind=services.NOTIFICATION_KIND)
+    assert notification.title == f"{assignment.lesson.title}: calificado"
+    assert (
+        notification.body == f"Tu trabajo en «{assignment.lesson.title}» obtuvo 7,5 de 10 puntos."
+    )
