@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -105,6 +106,11 @@ class MfaEnrolmentMiddleware:
         return response
 
 
+def language_cookie_samesite() -> Literal["Lax", "Strict", "None", False] | None:
+    """LANGUAGE_COOKIE_SAMESITE as the type the cookie setters take (settings are untyped)."""
+    return cast(Literal["Lax", "Strict", "None", False] | None, settings.LANGUAGE_COOKIE_SAMESITE)
+
+
 class UserLanguageMiddleware:
     """A signed-in person's saved language (``User.language``) wins over the cookie and the
     browser: it is activated for the request and the cookie is set to it, so a choice made
@@ -133,7 +139,7 @@ class UserLanguageMiddleware:
                 domain=settings.LANGUAGE_COOKIE_DOMAIN,
                 secure=settings.LANGUAGE_COOKIE_SECURE,
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                samesite=language_cookie_samesite(),
             )
         return response
 

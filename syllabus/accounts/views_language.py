@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from syllabus.accounts.middleware import language_cookie_samesite
 from syllabus.accounts.models import User
 from syllabus.accounts.profile import language_update
 
@@ -39,6 +40,6 @@ def language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME,
             path=settings.LANGUAGE_COOKIE_PATH,
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=language_cookie_samesite(),
         )
     return response
