@@ -173,6 +173,11 @@ class Checker:
         if status != visit.status:
             self.problems.append(f"{name}: GET {path} answered {status}, not {visit.status}")
             return
+        landed = urlsplit(self.page.url).path
+        wanted = visit.lands_on or urlsplit(path).path
+        if landed != wanted and not (visit.lands_on and landed.startswith(visit.lands_on)):
+            self.problems.append(f"{name}: GET {path} landed on {landed}, not {wanted}")
+            return
         self.check_in_place(key, index, visit)
 
     def check_in_place(self, key: str, index: int, visit: Visit) -> None:
