@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.models import PublicIdField
 from syllabus.courses.models import Course
@@ -48,9 +49,9 @@ class CertificateSettings(models.Model):
 
 class Certificate(models.Model):
     class Status(models.TextChoices):
-        VALID = "valid", _("Valid")
-        REVOKED = "revoked", _("Revoked")
-        EXPIRED = "expired", _("Expired")
+        VALID = "valid", pgettext_lazy("certificate status", "Valid")
+        REVOKED = "revoked", pgettext_lazy("certificate status", "Revoked")
+        EXPIRED = "expired", pgettext_lazy("certificate status", "Expired")
 
     public_id = PublicIdField(prefix="crt")
     # XXXX-XXXX-XXXX-XXXX from codes.ALPHABET: 80 random bits, printed on the PDF.

@@ -8,7 +8,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from fpdf import FPDF
 
 from syllabus.compliance.evidence import Evidence, Period
@@ -16,11 +16,11 @@ from syllabus.learning.exports import csv_safe
 
 HEADER = ["control", "status", "summary", "as_of", "source"]
 STATUS_LABELS = {
-    "ok": gettext_lazy("OK"),
-    "attention": gettext_lazy("Attention"),
-    "failed": gettext_lazy("Failed"),
-    "missing": gettext_lazy("Missing"),
-    "info": gettext_lazy("Info"),
+    "ok": pgettext_lazy("control status", "OK"),
+    "attention": pgettext_lazy("control status", "Attention"),
+    "failed": pgettext_lazy("control status", "Failed"),
+    "missing": pgettext_lazy("control status", "Missing"),
+    "info": pgettext_lazy("control status", "Info"),
 }
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syllabus.core.models import PublicIdField, TimeStampedModel
 
@@ -88,7 +89,7 @@ class DataRequest(TimeStampedModel):
         READY = "ready", _("Ready to download")
         EXPIRED = "expired", _("Download expired")
         APPROVED = "approved", _("Approved, being erased")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", pgettext_lazy("data request status", "Completed")
         REJECTED = "rejected", _("Rejected")
         FAILED = "failed", _("Failed")
 
@@ -194,8 +195,8 @@ class RetentionRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        COMPLETED = "completed", _("Completed")
+        RUNNING = "running", pgettext_lazy("retention run status", "Running")
+        COMPLETED = "completed", pgettext_lazy("retention run status", "Completed")
         FAILED = "failed", _("Interrupted")
 
     public_id = PublicIdField(prefix="ret")
