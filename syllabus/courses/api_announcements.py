@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -67,7 +68,7 @@ class PageQuery(Schema):
 
 
 _ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 429: Error}
-_READ_DENIED = "Announcements are for the course's members and teachers."
+_READ_DENIED = _("Announcements are for the course's members and teachers.")
 
 
 def _out(a: Announcement, course: Course) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def _out(a: Announcement, course: Course) -> dict[str, Any]:
 
 def _require_editor(request: HttpRequest, course: Course) -> None:
     if not (token_allows(request, "course.edit") and can_post_announcements(request.user, course)):
-        raise PermissionDenied("This needs the course.edit permission in this course.")
+        raise PermissionDenied(_("This needs the course.edit permission in this course."))
 
 
 def _readable(request: HttpRequest, public_id: str) -> Announcement:
@@ -149,7 +150,7 @@ def get_announcement(request: HttpRequest, public_id: str) -> Any:
 def patch_announcement(request: HttpRequest, public_id: str, payload: AnnouncementPatch) -> Any:
     announcement = _readable_or_editable(request, public_id)
     if payload.title is None and payload.body is None:
-        return Status(422, {"detail": 'Send "title", "body" or both.', "code": "invalid"})
+        return Status(422, {"detail": _('Send "title", "body" or both.'), "code": "invalid"})
     announcement = announcement_update(
         actor=request.user, announcement=announcement, title=payload.title, body=payload.body
     )

@@ -19,15 +19,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from syllabus.accounts.api import api_auth
 from syllabus.accounts.tokens import api_has_perm
 from syllabus.core.api_schemas import Error
-from syllabus.courses.models import Category, Course, Tag
 from syllabus.core.response_cache import cache_api_response
 from syllabus.courses.cache import catalog_audience, catalog_generation
+from syllabus.courses.models import Category, Course, Tag
 from syllabus.courses.selectors import (
     MAX_PAGE_SIZE,
     CatalogFilters,
@@ -232,7 +233,7 @@ def _page_of(queryset: Any, page: int, page_size: int) -> tuple[list[Any], int, 
 
 def _require_category_admin(request: HttpRequest) -> None:
     if not api_has_perm(request, "course.edit"):
-        raise PermissionDenied("Managing categories needs the course.edit permission.")
+        raise PermissionDenied(_("Managing categories needs the course.edit permission."))
 
 
 def _category(slug: str) -> Category:
@@ -255,10 +256,10 @@ def _category_out(category: Category) -> dict[str, Any]:
 
 # --- Catalog ----------------------------------------------------------------------------------
 
-
 # The same answer for everyone with the same view of the catalog; any course change retires
 # every cached answer at once (the catalog generation).
 cached_for_audience = cache_api_response(audience=catalog_audience, generation=catalog_generation)
+
 
 @router.get(
     "/catalog",
@@ -271,8 +272,8 @@ cached_for_audience = cache_api_response(audience=catalog_audience, generation=c
         "otherwise by title. An unknown category or tag gives no results."
     ),
 )
-def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
 @cached_for_audience
+def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
     page = catalog_page(
         request.user,
         CatalogFilters(
@@ -302,8 +303,8 @@ def catalog(request: HttpRequest, filters: Query[CatalogQuery]) -> Any:
     summary="A course's catalog page: description, facts and published outline",
     description="Drafts answer 404 unless you may see them (their teachers, administrators).",
 )
-def catalog_course(request: HttpRequest, public_id: str) -> Any:
 @cached_for_audience
+def catalog_course(request: HttpRequest, public_id: str) -> Any:
     course = visible_course(request.user, public_id)
     meta = course_meta(course.pk) if course else None
     if course is None or meta is None:
@@ -343,8 +344,8 @@ def catalog_course(request: HttpRequest, public_id: str) -> Any:
     response={200: CategoryPageOut, 401: Error, 422: Error, 429: Error},
     summary="Catalog categories with their number of published courses",
 )
-def list_categories(request: HttpRequest, paging: Query[ListQuery]) -> Any:
 @cached_for_audience
+def list_categories(request: HttpRequest, paging: Query[ListQuery]) -> Any:
     categories = Category.objects.annotate(
         course_count=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
     ).order_by("position", "name")
@@ -401,8 +402,8 @@ def delete_category(request: HttpRequest, slug: str) -> Any:
     response={200: TagPageOut, 401: Error, 422: Error, 429: Error},
     summary="Course tags (topics) with their number of published courses",
 )
-def list_tags(request: HttpRequest, paging: Query[ListQuery]) -> Any:
 @cached_for_audience
+def list_tags(request: HttpRequest, paging: Query[ListQuery]) -> Any:
     tags = Tag.objects.annotate(
         course_count=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
     ).order_by("name")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.tokens import token_allows
 from syllabus.core.api_schemas import Error
@@ -30,4 +31,6 @@ def course_for(request: HttpRequest, public_id: str) -> Course:
 def require_course_perm(request: HttpRequest, course: Course, code: str) -> None:
     """403 unless the caller holds ``code`` in the course (and their token allows it)."""
     if not (token_allows(request, code) and has_course_perm(request.user, course, code)):
-        raise PermissionDenied(f"This needs the {code} permission in this course.")
+        raise PermissionDenied(
+            _("This needs the %(code)s permission in this course.") % {"code": code}
+        )

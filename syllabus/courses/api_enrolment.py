@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator
@@ -205,7 +206,7 @@ def refusal(exc: svc.EnrolmentError) -> HttpResponse:
 def _user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user
 
 
@@ -232,7 +233,7 @@ def _cohort(course: Course, public_id: str | None) -> Cohort | None:
         return None
     cohort = Cohort.objects.filter(course=course, public_id=public_id).first()
     if cohort is None:
-        raise svc.EnrolmentError("No such cohort in this course.", "unknown_cohort", 422)
+        raise svc.EnrolmentError(_("No such cohort in this course."), "unknown_cohort", 422)
     return cohort
 
 
@@ -589,7 +590,7 @@ def upload_import(request: HttpRequest, public_id: str, options: Query[ImportQue
         data = upload.read(limit + 1)
         filename = upload.name or ""
     elif (request.content_type or "").startswith("multipart/"):
-        raise svc.EnrolmentError("Attach the CSV as the `file` field.", "missing_file", 400)
+        raise svc.EnrolmentError(_("Attach the CSV as the `file` field."), "missing_file", 400)
     else:
         data, filename = request.body, ""
     imp, report = svc.import_preview(

@@ -23,6 +23,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 MAX_ROWS = 5000
 COLUMNS = ("email", "role", "cohort", "ends_at")
@@ -57,18 +58,19 @@ class Parsed:
 def decode(data: bytes, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise CsvError(
-            f"The file is larger than {max_bytes // 1024} KB: split it into smaller files.",
+            _("The file is larger than %(size)s KB: split it into smaller files.")
+            % {"size": max_bytes // 1024},
             "file_too_large",
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CsvError(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.",
+            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."),
             "bad_encoding",
         ) from None
     if "\x00" in text:
-        raise CsvError("The file is not a CSV text file.", "bad_encoding")
+        raise CsvError(_("The file is not a CSV text file."), "bad_encoding")
     return text
 
 
@@ -84,7 +86,7 @@ def parse_text(text: str, *, max_rows: int = MAX_ROWS) -> Parsed:
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise CsvError("The file is empty: add a header line and one row per person.", "empty")
+        raise CsvError(_("The file is empty: add a header line and one row per person."), "empty")
     delimiter = _delimiter(lines[first])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     parsed = Parsed(text=text)
@@ -99,14 +101,17 @@ def parse_text(text: str, *, max_rows: int = MAX_ROWS) -> Parsed:
                 continue
             if len(parsed.rows) >= max_rows:
                 raise CsvError(
-                    f"The file has more than {max_rows} rows: split it into smaller files.",
+                    _("The file has more than %(max_rows)s rows: split it into smaller files.")
+                    % {"max_rows": max_rows},
                     "too_many_rows",
                 )
             parsed.rows.append(_read_row(line, header, values))
     except csv.Error as exc:
-        raise CsvError(f"The file is not valid CSV: {exc}.", "invalid_csv") from None
+        raise CsvError(
+            _("The file is not valid CSV: %(error)s.") % {"error": exc}, "invalid_csv"
+        ) from None
     if header is None:
-        raise CsvError("The file is empty: add a header line and one row per person.", "empty")
+        raise CsvError(_("The file is empty: add a header line and one row per person."), "empty")
     return parsed
 
 
@@ -114,16 +119,23 @@ def _read_header(values: list[str], parsed: Parsed) -> list[str]:
     names = [_ALIASES.get(n, n) for n in (v.strip().lower().replace(" ", "_") for v in values)]
     if "email" not in names:
         raise CsvError(
-            "The first line must be a header naming the columns, with an “email” column "
-            "(and optionally role, cohort, ends_at).",
+            _(
+                "The first line must be a header naming the columns, with an “email” column "
+                "(and optionally role, cohort, ends_at)."
+            ),
             "missing_header",
         )
     dupes = sorted({n for n in names if n and names.count(n) > 1})
     if dupes:
-        raise CsvError(f"The header repeats the column(s) {', '.join(dupes)}.", "bad_header")
+        raise CsvError(
+            _("The header repeats the column(s) %(columns)s.") % {"columns": ", ".join(dupes)},
+            "bad_header",
+        )
     unknown = [n for n in names if n and n not in COLUMNS]
     if unknown:
-        parsed.warnings.append(f"Ignored unknown column(s): {', '.join(unknown)}.")
+        parsed.warnings.append(
+            _("Ignored unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown)}
+        )
     return names
 
 
@@ -137,19 +149,21 @@ def _read_row(line: int, header: list[str], values: list[str]) -> Row:
     error = ""
     ends_at: date | None = None
     if any(v.strip() for v in extra):
-        error = f"Too many values: the header has {len(header)} columns."
+        error = _("Too many values: the header has %(count)s columns.") % {"count": len(header)}
     elif not email:
-        error = "Bad email: the email is missing."
+        error = _("Bad email: the email is missing.")
     else:
         try:
             validate_email(email)
         except ValidationError:
-            error = f"Bad email: {email!r} is not an email address."
+            error = _("Bad email: %(email)s is not an email address.") % {"email": repr(email)}
     if raw_date:
         try:
             ends_at = date.fromisoformat(raw_date)
         except ValueError:
-            error = error or f"Bad date: {raw_date[:40]!r} is not a date like 2026-12-31."
+            error = error or _("Bad date: %(date)s is not a date like 2026-12-31.") % {
+                "date": repr(raw_date[:40])
+            }
     if len(cells.get("cohort", "")) > 100 and not error:
-        error = "Cohort names have at most 100 characters."
+        error = _("Cohort names have at most 100 characters.")
     return Row(line=line, email=email, role=role, cohort=cohort, ends_at=ends_at, error=error)

@@ -306,7 +306,7 @@ def lesson_initial(lesson: Lesson) -> dict[str, Any]:
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
-    def __init__(self, *args: Any, kind: str, label: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, label: StrOrPromise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["file"]
         field.label = label

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.courses.models import Course
 from syllabus.courses.selectors import SORTS, CatalogFilters
@@ -27,14 +28,14 @@ class SlugChoiceField(forms.ChoiceField):
 class CatalogFilterForm(forms.Form):
     """The catalog's GET form. Category and tag choices are those with published courses."""
 
-    q = forms.CharField(label="Search courses", required=False, max_length=QUERY_MAX)
-    category = SlugChoiceField(label="Category", required=False)
+    q = forms.CharField(label=_("Search courses"), required=False, max_length=QUERY_MAX)
+    category = SlugChoiceField(label=_("Category"), required=False)
     level = forms.ChoiceField(
-        label="Level", required=False, choices=[("", "Any level"), *Course.Level.choices]
+        label=_("Level"), required=False, choices=[("", _("Any level")), *Course.Level.choices]
     )
-    tag = SlugChoiceField(label="Topic", required=False)
-    has_places = forms.BooleanField(label="Only courses with free places", required=False)
-    sort = forms.ChoiceField(label="Order", required=False, choices=list(SORTS.items()))
+    tag = SlugChoiceField(label=_("Topic"), required=False)
+    has_places = forms.BooleanField(label=_("Only courses with free places"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,10 +43,12 @@ class CatalogFilterForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(category_field, forms.ChoiceField)
         assert isinstance(tag_field, forms.ChoiceField)
-        category_field.choices = [("", "Any category")] + [
+        category_field.choices = [("", _("Any category"))] + [
             (c["slug"], c["name"]) for c in choices["categories"]
         ]
-        tag_field.choices = [("", "Any topic")] + [(t["slug"], t["name"]) for t in choices["tags"]]
+        tag_field.choices = [("", _("Any topic"))] + [
+            (t["slug"], t["name"]) for t in choices["tags"]
+        ]
 
     def filters(self) -> CatalogFilters:
         """The validated filters (call after ``is_valid``); invalid ones are dropped."""
@@ -61,24 +64,25 @@ class CatalogFilterForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
     slug = forms.SlugField(
-        label="Address (slug)",
+        label=_("Address (slug)"),
         max_length=SLUG_MAX,
         required=False,
-        help_text="Used in catalog links, e.g. data-and-analytics. Leave empty to make one "
-        "from the name.",
+        help_text=_(
+            "Used in catalog links, e.g. data-and-analytics. Leave empty to make one from the name."
+        ),
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=DESCRIPTION_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     position = forms.IntegerField(
-        label="Position",
+        label=_("Position"),
         min_value=0,
         max_value=POSITION_MAX,
         initial=0,
-        help_text="Categories are listed by position, then by name.",
+        help_text=_("Categories are listed by position, then by name."),
     )

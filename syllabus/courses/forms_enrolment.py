@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Role
 from syllabus.accounts.roles import COURSE
@@ -15,7 +16,7 @@ from syllabus.courses.models import Cohort, Course
 
 class KeyForm(forms.Form):
     key = forms.CharField(
-        label="Enrolment key",
+        label=_("Enrolment key"),
         max_length=64,
         required=False,
         strip=True,
@@ -24,17 +25,17 @@ class KeyForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label="Search by name or email", required=False, max_length=200)
+    q = forms.CharField(label=_("Search by name or email"), required=False, max_length=200)
     cohort = forms.CharField(required=False, max_length=40)
     role = forms.CharField(required=False, max_length=64)
 
 
 def _end_date_field(required: bool = False) -> forms.DateField:
     return forms.DateField(
-        label="Last day of access",
+        label=_("Last day of access"),
         required=required,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Learners only. Leave empty for no end date.",
+        help_text=_("Learners only. Leave empty for no end date."),
     )
 
 
@@ -43,14 +44,17 @@ def _role_choices(roles: Any) -> list[tuple[str, str]]:
 
 
 class AddPersonForm(forms.Form):
-    email = forms.EmailField(label="Email of an existing account", max_length=254)
-    role = forms.ChoiceField(label="Course role", initial="learner")
+    email = forms.EmailField(label=_("Email of an existing account"), max_length=254)
+    role = forms.ChoiceField(label=_("Course role"), initial="learner")
     cohort = forms.ModelChoiceField(
-        label="Cohort", queryset=Cohort.objects.none(), required=False, empty_label="No cohort"
+        label=_("Cohort"),
+        queryset=Cohort.objects.none(),
+        required=False,
+        empty_label=_("No cohort"),
     )
     ends_at = _end_date_field()
     override_capacity = forms.BooleanField(
-        label="Enrol even if the course is full (beyond its capacity)", required=False
+        label=_("Enrol even if the course is full (beyond its capacity)"), required=False
     )
 
     def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
@@ -60,9 +64,12 @@ class AddPersonForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    role = forms.ChoiceField(label="Course role")
+    role = forms.ChoiceField(label=_("Course role"))
     cohort = forms.ModelChoiceField(
-        label="Cohort", queryset=Cohort.objects.none(), required=False, empty_label="No cohort"
+        label=_("Cohort"),
+        queryset=Cohort.objects.none(),
+        required=False,
+        empty_label=_("No cohort"),
     )
     ends_at = _end_date_field()
 
@@ -74,25 +81,27 @@ class MemberForm(forms.Form):
     def clean_ends_at(self) -> Any:
         value = self.cleaned_data.get("ends_at")
         if value is not None and value < timezone.localdate():
-            raise forms.ValidationError("The last day of access cannot be in the past.")
+            raise forms.ValidationError(_("The last day of access cannot be in the past."))
         return value
 
 
 class CohortForm(forms.Form):
-    name = forms.CharField(label="Cohort name", max_length=100)
+    name = forms.CharField(label=_("Cohort name"), max_length=100)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, with a header line: email (required), role, cohort, ends_at "
-        "(YYYY-MM-DD). Commas or semicolons.",
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with a header line: email (required), role, cohort, ends_at "
+            "(YYYY-MM-DD). Commas or semicolons."
+        ),
     )
     override_capacity = forms.BooleanField(
-        label="Rows may enrol people beyond the course's capacity", required=False
+        label=_("Rows may enrol people beyond the course's capacity"), required=False
     )
     dry_run = forms.BooleanField(
-        label="Dry run: only show what would happen, keep nothing", required=False
+        label=_("Dry run: only show what would happen, keep nothing"), required=False
     )
 
     def clean_file(self) -> Any:
@@ -100,6 +109,7 @@ class ImportForm(forms.Form):
         limit = settings.UPLOAD_MAX_CSV_KB * 1024
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
-                f"The file is larger than {settings.UPLOAD_MAX_CSV_KB} KB: split it."
+                _("The file is larger than %(limit)s KB: split it.")
+                % {"limit": settings.UPLOAD_MAX_CSV_KB}
             )
         return upload

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from syllabus.core.ranged import ranged_file_response
-from syllabus.courses.models import Lesson
 from syllabus.core.signed_media import signed_url
+from syllabus.courses.models import Lesson
 from syllabus.courses.uploads import CONTENT_TYPES
 
 MEDIA_FIELDS = ("video", "captions", "file")
@@ -28,7 +29,6 @@ def lesson_media_content_type(lesson: Lesson, field: str) -> str:
     return CONTENT_TYPES.get(extension, "application/octet-stream")
 
 
-def lesson_media_response(request: HttpRequest, lesson: Lesson, field: str) -> HttpResponseBase:
 def lesson_media_url(lesson: Lesson, field: str, *, checked_url: str) -> str:
     """Where the browser fetches ``lesson.<field>`` once the page has checked access.
 
@@ -48,16 +48,17 @@ def lesson_media_url(lesson: Lesson, field: str, *, checked_url: str) -> str:
     )
 
 
+def lesson_media_response(request: HttpRequest, lesson: Lesson, field: str) -> HttpResponseBase:
     """200/206/304/416 for ``lesson.<field>`` (video, captions or file); 404 when the
     lesson has no such file or storage lost it. Documents are sent as attachments under
     their original name; videos and captions inline (a ``<video>`` element reads them)."""
     if field not in MEDIA_FIELDS:
-        raise Http404("No such lesson file.")
+        raise Http404(_("No such lesson file."))
     stored = getattr(lesson, field)
     if not stored or not stored.name:
-        raise Http404("This lesson has no such file.")
+        raise Http404(_("This lesson has no such file."))
     if not default_storage.exists(stored.name):
-        raise Http404("The file is missing from storage.")
+        raise Http404(_("The file is missing from storage."))
     is_document = field == "file"
     response = ranged_file_response(
         request,

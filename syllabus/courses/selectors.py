@@ -42,6 +42,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from syllabus.courses.cache import VERSION, cached, catalog_generation, course_key
 from syllabus.courses.models import Category, Course, CourseMembership, Lesson, Module, Tag
@@ -99,7 +100,13 @@ def course_meta_many(course_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
             version=VERSION,
         )
         metas.update(built)
-    return metas
+    # The cache holds the level's label in the language of whoever filled it: word it
+    # again in the reader's.
+    labels = dict(Course.Level.choices)
+    return {
+        pk: {**meta, "level_label": str(labels.get(meta["level"], meta["level"]))}
+        for pk, meta in metas.items()
+    }
 
 
 def _build_metas(course_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -224,7 +231,11 @@ def published_outline(outline: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- The catalog ------------------------------------------------------------------------------
 
 
-SORTS = {"": "Best match", "title": "Title (A to Z)", "newest": "Newest first"}
+SORTS = {
+    "": gettext_lazy("Best match"),
+    "title": gettext_lazy("Title (A to Z)"),
+    "newest": gettext_lazy("Newest first"),
+}
 
 
 @dataclass(frozen=True)

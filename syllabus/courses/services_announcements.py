@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from syllabus.audit.services import record
 from syllabus.communication.services import notifications_withdraw, notify
@@ -44,13 +46,18 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     body = (body or "").strip()
     errors: dict[str, str] = {}
     if not title:
-        errors["title"] = "Give the announcement a title."
+        errors["title"] = _("Give the announcement a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"A title is at most {TITLE_MAX} characters (this one has {len(title)})."
+        errors["title"] = _("A title is at most %(max)s characters (this one has %(length)s).") % {
+            "max": TITLE_MAX,
+            "length": len(title),
+        }
     if not body:
-        errors["body"] = "Write the announcement."
+        errors["body"] = _("Write the announcement.")
     elif len(body) > BODY_MAX:
-        errors["body"] = f"An announcement is at most {BODY_MAX:,} characters."
+        errors["body"] = _("An announcement is at most %(max)s characters.") % {
+            "max": number_format(BODY_MAX, force_grouping=True)
+        }
     if errors:
         raise ValidationError(errors)
     return title, body
@@ -58,7 +65,7 @@ def _clean(title: str, body: str) -> tuple[str, str]:
 
 def _require_editor(actor: Any, course: Course) -> None:
     if not can_post_announcements(actor, course):
-        raise PermissionDenied("Only the course's instructors can post announcements.")
+        raise PermissionDenied(_("Only the course's instructors can post announcements."))
 
 
 def _forget_panel(course_id: int) -> None:

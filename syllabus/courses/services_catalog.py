@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.permissions import has_site_perm
 from syllabus.audit.services import record
@@ -36,7 +38,7 @@ def can_manage_categories(user: Any) -> bool:
 
 def _require(actor: Any) -> None:
     if actor is not None and not can_manage_categories(actor):
-        raise PermissionDenied("Managing categories needs the course.edit site permission.")
+        raise PermissionDenied(_("Managing categories needs the course.edit site permission."))
 
 
 def _clean(
@@ -47,30 +49,30 @@ def _clean(
     errors: dict[str, str] = {}
     for field, value in (("name", name), ("slug", slug or ""), ("description", description)):
         if _CONTROL.search(value):
-            errors[field] = "Remove the control characters (such as NUL) from this text."
+            errors[field] = _("Remove the control characters (such as NUL) from this text.")
     if errors:
         raise ValidationError(errors)
     if not name:
-        errors["name"] = "Give the category a name."
+        errors["name"] = _("Give the category a name.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _("Use at most %(max)s characters.") % {"max": NAME_MAX}
     slug = (slug or "").strip().lower() or slugify(name)[:SLUG_MAX]
     if not errors.get("name"):
         try:
             validate_slug(slug)
         except ValidationError:
-            errors["slug"] = "Use only letters, digits, hyphens and underscores."
+            errors["slug"] = _("Use only letters, digits, hyphens and underscores.")
         if len(slug) > SLUG_MAX:
-            errors["slug"] = f"Use at most {SLUG_MAX} characters."
+            errors["slug"] = _("Use at most %(max)s characters.") % {"max": SLUG_MAX}
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Use at most {DESCRIPTION_MAX} characters."
+        errors["description"] = _("Use at most %(max)s characters.") % {"max": DESCRIPTION_MAX}
     if not 0 <= position <= POSITION_MAX:
-        errors["position"] = f"Use a position from 0 to {POSITION_MAX}."
+        errors["position"] = _("Use a position from 0 to %(max)s.") % {"max": POSITION_MAX}
     others = Category.objects.exclude(pk=instance.pk) if instance else Category.objects.all()
     if "name" not in errors and others.filter(name__iexact=name).exists():
-        errors["name"] = f"A category named {name} already exists."
+        errors["name"] = _("A category named %(name)s already exists.") % {"name": name}
     if "slug" not in errors and "name" not in errors and others.filter(slug=slug).exists():
-        errors["slug"] = f"The address {slug} is taken by another category."
+        errors["slug"] = _("The address %(slug)s is taken by another category.") % {"slug": slug}
     if errors:
         raise ValidationError(errors)
     return name, slug, description, position
@@ -157,10 +159,15 @@ def category_delete(*, actor: Any, category: Category) -> None:
     category = Category.objects.select_for_update().get(pk=category.pk)
     count = Course.objects.filter(category=category).count()
     if count:
-        plural = "course" if count == 1 else "courses"
         raise ValidationError(
-            f"{category.name} still has {count} {plural}: move them to another category "
-            "before deleting it."
+            ngettext(
+                "%(name)s still has %(count)s course: move them to another category before "
+                "deleting it.",
+                "%(name)s still has %(count)s courses: move them to another category before "
+                "deleting it.",
+                count,
+            )
+            % {"name": category.name, "count": count}
         )
     record(
         actor=actor,

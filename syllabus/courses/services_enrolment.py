@@ -33,11 +33,14 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syllabus.accounts.models import Role, User
 from syllabus.accounts.roles import COURSE
 from syllabus.audit.services import record
-from syllabus.core.email import email_queue
+from syllabus.core.email import email_queue, in_language_of
 from syllabus.core.ratelimit import limiter
 from syllabus.courses import csv_import
 from syllabus.courses.cache import course_changed, invalidate_course
@@ -202,20 +205,20 @@ def enrolment_state(user: Any, course: Course, *, now: datetime | None = None) -
 
 def _closed_reason(course: Course, now: datetime) -> str:
     if course.status != Course.Status.PUBLISHED:
-        return "This course is not open for enrolment."
+        return _("This course is not open for enrolment.")
     if course.enrolment == Course.Enrolment.MANUAL:
-        return "Instructors and managers enrol people in this course: ask them for a place."
+        return _("Instructors and managers enrol people in this course: ask them for a place.")
     if course.available_from and now < course.available_from:
         local = timezone.localtime(course.available_from)
-        return f"Enrolment opens on {local:%d %B %Y at %H:%M}."
+        return _("Enrolment opens on %(when)s.") % {"when": date_format(local, "DATETIME_FORMAT")}
     if course.available_until and now >= course.available_until:
-        return "This course has ended: enrolment is closed."
+        return _("This course has ended: enrolment is closed.")
     return ""
 
 
 def _missing_message(missing: list[Course]) -> str:
     names = ", ".join(f"“{c.title}”" for c in missing)
-    return f"Complete {names} before enrolling in this course."
+    return _("Complete %(names)s before enrolling in this course.") % {"names": names}
 
 
 # --- Self-service ---------------------------------------------------------------------------
@@ -251,13 +254,14 @@ def _check_key(user: User, course: Course, key: str | None) -> None:
     if course.enrolment != Course.Enrolment.KEY:
         return
     if not key:
-        raise EnrolmentError("This course needs an enrolment key.", "key_required", 400)
+        raise EnrolmentError(_("This course needs an enrolment key."), "key_required", 400)
     if settings.RATE_LIMIT_ENABLED:
         decision = limiter().hit(settings.RATE_LIMIT_AUTH, KEY_RATE_BUCKET, str(user.pk))
         if not decision.allowed:
             wait = max(decision.reset, 1)
             raise EnrolmentError(
-                f"Too many enrolment key attempts. Try again in {wait} seconds.",
+                _("Too many enrolment key attempts. Try again in %(wait)s seconds.")
+                % {"wait": wait},
                 "rate_limited",
                 429,
                 retry_after=wait,
@@ -265,7 +269,7 @@ def _check_key(user: User, course: Course, key: str | None) -> None:
     expected = course.enrolment_key.strip().encode()
     if not expected or not hmac.compare_digest(key.strip().encode(), expected):
         raise EnrolmentError(
-            "That enrolment key is not right. Check it with your instructor.", "wrong_key", 400
+            _("That enrolment key is not right. Check it with your instructor."), "wrong_key", 400
         )
 
 
@@ -293,7 +297,8 @@ def _check_not_member(course: Course, user: User, now: datetime) -> None:
         _end(membership, actor=None, action="enrolment.expired", promote=False)
         return
     raise EnrolmentError(
-        f"You are already {membership.role.name.lower()} in this course.", "already_enrolled"
+        _("You are already %(name)s in this course.") % {"name": membership.role.name.lower()},
+        "already_enrolled",
     )
 
 
@@ -323,7 +328,7 @@ def _enrol_self(*, user: User, course: Course, key: str | None) -> CourseMembers
     _check_can_join(user, course, key, now)
     if _full(course, now):
         raise EnrolmentError(
-            "This course is full. Join the waiting list to get the next free place.",
+            _("This course is full. Join the waiting list to get the next free place."),
             "course_full",
             waitlist=True,
         )
@@ -366,10 +371,10 @@ def leave_course(*, user: User, course: Course, base_url: str | None = None) -> 
     course = _lock(course)
     membership = _existing(course, user)
     if membership is None or _is_expired(membership, timezone.now()):
-        raise EnrolmentError("You are not enrolled in this course.", "not_enrolled", 404)
+        raise EnrolmentError(_("You are not enrolled in this course."), "not_enrolled", 404)
     if membership.role.slug != LEARNER:
         raise EnrolmentError(
-            "Teachers cannot leave a course themselves: ask another instructor or a manager.",
+            _("Teachers cannot leave a course themselves: ask another instructor or a manager."),
             "not_a_learner",
         )
     _end(membership, actor=user, action="enrolment.removed", promote=False, reason="left")
@@ -408,11 +413,11 @@ def waitlist_join(*, user: User, course: Course, key: str | None = None) -> Wait
     course = _lock(course)
     _check_not_member(course, user, now)
     if WaitlistEntry.objects.filter(course=course, user=user).exists():
-        raise EnrolmentError("You are already on the waiting list.", "already_waitlisted")
+        raise EnrolmentError(_("You are already on the waiting list."), "already_waitlisted")
     _check_can_join(user, course, key, now)
     if not _full(course, now):
         raise EnrolmentError(
-            "There are places left in this course: enrol instead.", "places_available"
+            _("There are places left in this course: enrol instead."), "places_available"
         )
     entry = WaitlistEntry.objects.create(course=course, user=user)
     record(
@@ -431,9 +436,9 @@ def waitlist_leave(*, user: User, course: Course, actor: User | None = None) -> 
     if actor.pk != user.pk:
         _require_manage(actor, course)
     course = _lock(course)  # never while the list is being promoted
-    deleted, _ = WaitlistEntry.objects.filter(course=course, user=user).delete()
+    deleted, _count = WaitlistEntry.objects.filter(course=course, user=user).delete()
     if not deleted:
-        raise EnrolmentError("Not on the waiting list of this course.", "not_waitlisted", 404)
+        raise EnrolmentError(_("Not on the waiting list of this course."), "not_waitlisted", 404)
     record(
         actor=actor,
         action="enrolment.waitlist_left",
@@ -515,11 +520,15 @@ def _notify_promoted(membership: CourseMembership, base_url: str | None) -> None
         "site_name": settings.SITE_NAME,
         "ends_at": membership.ends_at,
     }
-    email_queue(
-        subject=f"[{settings.SITE_NAME}] You have a place in {course.title}",
-        body=render_to_string("courses/enrol_email_promoted.txt", context),
-        to=[membership.user.email],
-    )
+    # In the learner's language: the promotion runs in someone else's request (the person
+    # who left), whose language says nothing about the reader's.
+    with in_language_of(membership.user):
+        subject = _("[%(site)s] You have a place in %(title)s") % {
+            "site": settings.SITE_NAME,
+            "title": course.title,
+        }
+        body = render_to_string("courses/enrol_email_promoted.txt", context)
+    email_queue(subject=subject, body=body, to=[membership.user.email])
 
 
 # --- Staff ----------------------------------------------------------------------------------
@@ -527,14 +536,19 @@ def _notify_promoted(membership: CourseMembership, base_url: str | None) -> None
 
 def _require_manage(actor: Any, course: Course) -> None:
     if actor is not None and not has_course_perm(actor, course, "enrolment.manage"):
-        raise PermissionDenied("Enrolling people needs the enrolment.manage permission.")
+        raise PermissionDenied(_("Enrolling people needs the enrolment.manage permission."))
 
 
 def _course_role(slug: str) -> Role:
     role = Role.objects.filter(slug=slug.strip().lower(), scope=COURSE).first()
     if role is None:
         names = ", ".join(Role.objects.filter(scope=COURSE).values_list("slug", flat=True))
-        raise EnrolmentError(f"Unknown course role {slug!r}: use {names}.", "unknown_role", 422)
+        raise EnrolmentError(
+            _("Unknown course role %(slug)s: use %(names)s.")
+            % {"slug": repr(slug), "names": names},
+            "unknown_role",
+            422,
+        )
     return role
 
 
@@ -542,9 +556,9 @@ def _check_ends_at(role: Role, ends_at: datetime | None, now: datetime) -> None:
     if ends_at is None:
         return
     if role.slug != LEARNER:
-        raise EnrolmentError("End dates apply to learners only.", "invalid", 422)
+        raise EnrolmentError(_("End dates apply to learners only."), "invalid", 422)
     if ends_at <= now:
-        raise EnrolmentError("The end date has already passed.", "invalid", 422)
+        raise EnrolmentError(_("The end date has already passed."), "invalid", 422)
 
 
 @transaction.atomic
@@ -565,24 +579,33 @@ def enrolment_add(
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None or not user.is_active:
         raise EnrolmentError(
-            f"No active account uses {email.strip()!r}. Invite them first.", "unknown_user", 422
+            _("No active account uses %(email)s. Invite them first.")
+            % {"email": repr(email.strip())},
+            "unknown_user",
+            422,
         )
     the_role = _course_role(role)
     if cohort is not None and cohort.course_id != course.pk:
-        raise EnrolmentError("That cohort belongs to another course.", "unknown_cohort", 422)
+        raise EnrolmentError(_("That cohort belongs to another course."), "unknown_cohort", 422)
     _check_ends_at(the_role, ends_at, now)
     existing = _existing(course, user)
     if existing is not None and not _is_expired(existing, now):
         raise EnrolmentError(
-            f"{user.email} is already {existing.role.name.lower()} in this course.",
+            _("%(email)s is already %(name)s in this course.")
+            % {"email": user.email, "name": existing.role.name.lower()},
             "already_enrolled",
         )
     if not can_grant_course_role(actor, course, the_role.permissions):
-        raise PermissionDenied(f"You cannot make people {the_role.name} in this course.")
+        raise PermissionDenied(
+            _("You cannot make people %(name)s in this course.") % {"name": the_role.name}
+        )
     if the_role.slug == LEARNER and _full(course, now) and not override_capacity:
         raise EnrolmentError(
-            f"The course is full ({course.capacity} places). Enrol beyond capacity "
-            "explicitly (override_capacity), or add them to the waiting list.",
+            _(
+                "The course is full (%(capacity)s places). Enrol beyond capacity explicitly "
+                "(override_capacity), or add them to the waiting list."
+            )
+            % {"capacity": course.capacity},
             "course_full",
         )
     if existing is not None:
@@ -626,7 +649,7 @@ def enrolment_update(
     _require_manage(actor, course)
     membership = _existing(course, user)
     if membership is None:
-        raise EnrolmentError("This person is not in the course.", "not_enrolled", 404)
+        raise EnrolmentError(_("This person is not in the course."), "not_enrolled", 404)
     if _update_membership(actor, course, membership, cohort=cohort, ends_at=ends_at):
         invalidate_course(course.pk)
     return membership
@@ -644,7 +667,7 @@ def _update_membership(
     changes: dict[str, Any] = {}
     if cohort is not _UNSET and cohort != membership.cohort:
         if cohort is not None and cohort.course_id != course.pk:
-            raise EnrolmentError("That cohort belongs to another course.", "unknown_cohort", 422)
+            raise EnrolmentError(_("That cohort belongs to another course."), "unknown_cohort", 422)
         changes["cohort"] = cohort.name if cohort else None
         membership.cohort = cohort
     if ends_at is not _UNSET and ends_at != membership.ends_at:
@@ -670,7 +693,7 @@ def cohort_assign(
     """Put several members in one cohort (or none); returns how many changed."""
     _require_manage(actor, course)
     if cohort is not None and cohort.course_id != course.pk:
-        raise EnrolmentError("That cohort belongs to another course.", "unknown_cohort", 422)
+        raise EnrolmentError(_("That cohort belongs to another course."), "unknown_cohort", 422)
     memberships = (
         CourseMembership.objects.select_for_update(of=("self",))
         .filter(course=course, user__in=list(users))
@@ -700,16 +723,19 @@ def member_change(
     now = timezone.now()
     membership = _existing(course, user)
     if membership is None:
-        raise EnrolmentError("This person is not in the course.", "not_enrolled", 404)
+        raise EnrolmentError(_("This person is not in the course."), "not_enrolled", 404)
     new_role = _course_role(role)
     if new_role.slug != LEARNER:
         ends_at = None
     if new_role.pk != membership.role_id:
         if not can_grant_course_role(actor, course, membership.role.permissions):
-            raise PermissionDenied(f"You cannot change the role of a {membership.role.name}.")
+            raise PermissionDenied(
+                _("You cannot change the role of a %(name)s.") % {"name": membership.role.name}
+            )
         if new_role.slug == LEARNER and _full(course, now):
             raise EnrolmentError(
-                f"The course is full ({course.capacity} places): no place for another learner.",
+                _("The course is full (%(capacity)s places): no place for another learner.")
+                % {"capacity": course.capacity},
                 "course_full",
             )
         course_role_set(actor=actor, course=course, user=user, role=new_role)
@@ -760,7 +786,7 @@ def enrolment_remove(
     _require_manage(actor, course)
     course = _lock(course)
     if not course_role_remove(actor=actor, course=course, user=user):
-        raise EnrolmentError("This person is not in the course.", "not_enrolled", 404)
+        raise EnrolmentError(_("This person is not in the course."), "not_enrolled", 404)
     invalidate_course(course.pk)
     waitlist_promote(course=course, base_url=base_url)
 
@@ -800,14 +826,16 @@ def enrolments_expire(*, now: datetime | None = None) -> int:
 def _clean_cohort_name(course: Course, name: str, exclude: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
-        raise EnrolmentError("Give the cohort a name.", "invalid", 422)
+        raise EnrolmentError(_("Give the cohort a name."), "invalid", 422)
     if len(name) > 100:
-        raise EnrolmentError("Cohort names have at most 100 characters.", "invalid", 422)
+        raise EnrolmentError(_("Cohort names have at most 100 characters."), "invalid", 422)
     clash = Cohort.objects.filter(course=course, name__iexact=name)
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise EnrolmentError(f"There is already a cohort called {name!r}.", "cohort_exists")
+        raise EnrolmentError(
+            _("There is already a cohort called %(name)s.") % {"name": repr(name)}, "cohort_exists"
+        )
     return name
 
 
@@ -859,10 +887,10 @@ def cohort_delete(*, actor: Any, cohort: Cohort) -> int:
 
 ENROL, UPDATE, UNCHANGED, ERROR = "enrol", "update", "unchanged", "error"
 OUTCOME_LABELS = {
-    ENROL: "Will enrol",
-    UPDATE: "Will update",
-    UNCHANGED: "Already enrolled (unchanged)",
-    ERROR: "Error",
+    ENROL: gettext_lazy("Will enrol"),
+    UPDATE: gettext_lazy("Will update"),
+    UNCHANGED: gettext_lazy("Already enrolled (unchanged)"),
+    ERROR: gettext_lazy("Error"),
 }
 
 
@@ -909,26 +937,33 @@ def _evaluate(
             continue
         key = row.email.lower()
         if key in seen:
-            item["message"] = f"Duplicate row: this email is already on line {seen[key]}."
+            item["message"] = _("Duplicate row: this email is already on line %(line)s.") % {
+                "line": seen[key]
+            }
             continue
         seen[key] = row.line
         user = users.get(key)
         if user is None or not user.is_active:
-            item["message"] = "Unknown user: no active account has this email."
+            item["message"] = _("Unknown user: no active account has this email.")
             continue
         role = roles.get(row.role or LEARNER)
         if role is None:
-            item["message"] = f"Unknown role {row.role!r}: use {', '.join(sorted(roles))}."
+            item["message"] = _("Unknown role %(role)s: use %(roles)s.") % {
+                "role": repr(row.role),
+                "roles": ", ".join(sorted(roles)),
+            }
             continue
         ends_at = end_of_day(row.ends_at) if row.ends_at else None
         if ends_at is not None and role.slug != LEARNER:
-            item["message"] = "End dates apply to learners only."
+            item["message"] = _("End dates apply to learners only.")
             continue
         if ends_at is not None and ends_at <= now:
-            item["message"] = "Bad date: the end date has already passed."
+            item["message"] = _("Bad date: the end date has already passed.")
             continue
         if not can_grant_course_role(actor, course, role.permissions):
-            item["message"] = f"You cannot make people {role.name} in this course."
+            item["message"] = _("You cannot make people %(name)s in this course.") % {
+                "name": role.name
+            }
             continue
         membership = memberships.get(user.pk)
         if membership is not None and _is_expired(membership, now):
@@ -936,36 +971,45 @@ def _evaluate(
         if membership is None:
             if role.slug == LEARNER and free is not None:
                 if free <= 0 and not override_capacity:
-                    item["message"] = "The course is full: no place left for this row."
+                    item["message"] = _("The course is full: no place left for this row.")
                     continue
                 free -= 1
             item["outcome"] = ENROL
-            item["message"] = f"Will enrol as {role.name.lower()}"
+            item["message"] = _("Will enrol as %(name)s") % {"name": role.name.lower()}
             if row.cohort and row.cohort.lower() not in cohorts:
-                item["message"] += f" (new cohort {row.cohort!r})"
+                item["message"] += _(" (new cohort %(cohort)s)") % {"cohort": repr(row.cohort)}
             continue
         changes = []
         if membership.role.slug != role.slug:
             if not can_grant_course_role(actor, course, membership.role.permissions):
-                item["message"] = f"You cannot change the role of a {membership.role.name}."
+                item["message"] = _("You cannot change the role of a %(name)s.") % {
+                    "name": membership.role.name
+                }
                 continue
             if role.slug == LEARNER and free is not None:
                 if free <= 0 and not override_capacity:
-                    item["message"] = "The course is full: no place left for this row."
+                    item["message"] = _("The course is full: no place left for this row.")
                     continue
                 free -= 1
-            changes.append(f"role {membership.role.slug} → {role.slug}")
+            changes.append(
+                _("role %(old)s → %(new)s") % {"old": membership.role.slug, "new": role.slug}
+            )
         current_cohort = membership.cohort.name if membership.cohort else ""
         if row.cohort and row.cohort.lower() != current_cohort.lower():
-            changes.append(f"cohort {current_cohort or 'none'} → {row.cohort}")
+            changes.append(
+                _("cohort %(old)s → %(new)s")
+                % {"old": current_cohort or _("none"), "new": row.cohort}
+            )
         if ends_at is not None and ends_at != membership.ends_at:
-            changes.append(f"end date → {row.ends_at.isoformat() if row.ends_at else ''}")
+            changes.append(
+                _("end date → %(day)s") % {"day": row.ends_at.isoformat() if row.ends_at else ""}
+            )
         if changes:
             item["outcome"] = UPDATE
-            item["message"] = "Will update: " + "; ".join(changes)
+            item["message"] = _("Will update: %(changes)s") % {"changes": "; ".join(changes)}
         else:
             item["outcome"] = UNCHANGED
-            item["message"] = "Already enrolled as listed: nothing to change."
+            item["message"] = _("Already enrolled as listed: nothing to change.")
     return out
 
 
@@ -1031,7 +1075,7 @@ def import_apply(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any]:
     _require_manage(actor, course)
     if imp.status == EnrolmentImport.Status.APPLIED:
         raise EnrolmentError(
-            "This import was already applied. Upload the file again to re-run it.",
+            _("This import was already applied. Upload the file again to re-run it."),
             "already_applied",
         )
     course = _lock(course)
@@ -1143,11 +1187,11 @@ def import_apply_or_queue(*, actor: Any, imp: EnrolmentImport) -> dict[str, Any]
     with transaction.atomic():
         imp = EnrolmentImport.objects.select_for_update().get(pk=imp.pk)
         if imp.status == EnrolmentImport.Status.APPLIED:
-            raise EnrolmentError("This import was already applied.", "already_applied")
+            raise EnrolmentError(_("This import was already applied."), "already_applied")
         queued = import_queued_at(imp)
         now = timezone.now()
         if queued and now - queued < timedelta(minutes=IMPORT_QUEUE_STALE_MINUTES):
-            raise EnrolmentError("This import is already being applied.", "already_queued")
+            raise EnrolmentError(_("This import is already being applied."), "already_queued")
         imp.report = {**imp.report, "queued_at": now.isoformat(), "failed": ""}
         imp.save(update_fields=["report", "updated_at"])
         enqueue_on_commit(enrolment_import_apply_task, imp.pk, getattr(actor, "pk", None))
@@ -1163,7 +1207,7 @@ def import_apply_queued(*, import_id: int, actor_id: int | None) -> None:
     actor = User.objects.filter(pk=actor_id, is_active=True).first() if actor_id else None
     try:
         if actor_id and actor is None:
-            raise PermissionDenied("The person who applied this import can no longer sign in.")
+            raise PermissionDenied(_("The person who applied this import can no longer sign in."))
         import_apply(actor=actor, imp=imp)
     except (EnrolmentError, PermissionDenied) as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

@@ -25,6 +25,8 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from syllabus.courses.models import _course_upload_to
 
@@ -118,7 +120,11 @@ def describe_limit(kind: str) -> str:
     size = max_bytes(kind)
     amount = f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
     types = ", ".join(e.upper() for e in allowed_extensions(kind))
-    return f"{types}; at most {amount}."
+    return _("%(types)s; at most %(amount)s.") % {"types": types, "amount": amount}
+
+
+# For form fields declared at import time: worded in the language of each request.
+describe_limit_lazy = lazy(describe_limit, str)
 
 
 def accept_attribute(kind: str) -> str:
@@ -142,23 +148,25 @@ def validate_upload(uploaded: Any, kind: str) -> UploadInfo:
     if kind not in KINDS:
         raise ValueError(f"Unknown upload kind {kind!r}.")
     if uploaded is None:
-        raise ValidationError("Choose a file to upload.", code="required")
+        raise ValidationError(_("Choose a file to upload."), code="required")
     name = safe_name(getattr(uploaded, "name", "") or "")
     size = int(getattr(uploaded, "size", 0) or 0)
     limit = max_bytes(kind)
     if size > limit:
         raise ValidationError(
-            f"{name} is {_human(size)}; the limit is {_human(limit)}.", code="too_large"
+            _("%(name)s is %(size)s; the limit is %(limit)s.")
+            % {"name": name, "size": _human(size), "limit": _human(limit)},
+            code="too_large",
         )
     if size == 0:
-        raise ValidationError(f"{name} is empty.", code="empty")
+        raise ValidationError(_("%(name)s is empty.") % {"name": name}, code="empty")
     stem, dot, extension = name.rpartition(".")
     extension = ALIASES.get(extension.lower(), extension.lower()) if dot and stem else ""
     allowed = allowed_extensions(kind)
     if extension not in allowed:
         raise ValidationError(
-            f"{name}: this kind of file is not accepted here. Allowed: "
-            f"{', '.join(e.upper() for e in allowed)}.",
+            _("%(name)s: this kind of file is not accepted here. Allowed: %(allowed)s.")
+            % {"name": name, "allowed": ", ".join(e.upper() for e in allowed)},
             code="type",
         )
     _check_content(uploaded, extension, name)
@@ -177,13 +185,23 @@ def _check_content(uploaded: Any, extension: str, name: str) -> None:
         head = _read_head(uploaded)
         guessed = filetype.guess_extension(head)
         if guessed not in SNIFFED_AS[extension]:
-            found = f"looks like {guessed.upper()}" if guessed else "is not recognised"
+            message = (
+                _("%(name)s is named .%(extension)s but its content looks like %(guessed)s.")
+                if guessed
+                else _("%(name)s is named .%(extension)s but its content is not recognised.")
+            )
             raise ValidationError(
-                f"{name} is named .{extension} but its content {found}.", code="content"
+                message
+                % {"name": name, "extension": extension, "guessed": (guessed or "").upper()},
+                code="content",
             )
     else:
         # An extension an operator allowed that we have no content check for.
-        raise ValidationError(f"{name}: .{extension} files cannot be checked.", code="type")
+        raise ValidationError(
+            _("%(name)s: .%(extension)s files cannot be checked.")
+            % {"name": name, "extension": extension},
+            code="type",
+        )
 
 
 def _rewind(uploaded: Any) -> None:
@@ -210,9 +228,14 @@ def _check_text(data: bytes, name: str) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError(f"{name} is not UTF-8 text.", code="content") from None
+        raise ValidationError(
+            _("%(name)s is not UTF-8 text.") % {"name": name}, code="content"
+        ) from None
     if "\x00" in text:
-        raise ValidationError(f"{name} contains NUL bytes: it is not a text file.", code="content")
+        raise ValidationError(
+            _("%(name)s contains NUL bytes: it is not a text file.") % {"name": name},
+            code="content",
+        )
 
 
 def _check_zip(uploaded: Any, extension: str, name: str) -> None:
@@ -229,20 +252,37 @@ def _check_zip(uploaded: Any, extension: str, name: str) -> None:
                     n.startswith(prefix) for n in names
                 ):
                     raise ValidationError(
-                        f"{name} is not a .{extension} document (an archive without its parts).",
+                        _(
+                            "%(name)s is not a .%(extension)s document "
+                            "(an archive without its parts)."
+                        )
+                        % {"name": name, "extension": extension},
                         code="content",
                     )
             elif extension in OPEN_DOCUMENT:
                 if "mimetype" not in names or archive.getinfo("mimetype").file_size > 200:
-                    raise ValidationError(f"{name} is not a .{extension} document.", code="content")
+                    raise ValidationError(
+                        _("%(name)s is not a .%(extension)s document.")
+                        % {"name": name, "extension": extension},
+                        code="content",
+                    )
                 mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
                 if mimetype != OPEN_DOCUMENT[extension]:
-                    raise ValidationError(f"{name} is not a .{extension} document.", code="content")
+                    raise ValidationError(
+                        _("%(name)s is not a .%(extension)s document.")
+                        % {"name": name, "extension": extension},
+                        code="content",
+                    )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError):
-        raise ValidationError(f"{name} is not a valid .{extension} file.", code="content") from None
+        raise ValidationError(
+            _("%(name)s is not a valid .%(extension)s file.")
+            % {"name": name, "extension": extension},
+            code="content",
+        ) from None
     except (NotImplementedError, RuntimeError):  # unknown compression, encrypted member
         raise ValidationError(
-            f"{name} uses a compression or encryption that cannot be checked.", code="content"
+            _("%(name)s uses a compression or encryption that cannot be checked.") % {"name": name},
+            code="content",
         ) from None
     finally:
         _rewind(uploaded)
@@ -250,26 +290,36 @@ def _check_zip(uploaded: Any, extension: str, name: str) -> None:
 
 def _check_members(members: list[zipfile.ZipInfo], name: str) -> None:
     if len(members) > ZIP_MAX_MEMBERS:
-        raise ValidationError(f"{name} holds more than {ZIP_MAX_MEMBERS} files.", code="zip_bomb")
+        raise ValidationError(
+            _("%(name)s holds more than %(count)s files.")
+            % {"name": name, "count": ZIP_MAX_MEMBERS},
+            code="zip_bomb",
+        )
     total = 0
     for member in members:
         if _unsafe_member_name(member.filename):
             raise ValidationError(
-                f"{name} contains an unsafe path ({member.filename[:80]!r}).", code="zip_path"
+                _("%(name)s contains an unsafe path (%(path)s).")
+                % {"name": name, "path": repr(member.filename[:80])},
+                code="zip_path",
             )
         if member.flag_bits & 0x1:
-            raise ValidationError(f"{name} contains encrypted files.", code="content")
+            raise ValidationError(
+                _("%(name)s contains encrypted files.") % {"name": name}, code="content"
+            )
         total += member.file_size
         if total > ZIP_MAX_UNCOMPRESSED:
             raise ValidationError(
-                f"{name} would expand to more than {_human(ZIP_MAX_UNCOMPRESSED)}.",
+                _("%(name)s would expand to more than %(size)s.")
+                % {"name": name, "size": _human(ZIP_MAX_UNCOMPRESSED)},
                 code="zip_bomb",
             )
         if member.file_size > 1024 * 1024 and member.file_size > ZIP_MAX_RATIO * max(
             member.compress_size, 1
         ):
             raise ValidationError(
-                f"{name} contains a file compressed more than {ZIP_MAX_RATIO} to 1 (a zip bomb?).",
+                _("%(name)s contains a file compressed more than %(ratio)s to 1 (a zip bomb?).")
+                % {"name": name, "ratio": ZIP_MAX_RATIO},
                 code="zip_bomb",
             )
 
@@ -309,15 +359,15 @@ def validate_webvtt(data: bytes) -> int:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError("The captions file is not UTF-8 text.", code="content") from None
+        raise ValidationError(_("The captions file is not UTF-8 text."), code="content") from None
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
-        raise ValidationError("The captions file contains NUL bytes.", code="content")
+        raise ValidationError(_("The captions file contains NUL bytes."), code="content")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     first = lines[0]
     if not (first == "WEBVTT" or (first.startswith("WEBVTT") and first[6] in " \t")):
         raise ValidationError(
-            "The captions file must be WebVTT: its first line must be WEBVTT.", code="content"
+            _("The captions file must be WebVTT: its first line must be WEBVTT."), code="content"
         )
     cues = 0
     for number, line in enumerate(lines[1:], start=2):
@@ -328,17 +378,21 @@ def validate_webvtt(data: bytes) -> int:
         end = _seconds(match.group(2)) if match else None
         if start is None or end is None:
             raise ValidationError(
-                f"Captions line {number}: the cue timing must look like "
-                "00:00:01.000 --> 00:00:04.000.",
+                _(
+                    "Captions line %(number)s: the cue timing must look like "
+                    "00:00:01.000 --> 00:00:04.000."
+                )
+                % {"number": number},
                 code="content",
             )
         if end < start:
             raise ValidationError(
-                f"Captions line {number}: the cue ends before it starts.", code="content"
+                _("Captions line %(number)s: the cue ends before it starts.") % {"number": number},
+                code="content",
             )
         cues += 1
     if cues == 0:
-        raise ValidationError("The captions file has no cues.", code="content")
+        raise ValidationError(_("The captions file has no cues."), code="content")
     return cues
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from syllabus.core.forms import add_service_errors
@@ -35,28 +36,28 @@ PAGE_SIZE = 10
 def _course(request: HttpRequest, public_id: str) -> Course:
     course = Course.objects.filter(courses_visible_to(request.user), public_id=public_id).first()
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     return course
 
 
 def _readable(request: HttpRequest, public_id: str) -> Course:
     course = _course(request, public_id)
     if not can_read_announcements(request.user, course):
-        raise PermissionDenied("Announcements are for the course's members and teachers.")
+        raise PermissionDenied(_("Announcements are for the course's members and teachers."))
     return course
 
 
 def _editable(request: HttpRequest, public_id: str) -> Course:
     course = _course(request, public_id)
     if not can_post_announcements(request.user, course):
-        raise PermissionDenied("Only the course's instructors can post announcements.")
+        raise PermissionDenied(_("Only the course's instructors can post announcements."))
     return course
 
 
 def _announcement(course: Course, announcement_id: str) -> Announcement:
     announcement = announcement_get(course=course, public_id=announcement_id)
     if announcement is None:
-        raise Http404("No such announcement.")
+        raise Http404(_("No such announcement."))
     return announcement
 
 
@@ -114,7 +115,7 @@ def announcement_new(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Announcement posted. The course's learners are notified.")
+            messages.success(request, _("Announcement posted. The course's learners are notified."))
             return redirect("courses:announcements", public_id=course.public_id)
     return _form_page(request, course, form)
 
@@ -138,7 +139,7 @@ def announcement_edit(request: HttpRequest, public_id: str, announcement_id: str
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Announcement saved. Learners are not notified again.")
+            messages.success(request, _("Announcement saved. Learners are not notified again."))
             return redirect(
                 "courses:announcement",
                 public_id=course.public_id,
@@ -161,5 +162,7 @@ def announcement_delete_view(
             {"course": course, "announcement": announcement},
         )
     announcement_delete(actor=request.user, announcement=announcement)
-    messages.success(request, f"Announcement “{announcement.title}” deleted.")
+    messages.success(
+        request, _("Announcement “%(title)s” deleted.") % {"title": announcement.title}
+    )
     return redirect("courses:announcements", public_id=course.public_id)

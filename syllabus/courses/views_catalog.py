@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from syllabus.accounts.permissions import acting_user, has_site_perm, require_site_perm
@@ -90,10 +91,10 @@ def course_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     Drafts answer 404 to anyone who may not see them."""
     course = visible_course(request.user, public_id)
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     meta = course_meta(course.pk)
     if meta is None:  # deleted between the two reads
-        raise Http404("No such course.")
+        raise Http404(_("No such course."))
     can_edit = has_course_perm(request.user, course, "course.edit")
     outline = course_outline(course)
     shown = _outline_for_page(outline if can_edit else published_outline(outline))
@@ -163,14 +164,14 @@ def course_image(request: HttpRequest, public_id: str) -> HttpResponseBase:
     may be cached by browsers and proxies; drafts' only privately."""
     course = visible_course(request.user, public_id)
     if course is None or not course.image:
-        raise Http404("No image.")
+        raise Http404(_("No image."))
     content_type = mimetypes.guess_type(course.image.name)[0] or "application/octet-stream"
     if not content_type.startswith("image/") or content_type == "image/svg+xml":
         content_type = "application/octet-stream"  # never let the browser run a file
     try:
         response = ranged_file_response(request, default_storage, course.image.name, content_type)
     except FileNotFoundError:
-        raise Http404("No image.") from None
+        raise Http404(_("No image.")) from None
     if course.status == Course.Status.PUBLISHED:
         # The page links the image with ?v=<version>: a new image gets a new URL.
         patch_cache_control(response, public=True, max_age=86400)
@@ -194,7 +195,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Category {category.name} added.")
+            messages.success(request, _("Category %(name)s added.") % {"name": category.name})
             return redirect("courses:categories")
     listed = Category.objects.annotate(course_total=Count("courses")).order_by("position", "name")
     page = Paginator(listed, CATEGORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -221,7 +222,7 @@ def category_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Category {saved.name} saved.")
+            messages.success(request, _("Category %(name)s saved.") % {"name": saved.name})
             return redirect("courses:categories")
     status = 400 if form.is_bound and form.errors else 200
     return render(
@@ -244,7 +245,7 @@ def category_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("courses:category_delete", slug=slug)
-        messages.success(request, f"Category {category.name} deleted.")
+        messages.success(request, _("Category %(name)s deleted.") % {"name": category.name})
         return redirect("courses:categories")
     return render(
         request,

@@ -21,6 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.accounts.models import Role, User
@@ -49,7 +51,7 @@ def _course(request: HttpRequest, public_id: str, perm: str | None = None) -> Co
     if course is None:
         raise Http404("No such course.")
     if perm and not has_course_perm(request.user, course, perm):
-        raise PermissionDenied("You do not have permission to manage people in this course.")
+        raise PermissionDenied(_("You do not have permission to manage people in this course."))
     return course
 
 
@@ -111,7 +113,7 @@ def enrol(request: HttpRequest, public_id: str) -> HttpResponse:
         lambda: svc.enrol_self(
             user=acting_user(request), course=course, key=key or None, base_url=_base_url(request)
         ),
-        f"You are enrolled in {course.title}.",
+        _("You are enrolled in %(title)s.") % {"title": course.title},
     )
 
 
@@ -122,7 +124,7 @@ def leave(request: HttpRequest, public_id: str) -> HttpResponse:
     course = _course(request, public_id)
     state = svc.enrolment_state(request.user, course)
     if state.status != "member" or not state.can_leave:
-        messages.info(request, "You are not enrolled as a learner in this course.")
+        messages.info(request, _("You are not enrolled as a learner in this course."))
         return redirect(course_url(course))
     if request.method == "GET":
         return render(request, "courses/enrol_leave.html", {"course": course, "state": state})
@@ -132,7 +134,7 @@ def leave(request: HttpRequest, public_id: str) -> HttpResponse:
         lambda: svc.leave_course(
             user=acting_user(request), course=course, base_url=_base_url(request)
         ),
-        f"You left {course.title}.",
+        _("You left %(title)s.") % {"title": course.title},
     )
 
 
@@ -146,7 +148,7 @@ def waitlist_join(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         course,
         lambda: svc.waitlist_join(user=acting_user(request), course=course, key=key or None),
-        "You are on the waiting list. We will email you when a place is yours.",
+        _("You are on the waiting list. We will email you when a place is yours."),
     )
 
 
@@ -158,7 +160,7 @@ def waitlist_leave(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         course,
         lambda: svc.waitlist_leave(user=acting_user(request), course=course),
-        "You left the waiting list.",
+        _("You left the waiting list."),
     )
 
 
@@ -236,17 +238,28 @@ def people_cohort(request: HttpRequest, public_id: str) -> HttpResponse:
     if choice != "none":
         cohort = Cohort.objects.filter(course=course, public_id=choice).first()
         if cohort is None:
-            messages.error(request, "Choose a cohort (or “No cohort”) to move people to.")
+            messages.error(request, _("Choose a cohort (or “No cohort”) to move people to."))
             return redirect(back)
     users = User.objects.filter(public_id__in=selected)
     if not selected:
-        messages.error(request, "Select the people to move first (the boxes in the first column).")
+        messages.error(
+            request, _("Select the people to move first (the boxes in the first column).")
+        )
         return redirect(back)
     changed = svc.cohort_assign(
         actor=acting_user(request), course=course, users=users, cohort=cohort
     )
-    where = f"cohort {cohort.name}" if cohort else "no cohort"
-    messages.success(request, f"{changed} member{'s' if changed != 1 else ''} moved to {where}.")
+    if cohort:
+        message = ngettext(
+            "%(count)s member moved to cohort %(cohort)s.",
+            "%(count)s members moved to cohort %(cohort)s.",
+            changed,
+        ) % {"count": changed, "cohort": cohort.name}
+    else:
+        message = ngettext(
+            "%(count)s member moved to no cohort.", "%(count)s members moved to no cohort.", changed
+        ) % {"count": changed}
+    messages.success(request, message)
     return redirect(back)
 
 
@@ -265,7 +278,11 @@ def _field_for(code: str) -> str | None:
 
 def _service_error(form: Any, exc: svc.EnrolmentError) -> None:
     name = _field_for(str(exc.code))
-    if exc.code == "invalid" and "end date" in " ".join(exc.messages).lower():
+    end_date_errors = {
+        _("End dates apply to learners only."),
+        _("The end date has already passed."),
+    }
+    if exc.code == "invalid" and end_date_errors & set(exc.messages):
         name = "ends_at"
     form.add_error(name if name in form.fields else None, exc.messages)
 
@@ -296,8 +313,12 @@ def people_add(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{membership.user.email} is now {membership.role.name.lower()} "
-                    f"in {course.title}.",
+                    _("%(email)s is now %(name)s in %(title)s.")
+                    % {
+                        "email": membership.user.email,
+                        "name": membership.role.name.lower(),
+                        "title": course.title,
+                    },
                 )
                 return redirect("courses:people", public_id=course.public_id)
         status = 400
@@ -312,7 +333,7 @@ def _membership(course: Course, user_id: str) -> CourseMembership:
         .first()
     )
     if membership is None:
-        raise Http404("This person is not in the course.")
+        raise Http404(_("This person is not in the course."))
     return membership
 
 
@@ -346,7 +367,10 @@ def member(request: HttpRequest, public_id: str, user_id: str) -> HttpResponse:
             except PermissionDenied as exc:
                 form.add_error("role", str(exc))
             else:
-                messages.success(request, f"Saved the changes for {membership.user.email}.")
+                messages.success(
+                    request,
+                    _("Saved the changes for %(email)s.") % {"email": membership.user.email},
+                )
                 return redirect("courses:people", public_id=course.public_id)
         status = 400
     context = {"course": course, "membership": membership, "form": form}
@@ -374,7 +398,11 @@ def member_remove(request: HttpRequest, public_id: str, user_id: str) -> HttpRes
     except svc.EnrolmentError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} was removed from {course.title}.")
+        messages.success(
+            request,
+            _("%(email)s was removed from %(title)s.")
+            % {"email": membership.user.email, "title": course.title},
+        )
     return redirect("courses:people", public_id=course.public_id)
 
 
@@ -388,13 +416,15 @@ def waitlist_remove(request: HttpRequest, public_id: str, user_id: str) -> HttpR
         .first()
     )
     if entry is None:
-        raise Http404("This person is not on the waiting list.")
+        raise Http404(_("This person is not on the waiting list."))
     if request.method == "GET":
         return render(
             request, "courses/people_waitlist_remove.html", {"course": course, "entry": entry}
         )
     svc.waitlist_leave(actor=acting_user(request), user=entry.user, course=course)
-    messages.success(request, f"{entry.user.email} was taken off the waiting list.")
+    messages.success(
+        request, _("%(email)s was taken off the waiting list.") % {"email": entry.user.email}
+    )
     return redirect(reverse("courses:people", args=[course.public_id]) + "?tab=waitlist")
 
 
@@ -475,7 +505,7 @@ def import_preview(request: HttpRequest, public_id: str, import_id: str) -> Http
     course = _course(request, public_id, "enrolment.manage")
     imp = EnrolmentImport.objects.filter(course=course, public_id=import_id).first()
     if imp is None:
-        raise Http404("No such import.")
+        raise Http404(_("No such import."))
     if request.method == "POST":
         try:
             report = svc.import_apply_or_queue(actor=acting_user(request), imp=imp)
@@ -485,20 +515,29 @@ def import_preview(request: HttpRequest, public_id: str, import_id: str) -> Http
             if report is None:
                 messages.info(
                     request,
-                    "The import is being applied in the background: this page shows the "
-                    "results when it is done.",
+                    _(
+                        "The import is being applied in the background: this page shows the "
+                        "results when it is done."
+                    ),
                 )
             elif report["totals"]["enrol"] + report["totals"]["update"] == 0:
                 messages.info(
-                    request, "Nothing to change: everyone in this file is already as listed."
+                    request, _("Nothing to change: everyone in this file is already as listed.")
                 )
             else:
                 totals = report["totals"]
                 messages.success(
                     request,
-                    f"Import applied: {totals['enrol']} enrolled, {totals['update']} updated, "
-                    f"{totals['unchanged']} unchanged, {totals['error']} rows with errors "
-                    "skipped.",
+                    _(
+                        "Import applied: %(enrol)s enrolled, %(update)s updated, "
+                        "%(unchanged)s unchanged, %(error)s rows with errors skipped."
+                    )
+                    % {
+                        "enrol": totals["enrol"],
+                        "update": totals["update"],
+                        "unchanged": totals["unchanged"],
+                        "error": totals["error"],
+                    },
                 )
         return redirect(
             "courses:people_import_preview", public_id=course.public_id, import_id=imp.public_id
@@ -529,7 +568,7 @@ def cohorts(request: HttpRequest, public_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_manage:
-            raise PermissionDenied("Creating cohorts needs the enrolment.manage permission.")
+            raise PermissionDenied(_("Creating cohorts needs the enrolment.manage permission."))
         if form.is_valid():
             try:
                 cohort = svc.cohort_create(
@@ -538,7 +577,7 @@ def cohorts(request: HttpRequest, public_id: str) -> HttpResponse:
             except svc.EnrolmentError as exc:
                 add_service_errors(form, ValidationError({"name": exc.messages}))
             else:
-                messages.success(request, f"Cohort {cohort.name} created.")
+                messages.success(request, _("Cohort %(name)s created.") % {"name": cohort.name})
                 return redirect("courses:cohorts", public_id=course.public_id)
         status = 400
     listed = Cohort.objects.filter(course=course).annotate(members=Count("memberships"))
@@ -549,7 +588,7 @@ def cohorts(request: HttpRequest, public_id: str) -> HttpResponse:
 def _cohort(course: Course, cohort_id: str) -> Cohort:
     cohort = Cohort.objects.filter(course=course, public_id=cohort_id).first()
     if cohort is None:
-        raise Http404("No such cohort.")
+        raise Http404(_("No such cohort."))
     return cohort
 
 
@@ -569,7 +608,7 @@ def cohort_edit(request: HttpRequest, public_id: str, cohort_id: str) -> HttpRes
             except svc.EnrolmentError as exc:
                 add_service_errors(form, ValidationError({"name": exc.messages}))
             else:
-                messages.success(request, f"Cohort renamed to {cohort.name}.")
+                messages.success(request, _("Cohort renamed to %(name)s.") % {"name": cohort.name})
                 return redirect("courses:cohorts", public_id=course.public_id)
         status = 400
     return render(
@@ -595,7 +634,11 @@ def cohort_delete(request: HttpRequest, public_id: str, cohort_id: str) -> HttpR
     members = svc.cohort_delete(actor=acting_user(request), cohort=cohort)
     messages.success(
         request,
-        f"Cohort {cohort.name} deleted; its {members} member{'s' if members != 1 else ''} "
-        "stay enrolled without a cohort.",
+        ngettext(
+            "Cohort %(name)s deleted; its %(count)s member stay enrolled without a cohort.",
+            "Cohort %(name)s deleted; its %(count)s members stay enrolled without a cohort.",
+            members,
+        )
+        % {"name": cohort.name, "count": members},
     )
     return redirect("courses:cohorts", public_id=course.public_id)
