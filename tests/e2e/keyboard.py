@@ -229,11 +229,21 @@ def tab_to(
 
 
 def focus_start(page: Any) -> None:
-    """Put the focus back at the start of the document, as after a page load: the next
-    Tab goes to the first tab stop (the skip link). Nothing is focused or clicked."""
-    page.evaluate(
-        "() => { if (document.activeElement) document.activeElement.blur();"
-        " window.getSelection().removeAllRanges(); }"
+    """Put the keyboard back at the start of the document, as after a page load: the
+    next Tab goes to the first tab stop (the skip link). Blurring alone is not enough:
+    the browser starts the next Tab from where the focus was. So the body takes the
+    focus for an instant (a tabindex it loses again) and lets it go."""
+    _evaluate(
+        page,
+        """() => {
+            const body = document.body;
+            const had = body.hasAttribute("tabindex");
+            if (!had) body.setAttribute("tabindex", "-1");
+            body.focus({ preventScroll: true });
+            body.blur();
+            if (!had) body.removeAttribute("tabindex");
+            window.scrollTo(0, 0);
+        }""",
     )
 
 
