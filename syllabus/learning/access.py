@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
@@ -85,7 +86,7 @@ class Access:
     code: str = "forbidden"  # API error code when refused
 
 
-HIDDEN = Access(False, "Not found.", hidden=True, code="not_found")
+HIDDEN = Access(False, _("Not found."), hidden=True, code="not_found")
 
 
 def _when(moment: datetime) -> str:
@@ -108,13 +109,13 @@ def lock_reason(
     """
     available_from = lesson["available_from"] if isinstance(lesson, dict) else lesson.available_from
     if course_available_from and course_available_from > now:
-        return f"This course opens on {_when(course_available_from)}."
+        return _("This course opens on %(when)s.") % {"when": _when(course_available_from)}
     if module_available_from and module_available_from > now:
-        return f"This module opens on {_when(module_available_from)}."
+        return _("This module opens on %(when)s.") % {"when": _when(module_available_from)}
     if available_from and available_from > now:
-        return f"This lesson opens on {_when(available_from)}."
+        return _("This lesson opens on %(when)s.") % {"when": _when(available_from)}
     if prerequisite is not None and prerequisite[0] not in completed:
-        return f"This lesson opens after you complete “{prerequisite[1]}”."
+        return _("This lesson opens after you complete “%(title)s”.") % {"title": prerequisite[1]}
     return ""
 
 
@@ -134,7 +135,7 @@ def lesson_access(
     course: Course = lesson.course
     module: Module = lesson.module
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Access(False, "Sign in to open lessons.", code="not_authenticated")
+        return Access(False, _("Sign in to open lessons."), code="not_authenticated")
     if course.status != Course.Status.PUBLISHED and not _course_visible(user, course):
         return HIDDEN  # a draft course its viewer may not know about
     if is_course_staff(user, course):
@@ -143,13 +144,17 @@ def lesson_access(
     if course.status != Course.Status.PUBLISHED:
         if membership is None:
             return HIDDEN
-        return Access(False, "This course is not open at the moment.")
+        return Access(False, _("This course is not open at the moment."))
     if not (lesson.is_published and module.is_published):
         return HIDDEN
     if membership is None:
-        return Access(False, "Enrol in this course to open its lessons.")
+        return Access(False, _("Enrol in this course to open its lessons."))
     if membership.ends_at is not None and membership.ends_at <= now:
-        return Access(False, f"Your enrolment in this course ended on {_when(membership.ends_at)}.")
+        return Access(
+            False,
+            _("Your enrolment in this course ended on %(when)s.")
+            % {"when": _when(membership.ends_at)},
+        )
     prerequisite = _published_prerequisite(lesson)
     if prerequisite is not None and completed is None:
         from syllabus.learning.models import LessonProgress

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from syllabus.accounts.sensitive import api_require_recent_mfa
@@ -239,8 +240,8 @@ def my_course_progress(request: HttpRequest, public_id: str) -> Any:
     course = _course(request, public_id)
     if not is_active_learner(request.user, course):
         if is_course_staff(request.user, course):
-            raise PermissionDenied("Progress is recorded for enrolled learners only.")
-        raise PermissionDenied("You are not enrolled in this course.")
+            raise PermissionDenied(_("Progress is recorded for enrolled learners only."))
+        raise PermissionDenied(_("You are not enrolled in this course."))
     completed = completed_lesson_ids(request.user, [course.pk])
     states = outline_states(course, staff=False, completed=completed)
     row = CourseProgress.objects.filter(user=_me(request), course=course).first()
@@ -276,7 +277,7 @@ def open_lesson(request: HttpRequest, public_id: str) -> Any:
     lesson = _lesson(request, public_id)
     progress = lesson_opened(user=request.user, lesson=lesson)
     if progress is None:
-        raise PermissionDenied("Progress is recorded for enrolled learners only.")
+        raise PermissionDenied(_("Progress is recorded for enrolled learners only."))
     return _lesson_progress(progress, lesson)
 
 
@@ -367,7 +368,9 @@ def course_roster_csv(request: HttpRequest, public_id: str, query: Query[RosterQ
     _require(request, course, "course.view_learners")
     _require(request, course, "export.run")
     api_require_recent_mfa(request)
-    lines, _ = roster_csv(actor=request.user, course=course, sort=query.sort, cohort=query.cohort)
+    lines, _count = roster_csv(
+        actor=request.user, course=course, sort=query.sort, cohort=query.cohort
+    )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         content_disposition_header(True, roster_filename(course)) or ""

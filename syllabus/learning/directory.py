@@ -18,12 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from syllabus.accounts.permissions import has_site_perm
 from syllabus.audit.services import record
 from syllabus.learning.models import DirectoryOptOut
 
-WITHHELD = "Withheld (directory opt-out)"
+# Marked for the catalogue; shown through gettext(WITHHELD), in the reader's language.
+WITHHELD = gettext_noop("Withheld (directory opt-out)")
 
 
 def opted_out(user: Any) -> bool:
@@ -34,7 +36,7 @@ def opted_out(user: Any) -> bool:
 def directory_opt_out_set(*, user: Any, opted_out: bool) -> bool:
     """Opt in or out; audited when it changes. Returns whether it changed."""
     if opted_out:
-        _, changed = DirectoryOptOut.objects.get_or_create(user=user)
+        _optout, changed = DirectoryOptOut.objects.get_or_create(user=user)
     else:
         changed = DirectoryOptOut.objects.filter(user=user).delete()[0] > 0
     if changed:
@@ -70,7 +72,7 @@ class Listed:
 
     @property
     def label(self) -> str:
-        return self.full_name or self.email or WITHHELD
+        return self.full_name or self.email or gettext(WITHHELD)
 
 
 def listed(user: Any, *, opted_out: bool, viewer_sees_all: bool) -> Listed:

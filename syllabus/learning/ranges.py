@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from django.utils.translation import gettext as _
+
 # Players report their position a few times a second, so two reports a fraction of a
 # second apart are one continuous viewing; gaps shorter than this are closed. It also
 # bounds the stored list: at most one range per GAP_SECONDS of video.
@@ -31,18 +33,20 @@ def parse_ranges(raw: object) -> list[Range]:
     """Check the shape of reported ranges: a list of ``[start, end]`` pairs of finite
     numbers. Values are not bounded here (``merge`` clamps them to the video)."""
     if not isinstance(raw, list | tuple):
-        raise RangeError("ranges must be a list of [start, end] pairs.")
+        raise RangeError(_("ranges must be a list of [start, end] pairs."))
     if len(raw) > MAX_RANGES_PER_REPORT:
-        raise RangeError(f"Send at most {MAX_RANGES_PER_REPORT} ranges at a time.")
+        raise RangeError(
+            _("Send at most %(count)s ranges at a time.") % {"count": MAX_RANGES_PER_REPORT}
+        )
     parsed: list[Range] = []
     for item in raw:
         if not isinstance(item, list | tuple) or len(item) != 2:
-            raise RangeError("Each range is a pair [start, end] in seconds.")
+            raise RangeError(_("Each range is a pair [start, end] in seconds."))
         start, end = item
         if not all(_is_number(v) for v in (start, end)):
-            raise RangeError("Range bounds are numbers of seconds.")
+            raise RangeError(_("Range bounds are numbers of seconds."))
         if end < start:
-            raise RangeError("A range ends after it starts.")
+            raise RangeError(_("A range ends after it starts."))
         parsed.append((float(start), float(end)))
     return parsed
 

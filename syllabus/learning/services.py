@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.audit.services import record
 from syllabus.courses.models import Course, Lesson
@@ -106,8 +107,10 @@ class StaffPreview(PermissionDenied):
 
     def __init__(self) -> None:
         super().__init__(
-            "Progress is recorded for enrolled learners only: you are viewing this course "
-            "as its staff."
+            _(
+                "Progress is recorded for enrolled learners only: you are viewing this course "
+                "as its staff."
+            )
         )
 
 
@@ -131,11 +134,11 @@ def manual_completion(lesson: Lesson) -> tuple[bool, str]:
     if lesson.kind == Lesson.Kind.VIDEO:
         if lesson.video:
             return False, (
-                f"This video completes once you have watched "
-                f"{settings.VIDEO_COMPLETION_PERCENT}% of it."
+                _("This video completes once you have watched %(percent)s%% of it.")
+                % {"percent": settings.VIDEO_COMPLETION_PERCENT}
             )
         return True, ""
-    return False, "This lesson completes with its assessment."
+    return False, _("This lesson completes with its assessment.")
 
 
 # --- Lesson progress ---------------------------------------------------------------------------
@@ -173,13 +176,13 @@ def lesson_complete(
     _learner_access(user, lesson)
     if opened_file:
         if lesson.kind != Lesson.Kind.FILE:
-            raise ValidationError("Only file lessons complete when their file is opened.")
+            raise ValidationError(_("Only file lessons complete when their file is opened."))
     else:
         allowed, reason = manual_completion(lesson)
         if not allowed:
             raise ValidationError(reason)
     now = now or timezone.now()
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
     if progress.completed_at is None:
@@ -198,8 +201,8 @@ def lesson_result_complete(
     ``lesson_complete``, but with no access check: the result was earned while the
     learner had access, and a grade given later still counts."""
     if lesson.kind not in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
-        raise ValidationError("Only quiz and assignment lessons complete from their results.")
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+        raise ValidationError(_("Only quiz and assignment lessons complete from their results."))
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
     # Never before the row's first opening (created just now when the result came first).
@@ -213,7 +216,7 @@ def lesson_result_complete(
 
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError(f"{name} must be a number of seconds.")
+        raise ValidationError(_("%(name)s must be a number of seconds.") % {"name": name})
     return float(value)
 
 
@@ -236,22 +239,22 @@ def video_progress(
     """
     _learner_access(user, lesson)
     if lesson.kind != Lesson.Kind.VIDEO or not lesson.video:
-        raise ValidationError("Only uploaded videos report what was watched.")
+        raise ValidationError(_("Only uploaded videos report what was watched."))
     if lesson.video_duration_seconds:
         length = float(lesson.video_duration_seconds)
     else:
         if duration is None:
-            raise ValidationError("Send the video's duration in seconds.")
+            raise ValidationError(_("Send the video's duration in seconds."))
         length = _number(duration, "duration")
         if not 0 < length <= MAX_DURATION_SECONDS:
-            raise ValidationError("The duration must be between 0 and 24 hours.")
+            raise ValidationError(_("The duration must be between 0 and 24 hours."))
     try:
         reported = parse_ranges(ranges)
     except RangeError as exc:
         raise ValidationError(str(exc)) from exc
     where = min(max(_number(position, "position"), 0.0), length)
     now = now or timezone.now()
-    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
     try:
@@ -284,7 +287,9 @@ def _course_progress_update(
     now: datetime | None = None,
 ) -> CourseProgress:
     now = now or timezone.now()
-    progress, _ = CourseProgress.objects.select_for_update().get_or_create(user=user, course=course)
+    progress, _created = CourseProgress.objects.select_for_update().get_or_create(
+        user=user, course=course
+    )
     required = required_lesson_ids(course.pk)
     progress.required_lessons = required.count()
     progress.completed_lessons = LessonProgress.objects.filter(

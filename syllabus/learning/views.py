@@ -13,6 +13,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from syllabus.accounts.sensitive import sensitive_action
@@ -136,8 +138,6 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_complete": can_complete and not access.staff,
             "completion_hint": completion_hint,
             "video_type": lesson_media_content_type(lesson, "video") if lesson.video else "",
-        },
-    )
             "media_src": {
                 field: lesson_media_url(
                     lesson,
@@ -147,6 +147,8 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
                 for field in ("video", "captions")
                 if getattr(lesson, field)
             },
+        },
+    )
 
 
 @login_required
@@ -158,7 +160,7 @@ def complete(request: HttpRequest, public_id: str) -> HttpResponse:
     if not access.allowed:
         return _refused(request, lesson.course, access.reason)
     if access.staff:
-        raise PermissionDenied("Progress is recorded for enrolled learners only.")
+        raise PermissionDenied(_("Progress is recorded for enrolled learners only."))
     error = ""
     try:
         lesson_complete(user=request.user, lesson=lesson)
@@ -192,7 +194,7 @@ def complete(request: HttpRequest, public_id: str) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"“{lesson.title}” is complete.")
+        messages.success(request, _("“%(title)s” is complete.") % {"title": lesson.title})
     return redirect("learning:lesson", public_id=lesson.public_id)
 
 
@@ -226,13 +228,13 @@ def course_home(request: HttpRequest, public_id: str) -> HttpResponse:
         if not is_active_learner(user, course):
             membership = learner_membership(user, course)
             reason = (
-                "Your enrolment in this course has ended."
+                _("Your enrolment in this course has ended.")
                 if membership
-                else "Enrol in this course to start learning."
+                else _("Enrol in this course to start learning.")
             )
             return _refused(request, course, reason)
         if course.status != Course.Status.PUBLISHED:
-            return _refused(request, course, "This course is not open at the moment.")
+            return _refused(request, course, _("This course is not open at the moment."))
     completed = completed_lesson_ids(user, [course.pk])
     states = outline_states(course, staff=staff, completed=completed)
     lessons = flat_lessons(states)
@@ -273,20 +275,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 ROSTER_COLUMNS = (
-    ("name", "Learner"),
-    ("cohort", "Cohort"),
-    ("enrolled", "Enrolled"),
-    ("percent", "Progress"),
-    ("lessons", "Lessons completed"),
-    ("activity", "Last activity"),
-    ("completed", "Completed"),
+    ("name", gettext_lazy("Learner")),
+    ("cohort", gettext_lazy("Cohort")),
+    ("enrolled", gettext_lazy("Enrolled")),
+    ("percent", gettext_lazy("Progress")),
+    ("lessons", gettext_lazy("Lessons completed")),
+    ("activity", gettext_lazy("Last activity")),
+    ("completed", gettext_lazy("Completed")),
 )
 
 
 def _require_roster(request: HttpRequest, public_id: str) -> Course:
     course = _visible_course(request, public_id)
     if not has_course_perm(request.user, course, "course.view_learners"):
-        raise PermissionDenied("Seeing learners' progress needs course.view_learners here.")
+        raise PermissionDenied(_("Seeing learners' progress needs course.view_learners here."))
     return course
 
 
@@ -331,7 +333,7 @@ def roster_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "cohorts": list(course.cohorts.only("public_id", "name")),
             "required": required_lesson_ids(course.pk).count(),
             "can_export": has_course_perm(request.user, course, "export.run"),
-            "withheld_label": WITHHELD,
+            "withheld_label": _(WITHHELD),
             "querystring": params.urlencode(),
         },
     )
@@ -344,13 +346,13 @@ def roster_export(request: HttpRequest, public_id: str) -> HttpResponseBase:
     check (sensitive), and is audited."""
     course = _require_roster(request, public_id)
     if not has_course_perm(request.user, course, "export.run"):
-        raise PermissionDenied("Exporting needs the export.run permission.")
+        raise PermissionDenied(_("Exporting needs the export.run permission."))
     return _roster_export(request, course=course)
 
 
 @sensitive_action
 def _roster_export(request: HttpRequest, *, course: Course) -> HttpResponseBase:
-    lines, _ = roster_csv(
+    lines, _count = roster_csv(
         actor=request.user,
         course=course,
         sort=request.GET.get("sort", ""),
@@ -375,15 +377,15 @@ def directory_preference(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "learning/directory.html",
-                {"opted_out": opted_out(user), "error": "Choose one of the two options."},
+                {"opted_out": opted_out(user), "error": _("Choose one of the two options.")},
                 status=400,
             )
         if directory_opt_out_set(user=user, opted_out=choice == "withheld"):
             messages.success(
                 request,
-                "Your directory information is now withheld."
+                _("Your directory information is now withheld.")
                 if choice == "withheld"
-                else "Your directory information is listed again.",
+                else _("Your directory information is listed again."),
             )
         return redirect("learning:directory")
     return render(request, "learning/directory.html", {"opted_out": opted_out(user)})
