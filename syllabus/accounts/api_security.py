@@ -120,11 +120,11 @@ def my_mfa(request: HttpRequest) -> Any:
     overview = mfa_overview(request.user)
     methods: list[dict[str, str]] = []
     if overview.totp:
-        methods.append({"kind": "totp", "label": "Authenticator app", "detail": ""})
+        methods.append({"kind": "totp", "label": _("Authenticator app"), "detail": ""})
     methods += [
         {
             "kind": "webauthn",
-            "label": "Passkey" if key.is_passwordless else "Security key",
+            "label": _("Passkey") if key.is_passwordless else _("Security key"),
             "detail": key.name,
         }
         for key in overview.security_keys
@@ -132,7 +132,7 @@ def my_mfa(request: HttpRequest) -> Any:
     methods += [
         {
             "kind": f"{channel}_code",
-            "label": f"Codes by {summary.label.lower()}",
+            "label": _("Codes by email") if channel == "email" else _("Codes by text message"),
             "detail": summary.destination,
         }
         for channel, summary in overview.code_methods.items()

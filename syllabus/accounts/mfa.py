@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import OneTimeCodeMethod, User
 from syllabus.audit.services import record
@@ -208,7 +209,7 @@ def require_recent_mfa(view: ViewFunc) -> ViewFunc:
         ):
             return JsonResponse(
                 {
-                    "detail": "Confirm it is you: verify your second factor again.",
+                    "detail": _("Confirm it is you: verify your second factor again."),
                     "code": "mfa_reauthentication_required",
                 },
                 status=403,

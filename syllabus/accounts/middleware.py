@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.mfa import mfa_enrolment_required
 
@@ -94,7 +95,7 @@ class MfaEnrolmentMiddleware:
             if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     {
-                        "detail": "Set up two-step verification (MFA) before using the API.",
+                        "detail": _("Set up two-step verification (MFA) before using the API."),
                         "code": "mfa_enrolment_required",
                     },
                     status=403,

@@ -315,13 +315,26 @@ def code_method_used(*, user: Any, channel: str) -> None:
 
 def code_message(*, code: str, purpose: str, site_name: str) -> str:
     """The text of an email or SMS carrying a code (short enough for one SMS)."""
-    minutes = CODE_TTL_SECONDS // 60
-    what = {
-        PURPOSE_SIGN_IN: "sign-in code",
-        PURPOSE_REAUTHENTICATE: "verification code",
-        PURPOSE_ENROL: "code to confirm this address",
-    }.get(purpose, "code")
-    return (
-        f"Your {site_name} {what} is {code}. It expires in {minutes} minutes. "
-        "If you did not ask for it, ignore this message."
-    )
+    # Written while the person's request is active: in their language (page or account).
+    values = {"site_name": site_name, "code": code, "minutes": CODE_TTL_SECONDS // 60}
+    if purpose == PURPOSE_SIGN_IN:
+        text = _(
+            "Your %(site_name)s sign-in code is %(code)s. It expires in %(minutes)s minutes. "
+            "If you did not ask for it, ignore this message."
+        )
+    elif purpose == PURPOSE_REAUTHENTICATE:
+        text = _(
+            "Your %(site_name)s verification code is %(code)s. It expires in %(minutes)s "
+            "minutes. If you did not ask for it, ignore this message."
+        )
+    elif purpose == PURPOSE_ENROL:
+        text = _(
+            "Your %(site_name)s code to confirm this address is %(code)s. It expires in "
+            "%(minutes)s minutes. If you did not ask for it, ignore this message."
+        )
+    else:
+        text = _(
+            "Your %(site_name)s code is %(code)s. It expires in %(minutes)s minutes. "
+            "If you did not ask for it, ignore this message."
+        )
+    return text % values

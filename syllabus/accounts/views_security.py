@@ -124,7 +124,9 @@ def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
 def session_status(request: HttpRequest) -> JsonResponse:
     """Seconds left in this session; reading it does not extend it (see the middleware)."""
     if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Not signed in.", "code": "not_authenticated"}, status=401)
+        return JsonResponse(
+            {"detail": _("Not signed in."), "code": "not_authenticated"}, status=401
+        )
     return JsonResponse(session_remaining(request))
 
 
@@ -133,7 +135,9 @@ def session_status(request: HttpRequest) -> JsonResponse:
 def session_keepalive(request: HttpRequest) -> JsonResponse:
     """ "Stay signed in": the middleware has just slid the idle timeout; report the new one."""
     if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Not signed in.", "code": "not_authenticated"}, status=401)
+        return JsonResponse(
+            {"detail": _("Not signed in."), "code": "not_authenticated"}, status=401
+        )
     return JsonResponse(session_remaining(request))
 
 

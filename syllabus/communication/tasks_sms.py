@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import structlog
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from syllabus.accounts.one_time_codes import EMAIL, SMS, code_message
 from syllabus.communication.sms import SmsRejected, sms_send
@@ -32,7 +33,11 @@ def one_time_code_deliver(*, channel: str, destination: str, code: str, purpose:
     """Queue a one-time code for delivery by email or SMS."""
     text = code_message(code=code, purpose=purpose, site_name=settings.SITE_NAME)
     if channel == EMAIL:
-        email_queue(subject=f"Your {settings.SITE_NAME} code", body=text, to=[destination])
+        email_queue(
+            subject=_("Your %(site_name)s code") % {"site_name": settings.SITE_NAME},
+            body=text,
+            to=[destination],
+        )
     elif channel == SMS:
         enqueue_on_commit(sms_send_task, to=destination, text=text)
     else:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
 
@@ -37,15 +38,15 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error_page(
         request,
         400,
-        "Bad request",
-        "The request could not be understood. Check what you sent and try again.",
+        _("Bad request"),
+        _("The request could not be understood. Check what you sent and try again."),
     )
 
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
-        request, 403, "Access denied", "You do not have permission to see this page."
+        request, 403, _("Access denied"), _("You do not have permission to see this page.")
     )
 
 
@@ -54,8 +55,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error_page(
         request,
         404,
-        "Page not found",
-        "There is nothing at this address. It may have moved or been removed.",
+        _("Page not found"),
+        _("There is nothing at this address. It may have moved or been removed."),
     )
 
 
@@ -64,8 +65,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(
         request,
         500,
-        "Something went wrong",
-        "The server could not finish your request. It has been logged; please try again shortly.",
+        _("Something went wrong"),
+        _(
+            "The server could not finish your request. It has been logged; please try again "
+            "shortly."
+        ),
     )
 
 
@@ -73,7 +77,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error_page(
         request,
         403,
-        "Form expired",
-        "This form could not be accepted because its security token is missing or expired. "
-        "Go back, reload the page and try again.",
+        _("Form expired"),
+        _(
+            "This form could not be accepted because its security token is missing or expired. "
+            "Go back, reload the page and try again."
+        ),
     )

@@ -98,7 +98,10 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied(_("Your roles do not include reading the audit trail."))
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return HttpResponse("The filters are not valid: " + form.errors.as_text(), status=400)
+        return HttpResponse(
+            _("The filters are not valid: %(errors)s") % {"errors": form.errors.as_text()},
+            status=400,
+        )
     events = _filtered(request, form)
     with transaction.atomic():
         record(

@@ -4,11 +4,14 @@ place, so the main navigation stays short. Tools a person may not use are not sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from syllabus.accounts.invitations import INVITE_PERMISSIONS
@@ -22,10 +25,14 @@ class Tool:
     title: str
     url: str
     description: str
-    group: str
+    group: Any  # a lazily translated group name from GROUPS
 
 
-GROUPS = ("People and access", "Operations", "Compliance and data protection")
+GROUPS = (
+    gettext_lazy("People and access"),
+    gettext_lazy("Operations"),
+    gettext_lazy("Compliance and data protection"),
+)
 
 
 def tools_for(user: object) -> list[Tool]:
@@ -38,89 +45,89 @@ def tools_for(user: object) -> list[Tool]:
         is_superuser=bool(getattr(user, "is_superuser", False)),
     )
     people, ops, compliance = GROUPS
-    offered: list[tuple[bool, str, str, str, str]] = [
+    offered: list[tuple[bool, str, str, str, Any]] = [
         (
             bool({"user.manage", "role.assign"} & perms),
-            "People and roles",
+            _("People and roles"),
             "accounts:people",
-            "Accounts, site roles and custom roles.",
+            _("Accounts, site roles and custom roles."),
             people,
         ),
         (
             bool(set(INVITE_PERMISSIONS) & perms),
-            "Invitations",
+            _("Invitations"),
             "accounts:invitations",
-            "Invite people to sign up, with a role.",
+            _("Invite people to sign up, with a role."),
             people,
         ),
         (
             "lockout.manage" in perms,
-            "Sign-in lockouts",
+            _("Sign-in lockouts"),
             "accounts:lockouts",
-            "Accounts and addresses locked after failed sign-ins.",
+            _("Accounts and addresses locked after failed sign-ins."),
             people,
         ),
         (
             "access_review.run" in perms,
-            "Access reviews",
+            _("Access reviews"),
             "reviews:campaigns",
-            "Quarterly review of every role that grants permissions.",
+            _("Quarterly review of every role that grants permissions."),
             people,
         ),
         (
             "ops.view" in perms,
-            "Operations dashboard",
+            _("Operations dashboard"),
             "ops:dashboard",
-            "Health, response times, errors, alerts and activity.",
+            _("Health, response times, errors, alerts and activity."),
             ops,
         ),
         (
             "backup.run" in perms,
-            "Backups",
+            _("Backups"),
             "backups:list",
-            "Backups taken, verified and pruned; back up now.",
+            _("Backups taken, verified and pruned; back up now."),
             ops,
         ),
         (
             bool(categories),
-            "Audit trail",
+            _("Audit trail"),
             "ops:audit_log",
-            "Who did what, in the categories your roles may read.",
+            _("Who did what, in the categories your roles may read."),
             compliance,
         ),
         (
             Category.REPORT_EXPORT in categories,
-            "Data exports",
+            _("Data exports"),
             "ops:exports",
-            "Every export of data: who, what and how many rows.",
+            _("Every export of data: who, what and how many rows."),
             compliance,
         ),
         (
             "compliance.view" in perms,
-            "Compliance evidence",
+            _("Compliance evidence"),
             "compliance:overview",
-            "MFA coverage, reviews, backups, retention and requests, with dates.",
+            _("MFA coverage, reviews, backups, retention and requests, with dates."),
             compliance,
         ),
         (
             bool({"export.run", "retention.manage"} & perms),
-            "Data subject requests",
+            _("Data subject requests"),
             "privacy:requests",
-            "Exports and erasures asked for under the GDPR, with their deadlines.",
+            _("Exports and erasures asked for under the GDPR, with their deadlines."),
             compliance,
         ),
         (
             "retention.manage" in perms,
-            "Retention",
+            _("Retention"),
             "privacy:retention",
-            "What the retention policy removes, anonymises or archives.",
+            _("What the retention policy removes, anonymises or archives."),
             compliance,
         ),
         (
             bool(getattr(user, "is_staff", False)),
-            "Django admin",
+            _("Django admin"),
             "admin:index",
-            "Raw records, for what the pages above do not cover.",
+            _("Raw records, for what the pages above do not cover."),
             ops,
         ),
     ]
