@@ -163,12 +163,9 @@ def _build_zip(user: Any) -> tuple[bytes, dict[str, Any]]:
                 continue
             base = entry.model_class._meta.label_lower
             columns = [f.name for f in entry.export_fields()]
-            payload = {
-                "model": entry.label,
-                "description": str(entry.model_class._meta.verbose_name_plural),
-                "rows": rows,
-            }
-            descriptions[base] = payload["description"]
+            description = str(entry.model_class._meta.verbose_name_plural)
+            descriptions[base] = description
+            payload = {"model": entry.label, "description": description, "rows": rows}
             for name, text in (
                 (f"{base}.json", json.dumps(payload, indent=2, ensure_ascii=False)),
                 (f"{base}.csv", _csv(rows, columns)),
@@ -224,6 +221,7 @@ def export_build(*, request_id: int) -> DataRequest | None:
         )
         recipients = {request.subject_id, request.requested_by_id}
         expires = request.export_expires_at
+        assert expires is not None  # set with the READY status just above
         notify_in_their_language(
             list(get_user_model().objects.filter(pk__in=recipients, is_active=True)),
             kind="privacy",
