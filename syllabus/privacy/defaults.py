@@ -17,20 +17,24 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves (RFC 2606): mail to it goes nowhere
 
-AUDIT_BASIS = (
+# Marked for translation, kept in English here: the erasure review page translates them.
+AUDIT_BASIS = gettext_noop(
     "Accountability and security records (GDPR Art. 5(2), 17(3)(b) and (e)): kept for their "
     "audit category's period (seed 6.1), then purged by `syllabus audit purge`."
 )
-ACADEMIC_BASIS = (
+ACADEMIC_BASIS = gettext_noop(
     "Academic records an institution must keep (GDPR Art. 17(3)(b)): kept under the "
     "pseudonymous account until the retention category ends."
 )
-ACCESS_BASIS = "Who held which access, for access reviews and audits (GDPR Art. 17(3)(e))."
-CONSENT_BASIS = "Proof of consent (GDPR Art. 7(1)), without the address it came from."
-REQUEST_BASIS = "Proof that a data subject request was handled (GDPR Art. 5(2), 12)."
+ACCESS_BASIS = gettext_noop(
+    "Who held which access, for access reviews and audits (GDPR Art. 17(3)(e))."
+)
+CONSENT_BASIS = gettext_noop("Proof of consent (GDPR Art. 7(1)), without the address it came from.")
+REQUEST_BASIS = gettext_noop("Proof that a data subject request was handled (GDPR Art. 5(2), 12).")
 
 
 def tombstone_email(user: Any) -> str:

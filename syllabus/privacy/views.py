@@ -57,6 +57,11 @@ CATEGORY_LABELS = {
     registry.Category.SYSTEM_LOGS: gettext_lazy("System logs"),
     registry.Category.AUDIT_LOGS: gettext_lazy("Audit logs"),
 }
+ERASURE_LABELS = {
+    registry.Erasure.DELETE: gettext_lazy("deleted"),
+    registry.Erasure.ANONYMISE: gettext_lazy("anonymised"),
+    registry.Erasure.KEEP: gettext_lazy("kept, no longer naming the person"),
+}
 DISPOSAL_LABELS = {
     "secure deletion": gettext_lazy("secure deletion"),
     "anonymisation": gettext_lazy("anonymisation"),
@@ -324,7 +329,9 @@ def _review_page(
                 and data_request.status == DataRequest.Status.PENDING
                 and data_request.subject_id != request.user.pk
             ),
-            "erasure_rules": [e for e in entries if e.category is not None],
+            "erasure_rules": [
+                (e, ERASURE_LABELS[e.erasure]) for e in entries if e.category is not None
+            ],
         },
         status=status,
     )

@@ -91,3 +91,13 @@ def test_the_export_readme_is_in_the_persons_language():
     english = UserFactory()
     with zipfile.ZipFile(io.BytesIO(build_zip(english)[0])) as archive:
         assert archive.read("README.txt").decode().startswith("Your personal data from ")
+
+
+def test_the_erasure_review_explains_its_rules_in_spanish():
+    officer = UserFactory(site_roles=["compliance_officer"])
+    learner = UserFactory()
+    made = request_create(actor=learner, subject=learner, kind="erasure")
+    html = _spanish(officer).get(reverse("privacy:review", args=[made.public_id])).content.decode()
+    assert "Qué hace la supresión con cada tipo de registro" in html
+    assert "se conservan, sin identificar ya a la persona" in html and "se borran" in html
+    assert "Prueba del consentimiento (RGPD art. 7(1))" in html
