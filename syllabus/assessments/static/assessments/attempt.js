@@ -15,6 +15,17 @@
   let submitting = false;
   const announced = new Set();
 
+  // The countdown sticks to the top of the window: the browser must scroll a focused
+  // field below it, not under it (WCAG 2.4.11). quiz.css reserves a guess; this sets
+  // the timer's real height, which changes with the window's width and the text size.
+  const timer = document.querySelector(".quiz-timer");
+  if (timer && "ResizeObserver" in window) {
+    new ResizeObserver(() => {
+      const room = Math.ceil(timer.getBoundingClientRect().height) + 16;
+      document.documentElement.style.setProperty("--quiz-timer-room", `${room}px`);
+    }).observe(timer);
+  }
+
   const setRemaining = (seconds) => {
     if (seconds === "" || seconds === undefined || Number.isNaN(Number(seconds))) return;
     deadline = performance.now() + Number(seconds) * 1000;
