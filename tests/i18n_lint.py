@@ -84,7 +84,7 @@ def _flatten(source: str) -> tuple[str, list[int]]:
         elif closing:
             continue
         elif token.token_type == TokenType.TEXT:
-            line = token.lineno
+            line = token.lineno or 0
             for char in token.contents:
                 out.append(char)
                 lines.append(line)

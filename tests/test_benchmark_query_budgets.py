@@ -130,7 +130,9 @@ def test_each_request_of_the_benchmark_stays_within_its_budget():
     quiz = enrolment["quizzes"][0]
     meter.request(client, "quiz page", "get", f"/quizzes/quiz/{quiz}/")
     started = meter.request(client, "quiz start", "post", f"/quizzes/quiz/{quiz}/start/")
-    attempt = re.search(r"/quizzes/attempt/(att_[0-9a-z]+)/", started["Location"]).group(1)
+    found = re.search(r"/quizzes/attempt/(att_[0-9a-z]+)/", started["Location"])
+    assert found, started["Location"]
+    attempt = found.group(1)
     page = meter.request(client, "attempt page", "get", f"/quizzes/attempt/{attempt}/")
     # The first option of the first choice question, as the scenario's hurried learner.
     choice = CHOICE.search(page.content.decode())

@@ -504,7 +504,7 @@ CORS_PREFLIGHT_MAX_AGE = 600
 
 # Content Security Policy (django-csp): scripts from our origin or with the response's
 # nonce, never inline code or styles; no framing, plugins, or foreign form targets.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
@@ -587,8 +587,6 @@ if _media_cdn and not _media_cdn.endswith("/"):
 MEDIA_URL = _media_cdn or "/media/"
 MEDIA_CDN = _media_cdn is not None
 MEDIA_ROOT = DATA_DIR / "media"
-# Uploaded files (course images, videos, captions, documents): local disk by default, or
-# an S3-compatible bucket shared by every app server.
 SIGNED_URL_SECONDS = env_int("SYLLABUS_SIGNED_URL_SECONDS", 300, minimum=10, maximum=86400)
 if _media_cdn:
     # Videos, captions and images may come from the CDN: its origin, nothing wider.
@@ -596,6 +594,8 @@ if _media_cdn:
     for _directive in ("img-src", "media-src"):
         _sources = CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, ["'self'"])
         _sources.append(f"{_cdn.scheme}://{_cdn.netloc}")
+# Uploaded files (course images, videos, captions, documents): local disk by default, or
+# an S3-compatible bucket shared by every app server.
 STORAGE_BACKEND = env_choice("SYLLABUS_STORAGE", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
     from botocore.config import Config as _BotoConfig

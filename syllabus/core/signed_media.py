@@ -55,7 +55,9 @@ def signed_url(
             )
             if disposition:
                 parameters["ResponseContentDisposition"] = disposition
-        url: str = default_storage.url(name, parameters=parameters, expire=lifetime)
+        # django-storages' S3 backend takes the response headers and the lifetime.
+        s3: Any = default_storage
+        url: str = s3.url(name, parameters=parameters, expire=lifetime)
         return url
     token = signing.dumps(
         {

@@ -33,7 +33,8 @@ def test_hashed_static_files_are_immutable_for_a_year(collected):
     assert response.status_code == 200
     cache_control = response["Cache-Control"]
     assert "immutable" in cache_control and "public" in cache_control
-    assert int(re.search(r"max-age=(\d+)", cache_control).group(1)) >= 31536000
+    max_age = re.search(r"max-age=(\d+)", cache_control)
+    assert max_age and int(max_age.group(1)) >= 31536000
 
 
 def test_static_files_are_sent_compressed(collected):
