@@ -232,6 +232,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "courses:people": (
         v(I, lambda w: f"{crs(w)}/people/"),
         empty(I, lambda w: f"{ecrs(w)}/people/"),
+        v(MGR, lambda w: f"{crs(w)}/people/"),
     ),
     "courses:people_add": (
         v(I, lambda w: f"{crs(w)}/people/add/"),
@@ -265,12 +266,18 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"{crs(w)}/announcements/{w.announcement}/delete/"),
     ),
     # --- Learning ---
-    "learning:dashboard": (v(L, lambda w: "/dashboard/"), empty(N, lambda w: "/dashboard/")),
+    "learning:dashboard": (
+        v(L, lambda w: "/dashboard/"),
+        empty(N, lambda w: "/dashboard/"),
+        v(I, lambda w: "/dashboard/"),
+        v(ADMIN, lambda w: "/dashboard/"),
+    ),
     # The course's home resumes where the learner left off: a lesson page.
     "learning:course_home": (v(L, lambda w: f"/learn/course/{w.course_id}/", lands_on="/learn/"),),
     "learning:roster": (
         v(I, lambda w: f"/learn/course/{w.course_id}/roster/"),
         v(TA, lambda w: f"/learn/course/{w.course_id}/roster/"),
+        v(MGR, lambda w: f"/learn/course/{w.course_id}/roster/"),
     ),
     "learning:lesson": (
         v(L, lambda w: f"/learn/{w.text_lesson}/"),
@@ -283,6 +290,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "communication:list": (
         v(L, lambda w: "/notifications/"),
         empty(N, lambda w: "/notifications/"),
+        v(I, lambda w: "/notifications/"),
     ),
     "communication:preferences": (v(L, lambda w: "/notifications/preferences/"),),
     # --- Quizzes ---
@@ -293,6 +301,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "assessments:quiz_attempt_list": (
         v(I, lambda w: f"/quizzes/quiz/{w.quiz}/attempts/"),
         empty(I, lambda w: f"/quizzes/quiz/{w.empty_quiz}/attempts/"),
+        v(TA, lambda w: f"/quizzes/quiz/{w.quiz}/attempts/"),
     ),
     "assessments:attempt_take": (v(L, lambda w: f"/quizzes/attempt/{w.attempt_open}/"),),
     "assessments:attempt_result": (v(L, lambda w: f"/quizzes/attempt/{w.attempt_done}/result/"),),
@@ -337,6 +346,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "assignments:submit": (v(L, lambda w: f"/assignments/lesson/{w.assignment_lesson}/submit/"),),
     "assignments:submissions": (
         v(I, lambda w: f"/assignments/lesson/{w.assignment_lesson}/submissions/"),
+        v(TA, lambda w: f"/assignments/lesson/{w.assignment_lesson}/submissions/"),
     ),
     "assignments:extensions": (
         v(I, lambda w: f"/assignments/lesson/{w.assignment_lesson}/extensions/"),
@@ -346,7 +356,10 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(TA, lambda w: f"/assignments/course/{w.course_id}/queue/"),
         empty(I, lambda w: f"/assignments/course/{w.empty_course_id}/queue/"),
     ),
-    "assignments:grade": (v(I, lambda w: f"/assignments/submission/{w.submission}/"),),
+    "assignments:grade": (
+        v(I, lambda w: f"/assignments/submission/{w.submission}/"),
+        v(TA, lambda w: f"/assignments/submission/{w.submission}/"),
+    ),
     # --- Grades ---
     "grades:mine": (v(L, lambda w: "/grades/"), empty(N, lambda w: "/grades/")),
     "grades:mine_course": (v(L, lambda w: f"/grades/course/{w.course_id}/"),),
@@ -354,6 +367,8 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"/grades/course/{w.course_id}/gradebook/"),
         v(TA, lambda w: f"/grades/course/{w.course_id}/gradebook/"),
         empty(I, lambda w: f"/grades/course/{w.empty_course_id}/gradebook/"),
+        v(MGR, lambda w: f"/grades/course/{w.course_id}/gradebook/"),
+        v(AUD, lambda w: f"/grades/course/{w.course_id}/gradebook/"),
     ),
     "grades:import": (v(I, lambda w: f"/grades/course/{w.course_id}/gradebook/import/"),),
     "grades:setup": (v(I, lambda w: f"/grades/course/{w.course_id}/setup/"),),
@@ -392,7 +407,10 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(A, lambda w: "/privacy/policy/privacy/"),
         v(A, lambda w: "/privacy/policy/terms/"),
     ),
-    "privacy:requests": (v(COMP, lambda w: "/privacy/requests/"),),
+    "privacy:requests": (
+        v(COMP, lambda w: "/privacy/requests/"),
+        v(ADMIN, lambda w: "/privacy/requests/"),
+    ),
     "privacy:review": (v(COMP, lambda w: f"/privacy/requests/{w.data_request}/"),),
     "privacy:policies": (
         v(COMP, lambda w: "/privacy/policies/"),
@@ -401,15 +419,29 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "privacy:retention": (v(COMP, lambda w: "/privacy/retention/"),),
     # --- Backups, access reviews, compliance, operations ---
     "backups:list": (v(ADMIN, lambda w: "/backups/"),),
-    "reviews:campaigns": (v(COMP, lambda w: "/access-reviews/"),),
+    "reviews:campaigns": (
+        v(COMP, lambda w: "/access-reviews/"),
+        v(MGR, lambda w: "/access-reviews/"),
+    ),
     "reviews:mine": (
         v(ADMIN, lambda w: "/access-reviews/mine/"),
         empty(MGR, lambda w: "/access-reviews/mine/"),
     ),
-    "reviews:campaign": (v(COMP, lambda w: f"/access-reviews/{w.campaign}/"),),
-    "compliance:overview": (v(COMP, lambda w: "/compliance/"), v(AUD, lambda w: "/compliance/")),
+    "reviews:campaign": (
+        v(COMP, lambda w: f"/access-reviews/{w.campaign}/"),
+        v(MGR, lambda w: f"/access-reviews/{w.campaign}/"),
+    ),
+    "compliance:overview": (
+        v(COMP, lambda w: "/compliance/"),
+        v(AUD, lambda w: "/compliance/"),
+        v(ADMIN, lambda w: "/compliance/"),
+    ),
     "ops:dashboard": (v(ADMIN, lambda w: "/ops/"), v(SEC, lambda w: "/ops/")),
-    "ops:audit_log": (v(SEC, lambda w: "/ops/audit/"), v(AUD, lambda w: "/ops/audit/")),
+    "ops:audit_log": (
+        v(SEC, lambda w: "/ops/audit/"),
+        v(AUD, lambda w: "/ops/audit/"),
+        v(ADMIN, lambda w: "/ops/audit/"),
+    ),
     "ops:exports": (v(ADMIN, lambda w: "/ops/exports/"),),
     "ops:manage": (v(ADMIN, lambda w: "/ops/manage/"),),
 }
