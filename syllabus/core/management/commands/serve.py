@@ -78,9 +78,55 @@ def _running(pid: int) -> bool:
     return True
 
 
+# `syllabus serve --worker-class` / SYLLABUS_WEB_WORKER_CLASS -> gunicorn's worker class.
+# asgi: uvicorn's gunicorn worker (the uvicorn-worker package; uvicorn.workers is deprecated)
+# serving syllabus.config.asgi, where Django runs the (sync) views in a thread of its own.
+WORKER_CLASSES = {
+    "gthread": "gthread",
+    "sync": "sync",
+    "asgi": "uvicorn_worker.UvicornWorker",
+}
+
+
+def gunicorn_options(*, bind: str, workers: int, threads: int, worker_class: str) -> dict[str, Any]:
+    """gunicorn's configuration for ``syllabus serve``. Only gthread uses ``threads``:
+    gunicorn turns a sync worker with more than one thread into gthread, which would
+    measure the wrong server, and uvicorn's worker has no threads setting."""
+    if worker_class not in WORKER_CLASSES:
+        raise ValueError(f"unknown worker class {worker_class!r}")
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads if worker_class == "gthread" else 1,
+        "worker_class": WORKER_CLASSES[worker_class],
+        "timeout": settings.WEB_TIMEOUT,
+        "graceful_timeout": settings.WEB_TIMEOUT,
+        "keepalive": 5,
+        # Recycle workers now and then so a slow leak cannot grow forever.
+        "max_requests": 20000,
+        "max_requests_jitter": 2000,
+        "accesslog": None,  # our RequestIdMiddleware writes the access log
+        "errorlog": "-",
+        "proc_name": "syllabus",
+        # Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by settings).
+        "child_exit": _child_exit,
+        "worker_exit": _worker_exit,
+    }
+
+
+def describe(*, workers: int, threads: int, worker_class: str) -> str:
+    """The start-up line's account of the processes, e.g. "2 workers x 8 threads"."""
+    if worker_class == "gthread":
+        return f"{workers} workers x {threads} threads"
+    if worker_class == "sync":
+        return f"{workers} sync workers, one request at a time each"
+    return f"{workers} ASGI workers (uvicorn)"
+
+
 class GunicornApplication(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], *, asgi: bool = False) -> None:
         self.options = options
+        self.asgi = asgi
         super().__init__()
 
     def load_config(self) -> None:
@@ -89,13 +135,19 @@ class GunicornApplication(BaseApplication):
 
     def load(self) -> Any:
         # Imported here, after collectstatic, so whitenoise indexes the collected files.
+        if self.asgi:
+            from syllabus.config.asgi import application as asgi_application
+
+            return asgi_application
         from syllabus.config.wsgi import application
 
         return application
 
 
 class Command(BaseCommand):
-    help = "Serve Syllabus with gunicorn (threaded workers). Not for development reloads."
+    help = (
+        "Serve Syllabus with gunicorn (threaded workers by default). Not for development reloads."
+    )
     requires_system_checks = []  # run by the `check` below, once, before forking
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -116,6 +168,14 @@ class Command(BaseCommand):
             type=positive_int,
             default=None,
             help=f"threads per worker (default SYLLABUS_WEB_THREADS, now {settings.WEB_THREADS})",
+        )
+        parser.add_argument(
+            "--worker-class",
+            choices=sorted(WORKER_CLASSES),
+            default=None,
+            help="gunicorn worker class: gthread (threads), sync (one request per process) "
+            "or asgi (uvicorn); default SYLLABUS_WEB_WORKER_CLASS, "
+            f"now {settings.WEB_WORKER_CLASS}",
         )
         parser.add_argument("--migrate", action="store_true", help="apply migrations first")
         parser.add_argument(
@@ -143,27 +203,15 @@ class Command(BaseCommand):
         metrics_dir_tidy()
         workers = options["workers"] or settings.WEB_WORKERS
         threads = options["threads"] or settings.WEB_THREADS
+        worker_class = options["worker_class"] or settings.WEB_WORKER_CLASS
         self.stdout.write(
             f"Syllabus listening on http://{options['bind']} "
-            f"({workers} workers x {threads} threads). Press Ctrl+C to stop."
+            f"({describe(workers=workers, threads=threads, worker_class=worker_class)}). "
+            "Press Ctrl+C to stop."
         )
         GunicornApplication(
-            {
-                "bind": options["bind"],
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "timeout": settings.WEB_TIMEOUT,
-                "graceful_timeout": settings.WEB_TIMEOUT,
-                "keepalive": 5,
-                # Recycle workers now and then so a slow leak cannot grow forever.
-                "max_requests": 20000,
-                "max_requests_jitter": 2000,
-                "accesslog": None,  # our RequestIdMiddleware writes the access log
-                "errorlog": "-",
-                "proc_name": "syllabus",
-                # Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by settings).
-                "child_exit": _child_exit,
-                "worker_exit": _worker_exit,
-            }
+            gunicorn_options(
+                bind=options["bind"], workers=workers, threads=threads, worker_class=worker_class
+            ),
+            asgi=worker_class == "asgi",
         ).run()
