@@ -185,6 +185,7 @@ def build_world() -> World:
         data=b"email,role\nsofia.ferreira@example.com,learner\n",
         filename="people.csv",
     )
+    assert imp is not None, _report
     data_request = DataRequest.objects.order_by("pk").first()  # the demo's erasure request
     assert data_request is not None
     campaign = campaign_start(
