@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -685,7 +686,8 @@ def slot_remove(*, actor: Any, slot: QuizSlot) -> None:
     require_course_edit(actor, quiz.course)
     quiz = Quiz.objects.select_for_update().select_related("lesson").get(pk=quiz.pk)
     slot = QuizSlot.objects.select_related("question", "bank", "tag").get(pk=slot.pk)
-    label = slot_label(slot)
+    with translation.override("en"):  # the audit trail keeps one language
+        label = slot_label(slot)
     slot.delete()
     _renumber(quiz)
     _after_slots(actor, quiz, "removed", None, label=label)
@@ -746,7 +748,8 @@ def _after_slots(
         "slots": change,
     }
     if slot is not None or label:
-        details["slot"] = label or slot_label(slot)  # type: ignore[arg-type]
+        with translation.override("en"):  # the audit trail keeps one language
+            details["slot"] = label or slot_label(slot)  # type: ignore[arg-type]
     record(actor=actor, action="quiz.updated", target=quiz, details=details)
     quiz_sync_grade_item(quiz)
 
