@@ -20,7 +20,7 @@ class RoleForm(forms.Form):
 
 
 class GrantRoleForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label="Choose a role")
+    role = forms.ModelChoiceField(queryset=Role.objects.none(), empty_label=_("Choose a role"))
 
     def __init__(self, *args: Any, roles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

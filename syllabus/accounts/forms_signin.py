@@ -48,7 +48,7 @@ class InvitationForm(forms.Form):
         label=gettext_lazy("Site role (optional)"),
         queryset=Role.objects.none(),
         required=False,
-        empty_label="No site role",
+        empty_label=gettext_lazy("No site role"),
         help_text=gettext_lazy(
             "Granted when the invitation is accepted. You can only choose roles you "
             "may grant yourself."

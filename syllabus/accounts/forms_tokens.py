@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from syllabus.accounts.roles import PERMISSIONS
 from syllabus.accounts.tokens import NAME_MAX_LENGTH, scopes_available
@@ -18,11 +19,16 @@ def expiry_choices() -> list[tuple[int, str]]:
     """The usual lifetimes up to SYLLABUS_API_TOKEN_MAX_DAYS, and that maximum itself."""
     maximum = settings.API_TOKEN_MAX_DAYS
     days = sorted({d for d in EXPIRY_CHOICES_DAYS if d <= maximum} | {maximum})
-    return [(d, f"{d} day{'s' if d != 1 else ''}") for d in days]
+    return [(d, _days(d)) for d in days]
+
+
+def _days(days: int) -> str:
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
+        label=_("Name"),
         max_length=NAME_MAX_LENGTH,
         help_text=_("What will use this token, so you recognise it later."),
     )
@@ -50,7 +56,15 @@ class TokenCreateForm(forms.Form):
         default = settings.API_TOKEN_DEFAULT_DAYS
         self.initial.setdefault("days", default)
         if default not in dict(days_field.choices):
-            days_field.choices = sorted([*days_field.choices, (default, f"{default} days")])
+            days_field.choices = sorted(
+                [
+                    *days_field.choices,
+                    (
+                        default,
+                        ngettext("%(days)s day", "%(days)s days", default) % {"days": default},
+                    ),
+                ]
+            )
         scopes_field: Any = self.fields["scopes"]
         scopes_field.choices = [
             (code, f"{code}: {PERMISSIONS[code]}") for code in scopes_available(user)

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Category(StrEnum):
@@ -22,7 +28,7 @@ class Category(StrEnum):
 
 @dataclass(frozen=True)
 class CategoryPolicy:
-    label: str
+    label: StrOrPromise  # translated when shown
     retention: timedelta
     readers: tuple[str, ...]  # role slugs that may read events of this category
 
@@ -30,11 +36,11 @@ class CategoryPolicy:
 _YEAR = timedelta(days=365)
 
 POLICIES: dict[Category, CategoryPolicy] = {
-    Category.AUTHENTICATION: CategoryPolicy("User authentication", 2 * _YEAR, ("admin",)),
-    Category.COURSE_ACCESS: CategoryPolicy("Course access", 1 * _YEAR, ("admin", "manager")),
-    Category.DATA_MODIFICATION: CategoryPolicy("Data modifications", 7 * _YEAR, ("auditor",)),
-    Category.ADMIN_ACTION: CategoryPolicy("Admin actions", 7 * _YEAR, ("compliance_officer",)),
-    Category.REPORT_EXPORT: CategoryPolicy("Report exports", 1 * _YEAR, ("security_officer",)),
+    Category.AUTHENTICATION: CategoryPolicy(_("User authentication"), 2 * _YEAR, ("admin",)),
+    Category.COURSE_ACCESS: CategoryPolicy(_("Course access"), 1 * _YEAR, ("admin", "manager")),
+    Category.DATA_MODIFICATION: CategoryPolicy(_("Data modifications"), 7 * _YEAR, ("auditor",)),
+    Category.ADMIN_ACTION: CategoryPolicy(_("Admin actions"), 7 * _YEAR, ("compliance_officer",)),
+    Category.REPORT_EXPORT: CategoryPolicy(_("Report exports"), 1 * _YEAR, ("security_officer",)),
 }
 
 _AUTH = Category.AUTHENTICATION

@@ -10,17 +10,29 @@ from syllabus.audit.catalog import POLICIES
 class AuditFilterForm(forms.Form):
     category = forms.ChoiceField(
         required=False,
-        choices=[("", "All categories I may read")]
+        label=gettext_lazy("Category"),
+        choices=[("", gettext_lazy("All categories I may read"))]
         + [(c.value, p.label) for c, p in POLICIES.items()],
     )
     action = forms.CharField(
-        required=False, max_length=64, help_text=gettext_lazy("e.g. auth. or role.granted")
+        required=False,
+        max_length=64,
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("e.g. auth. or role.granted"),
     )
     actor = forms.CharField(
         required=False, max_length=254, label=gettext_lazy("Actor email contains")
     )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False,
+        label=gettext_lazy("Since"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label=gettext_lazy("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -31,8 +31,16 @@ EXPORT_ACTIONS = ("export.run", "privacy.export_downloaded")
 
 
 class ExportFilterForm(forms.Form):
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False,
+        label=gettext_lazy("Since"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label=gettext_lazy("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     actor = forms.CharField(
         required=False, max_length=254, label=gettext_lazy("Person (email contains)")
     )
