@@ -581,3 +581,38 @@ def test_session_timeout_warning_is_an_alert_dialog_that_keeps_the_focus(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")
     ).to_be_focused()
     assert unexpected_problems(browser_problems) == []
+
+
+# --- Focus not obscured by the gradebook's sticky column --------------------------------
+
+
+def test_gradebook_cells_are_never_hidden_under_the_sticky_learner_column(
+    page, live_server, browser_problems
+):
+    course = Course.objects.create(title="Coastal geology", slug="coastal", status="published")
+    teacher = UserFactory(email="ivo@example.org", full_name="Ivo Instructor")
+    learner = UserFactory(email="lea@example.org", full_name="Lea Learner")
+    for person, role in ((teacher, "instructor"), (learner, "learner")):
+        CourseMembership.objects.create(
+            course=course, user=person, role=Role.objects.get(slug=role)
+        )
+    # Wider than the window: the grid scrolls sideways under its sticky learner column.
+    titles = [f"Field report number {n}" for n in range(1, 15)]
+    for title in titles:
+        grades.manual_item_create(actor=teacher, course=course, title=title, max_points="20")
+    signed_in_as(page, live_server, teacher)
+    page.goto(f"/grades/course/{course.public_id}/gradebook/")
+    grid = page.locator(".grades-grid")
+    scroller = grid.evaluate_handle(
+        "el => { let n = el;"
+        " while (n && n.scrollWidth <= n.clientWidth) n = n.parentElement; return n; }"
+    )
+    assert scroller.evaluate("n => n !== null && n !== document.documentElement"), (
+        "the gradebook does not scroll sideways in its own box"
+    )
+    # Along the row and back: every Edit link (checked by each Tab) stays clear of the
+    # sticky learner column.
+    tab_to(page, f"Edit {titles[-1]} for Lea Learner", role="link", max_tabs=120)
+    assert scroller.evaluate("n => n.scrollLeft") > 0
+    tab_to(page, f"Edit {titles[0]} for Lea Learner", role="link", backwards=True, max_tabs=120)
+    assert unexpected_problems(browser_problems) == []
