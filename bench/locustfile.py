@@ -1,7 +1,7 @@
 """Syllabus under everyday load: Locust users that behave like the people who use it.
 
 - Learners (most users): sign in, open the dashboard, a course's outline, its lessons,
-  mark lessons complete, take a quiz (start, autosave each answer, submit, result), and
+  mark lessons complete, play a video lesson and seek in it, take a quiz (start, autosave each answer, submit, result), and
   look at their grades.
 - Instructors and teaching assistants: the roster, the gradebook, the grading queue.
 - Visitors (not signed in): the catalog, a search, a course's page.
@@ -130,6 +130,34 @@ class Learner(Person):
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"status {response.status_code}")
+
+    @task(2)
+    def watch_a_video(self) -> None:
+        """Open a video lesson and play its video, then seek: the player's Range requests.
+        Timed to the first byte (headers in, body streamed), the seed's "video start"."""
+        videos = self.enrolment().get("videos") or []
+        if not (self.signed_in and videos):
+            return
+        lesson = random.choice(videos)
+        self.page(f"/learn/{lesson}/", "lesson")
+        url = f"/learn/{lesson}/media/video/"
+        size = self._video_part(url, "video start", "bytes=0-")
+        if size > 1:
+            self._video_part(url, "video seek", f"bytes={random.randrange(size // 4, size)}-")
+
+    def _video_part(self, url: str, name: str, ranged: str) -> int:
+        """GET a byte range of the video: a 206 whose first bytes arrive; the file's size
+        (from Content-Range), or 0 on a failure."""
+        with self.client.get(
+            url, name=name, headers={"Range": ranged}, stream=True, catch_response=True
+        ) as response:
+            total = response.headers.get("Content-Range", "").rpartition("/")[2]
+            first = next(response.iter_content(16_384), b"") if response.ok else b""
+            response.close()  # a player reads on as it plays: the rest is not measured
+            if response.status_code != 206 or not first or not total.isdigit():
+                response.failure(f"status {response.status_code}, {len(first)} bytes")
+                return 0
+            return int(total)
 
     @task(2)
     def grades(self) -> None:

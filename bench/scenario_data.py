@@ -65,6 +65,14 @@ def collect(*, learners_limit: int) -> dict[str, Any]:
                 .order_by("module__position", "position")
                 .values_list("public_id", flat=True)
             ),
+            # Video lessons with an uploaded file: the "video start" and "video seek"
+            # requests (time to the first byte of the file and of a Range request).
+            "videos": list(
+                lessons.filter(kind=Lesson.Kind.VIDEO)
+                .exclude(video="")
+                .order_by("module__position", "position")
+                .values_list("public_id", flat=True)
+            ),
             "quizzes": {quiz.pk: (quiz.public_id, quiz.attempts_allowed) for quiz in quizzes},
         }
 
@@ -83,7 +91,12 @@ def collect(*, learners_limit: int) -> dict[str, Any]:
             if membership.user.email not in learners and len(learners) >= learners_limit:
                 continue
             learners.setdefault(membership.user.email, []).append(
-                {"course": entry["id"], "lessons": entry["lessons"], "quizzes": []}
+                {
+                    "course": entry["id"],
+                    "lessons": entry["lessons"],
+                    "videos": entry["videos"],
+                    "quizzes": [],
+                }
             )
 
     # Quizzes each listed learner may still start (attempts_allowed 0 is unlimited).
