@@ -1,8 +1,8 @@
 """Syllabus under everyday load: Locust users that behave like the people who use it.
 
 - Learners (most users): sign in, open the dashboard, a course's outline, its lessons,
-  mark lessons complete, play a video lesson and seek in it, take a quiz (start, autosave each answer, submit, result), and
-  look at their grades.
+  mark lessons complete, play a video lesson and seek in it, take a quiz (start, autosave
+  each answer, submit, result), and look at their grades.
 - Instructors and teaching assistants: the roster, the gradebook, the grading queue.
 - Visitors (not signed in): the catalog, a search, a course's page.
 - API clients: a token from ``POST /api/v1/auth/token``, then lists and reads.
