@@ -131,9 +131,7 @@ def test_each_request_of_the_benchmark_stays_within_its_budget():
     viewer = next(x for x in data["learners"] if video_enrolment in x["courses"])
     watcher = _client(viewer["email"]) if viewer is not learner else client
     video = f"/learn/{video_enrolment['videos'][0]}/media/video/"
-    started_video = meter.request(
-        watcher, "video start", "get", video, HTTP_RANGE="bytes=0-"
-    )
+    started_video = meter.request(watcher, "video start", "get", video, HTTP_RANGE="bytes=0-")
     assert started_video.status_code == 206, started_video.status_code
     meter.request(watcher, "video seek", "get", video, HTTP_RANGE="bytes=1000-")
     meter.request(client, "my grades", "get", "/grades/")
