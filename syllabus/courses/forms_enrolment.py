@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.accounts.models import Role
 from syllabus.accounts.roles import COURSE
 from syllabus.courses.models import Cohort, Course
+from syllabus.courses.role_names import role_name
 
 
 class KeyForm(forms.Form):
@@ -40,7 +41,7 @@ def _end_date_field(required: bool = False) -> forms.DateField:
 
 
 def _role_choices(roles: Any) -> list[tuple[str, str]]:
-    return [(r.slug, r.name) for r in roles]
+    return [(r.slug, role_name(r)) for r in roles]
 
 
 class AddPersonForm(forms.Form):

@@ -33,6 +33,7 @@ from syllabus.courses.permissions import (
     forget_course_permissions,
     has_course_perm,
 )
+from syllabus.courses.role_names import role_name
 from syllabus.courses.search import refresh_search_text
 from syllabus.courses.uploads import (
     UploadInfo,
@@ -82,13 +83,13 @@ def course_role_set(*, actor: Any, course: Course, user: User, role: Role) -> Co
     """
     if role.scope != COURSE:
         raise ValidationError(
-            _("%(name)s is a site role: grant it on the People page.") % {"name": role.name}
+            _("%(name)s is a site role: grant it on the People page.") % {"name": role_name(role)}
         )
     if not user.is_active:
         raise ValidationError(_("This account is deactivated."))
     if not can_grant_course_role(actor, course, role.permissions):
         raise PermissionDenied(
-            _("You cannot make people %(name)s in this course.") % {"name": role.name}
+            _("You cannot make people %(name)s in this course.") % {"name": role_name(role)}
         )
     return _role_set(actor=actor, course=course, user=user, role=role)
 
@@ -129,7 +130,8 @@ def course_role_remove(*, actor: Any, course: Course, user: User) -> bool:
         return False
     if not can_grant_course_role(actor, course, membership.role.permissions):
         raise PermissionDenied(
-            _("You cannot remove %(name)ss from this course.") % {"name": membership.role.name}
+            _("You cannot remove %(name)ss from this course.")
+            % {"name": role_name(membership.role)}
         )
     slug = membership.role.slug
     membership.delete()

@@ -57,6 +57,7 @@ from syllabus.courses.permissions import (
     has_course_perm,
 )
 from syllabus.courses.prerequisites import missing_prerequisites
+from syllabus.courses.role_names import role_name
 from syllabus.courses.services import _role_set, course_role_remove, course_role_set
 
 log = structlog.get_logger(__name__)
@@ -180,7 +181,7 @@ def enrolment_state(user: Any, course: Course, *, now: datetime | None = None) -
         return EnrolState(
             "member",
             role=membership.role.slug,
-            role_name=membership.role.name,
+            role_name=role_name(membership.role),
             ends_at=membership.ends_at,
             places_left=left,
             can_leave=membership.role.slug == LEARNER,
@@ -297,7 +298,8 @@ def _check_not_member(course: Course, user: User, now: datetime) -> None:
         _end(membership, actor=None, action="enrolment.expired", promote=False)
         return
     raise EnrolmentError(
-        _("You are already %(name)s in this course.") % {"name": membership.role.name.lower()},
+        _("You are already %(name)s in this course.")
+        % {"name": role_name(membership.role).lower()},
         "already_enrolled",
     )
 
@@ -592,12 +594,12 @@ def enrolment_add(
     if existing is not None and not _is_expired(existing, now):
         raise EnrolmentError(
             _("%(email)s is already %(name)s in this course.")
-            % {"email": user.email, "name": existing.role.name.lower()},
+            % {"email": user.email, "name": role_name(existing.role).lower()},
             "already_enrolled",
         )
     if not can_grant_course_role(actor, course, the_role.permissions):
         raise PermissionDenied(
-            _("You cannot make people %(name)s in this course.") % {"name": the_role.name}
+            _("You cannot make people %(name)s in this course.") % {"name": role_name(the_role)}
         )
     if the_role.slug == LEARNER and _full(course, now) and not override_capacity:
         raise EnrolmentError(
@@ -730,7 +732,8 @@ def member_change(
     if new_role.pk != membership.role_id:
         if not can_grant_course_role(actor, course, membership.role.permissions):
             raise PermissionDenied(
-                _("You cannot change the role of a %(name)s.") % {"name": membership.role.name}
+                _("You cannot change the role of a %(name)s.")
+                % {"name": role_name(membership.role)}
             )
         if new_role.slug == LEARNER and _full(course, now):
             raise EnrolmentError(
@@ -962,7 +965,7 @@ def _evaluate(
             continue
         if not can_grant_course_role(actor, course, role.permissions):
             item["message"] = _("You cannot make people %(name)s in this course.") % {
-                "name": role.name
+                "name": role_name(role)
             }
             continue
         membership = memberships.get(user.pk)
@@ -975,7 +978,7 @@ def _evaluate(
                     continue
                 free -= 1
             item["outcome"] = ENROL
-            item["message"] = _("Will enrol as %(name)s") % {"name": role.name.lower()}
+            item["message"] = _("Will enrol as %(name)s") % {"name": role_name(role).lower()}
             if row.cohort and row.cohort.lower() not in cohorts:
                 item["message"] += _(" (new cohort %(cohort)s)") % {"cohort": repr(row.cohort)}
             continue
@@ -983,7 +986,7 @@ def _evaluate(
         if membership.role.slug != role.slug:
             if not can_grant_course_role(actor, course, membership.role.permissions):
                 item["message"] = _("You cannot change the role of a %(name)s.") % {
-                    "name": membership.role.name
+                    "name": role_name(membership.role)
                 }
                 continue
             if role.slug == LEARNER and free is not None:

@@ -40,6 +40,7 @@ from syllabus.courses.forms_enrolment import (
 )
 from syllabus.courses.models import Cohort, Course, CourseMembership, EnrolmentImport, WaitlistEntry
 from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.role_names import role_name
 
 PAGE_SIZE = 25
 IMPORT_ROWS_PER_PAGE = 100
@@ -316,7 +317,7 @@ def people_add(request: HttpRequest, public_id: str) -> HttpResponse:
                     _("%(email)s is now %(name)s in %(title)s.")
                     % {
                         "email": membership.user.email,
-                        "name": membership.role.name.lower(),
+                        "name": role_name(membership.role).lower(),
                         "title": course.title,
                     },
                 )

@@ -10,10 +10,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from syllabus.accounts.models import Role
 from syllabus.courses import csv_import, services
 from syllabus.courses.models import Course
+from syllabus.courses.role_names import role_name
 from syllabus.courses.services_enrolment import enrol_self, leave_course, waitlist_join
-from syllabus.courses.tests.catalog_helpers import make_course
+from syllabus.courses.tests.catalog_helpers import make_course, member
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,18 @@ def test_the_place_email_is_in_the_promoted_learners_language(django_capture_on_
     assert message.subject.endswith("Tienes una plaza en Full course")
     assert message.body.startswith("Hola, Ana:")
     assert "ya estás inscrito" in message.body
+
+
+def test_built_in_role_names_are_translated_and_renamed_roles_shown_as_written(client):
+    course = make_course("Team course", learners=1, instructors=1)
+    boss = UserFactory(full_name="Boss")
+    member(course, boss, "instructor")
+    client.force_login(boss)
+    page = spanish(client, f"/courses/{course.public_id}/people/")
+    assert "<td>Estudiante</td>" in page and "<td>Instructor</td>" in page
+    assert ">Asistente docente</option>" in page
+
+    Role.objects.filter(slug="learner").update(name="Apprentice")
+    with translation.override("es"):
+        assert role_name(Role.objects.get(slug="learner")) == "Apprentice"
+        assert role_name(Role.objects.get(slug="teaching_assistant")) == "Asistente docente"
