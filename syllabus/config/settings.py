@@ -551,6 +551,8 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # app keeps its messages in its own locale/ folder; the site-wide templates' are here.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# English dates as "26 November 2026, 14:30" (Django's own English is American).
+FORMAT_MODULE_PATH = ["syllabus.formats"]
 LANGUAGE_CODE = env_str("SYLLABUS_LANGUAGE_CODE", "en").lower()
 if LANGUAGE_CODE not in {code for code, _ in LANGUAGES}:
     raise ImproperlyConfigured(
