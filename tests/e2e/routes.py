@@ -187,7 +187,10 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(ADMIN, lambda w: "/courses/categories/"),
         invalid(ADMIN, lambda w: "/courses/categories/"),
     ),
-    "courses:category_edit": (v(ADMIN, lambda w: f"/courses/categories/{w.category_slug}/edit/"),),
+    "courses:category_edit": (
+        v(ADMIN, lambda w: f"/courses/categories/{w.category_slug}/edit/"),
+        invalid(ADMIN, lambda w: f"/courses/categories/{w.category_slug}/edit/"),
+    ),
     "courses:category_delete": (
         v(ADMIN, lambda w: f"/courses/categories/{w.category_slug}/delete/"),
     ),
@@ -208,7 +211,10 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"{crs(w)}/modules/new/"),
         invalid(I, lambda w: f"{crs(w)}/modules/new/"),
     ),
-    "courses:module_edit": (v(I, lambda w: f"/courses/modules/{w.module_id}/edit/"),),
+    "courses:module_edit": (
+        v(I, lambda w: f"/courses/modules/{w.module_id}/edit/"),
+        invalid(I, lambda w: f"/courses/modules/{w.module_id}/edit/"),
+    ),
     "courses:module_delete": (v(I, lambda w: f"/courses/modules/{w.module_id}/delete/"),),
     "courses:lesson_new": (
         v(I, lambda w: f"/courses/modules/{w.module_id}/lessons/new/"),
@@ -248,7 +254,10 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"{crs(w)}/cohorts/"),
         empty(I, lambda w: f"{ecrs(w)}/cohorts/"),
     ),
-    "courses:cohort_edit": (v(I, lambda w: f"{crs(w)}/cohorts/{w.cohort}/"),),
+    "courses:cohort_edit": (
+        v(I, lambda w: f"{crs(w)}/cohorts/{w.cohort}/"),
+        invalid(I, lambda w: f"{crs(w)}/cohorts/{w.cohort}/"),
+    ),
     "courses:cohort_delete": (v(I, lambda w: f"{crs(w)}/cohorts/{w.cohort}/delete/"),),
     "courses:announcements": (
         v(L, lambda w: f"{crs(w)}/announcements/"),
@@ -261,6 +270,7 @@ PAGES: dict[str, tuple[Visit, ...]] = {
     "courses:announcement": (v(L, lambda w: f"{crs(w)}/announcements/{w.announcement}/"),),
     "courses:announcement_edit": (
         v(I, lambda w: f"{crs(w)}/announcements/{w.announcement}/edit/"),
+        invalid(I, lambda w: f"{crs(w)}/announcements/{w.announcement}/edit/"),
     ),
     "courses:announcement_delete": (
         v(I, lambda w: f"{crs(w)}/announcements/{w.announcement}/delete/"),
@@ -314,13 +324,19 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"/quizzes/teach/banks/{w.bank}/"),
         empty(I, lambda w: f"/quizzes/teach/banks/{w.empty_bank}/"),
     ),
-    "assessments:bank_edit": (v(I, lambda w: f"/quizzes/teach/banks/{w.bank}/edit/"),),
+    "assessments:bank_edit": (
+        v(I, lambda w: f"/quizzes/teach/banks/{w.bank}/edit/"),
+        invalid(I, lambda w: f"/quizzes/teach/banks/{w.bank}/edit/"),
+    ),
     "assessments:bank_delete": (v(I, lambda w: f"/quizzes/teach/banks/{w.empty_bank}/delete/"),),
     "assessments:question_new": (
         *(v(I, _question_new(kind)) for kind in QUESTION_KINDS),
         invalid(I, _question_new("single")),
     ),
-    "assessments:question_edit": (v(I, lambda w: f"/quizzes/teach/questions/{w.question}/"),),
+    "assessments:question_edit": (
+        v(I, lambda w: f"/quizzes/teach/questions/{w.question}/"),
+        invalid(I, lambda w: f"/quizzes/teach/questions/{w.question}/"),
+    ),
     "assessments:question_preview": (
         v(I, lambda w: f"/quizzes/teach/questions/{w.question}/preview/"),
     ),
@@ -376,9 +392,15 @@ PAGES: dict[str, tuple[Visit, ...]] = {
         v(I, lambda w: f"/grades/course/{w.course_id}/setup/items/new/"),
         invalid(I, lambda w: f"/grades/course/{w.course_id}/setup/items/new/"),
     ),
-    "grades:category_edit": (v(I, lambda w: f"/grades/category/{w.grade_category}/"),),
+    "grades:category_edit": (
+        v(I, lambda w: f"/grades/category/{w.grade_category}/"),
+        invalid(I, lambda w: f"/grades/category/{w.grade_category}/"),
+    ),
     "grades:category_delete": (v(I, lambda w: f"/grades/category/{w.grade_category}/delete/"),),
-    "grades:item_edit": (v(I, lambda w: f"/grades/item/{w.grade_item}/"),),
+    "grades:item_edit": (
+        v(I, lambda w: f"/grades/item/{w.grade_item}/"),
+        invalid(I, lambda w: f"/grades/item/{w.grade_item}/"),
+    ),
     "grades:item_delete": (v(I, lambda w: f"/grades/item/{w.grade_item}/delete/"),),
     "grades:cell": (v(I, lambda w: f"/grades/item/{w.grade_item}/learner/{w.learner_id}/"),),
     "grades:override": (
