@@ -6,14 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Role
-from syllabus.accounts.roles import PERMISSIONS
+from syllabus.accounts.roles import PERMISSIONS, permission_label
+
+
+def _permission_choices() -> list[tuple[str, str]]:
+    return [(code, f"{code}: {permission_label(code)}") for code in PERMISSIONS]
 
 
 class RoleForm(forms.Form):
     name = forms.CharField(max_length=100)
     description = forms.CharField(max_length=300, required=False)
     permissions = forms.MultipleChoiceField(
-        choices=[(code, f"{code}: {label}") for code, label in PERMISSIONS.items()],
+        choices=_permission_choices,  # called when shown: in the page's language
         widget=forms.CheckboxSelectMultiple,
         help_text=_("A custom role may carry only permissions you hold yourself."),
     )

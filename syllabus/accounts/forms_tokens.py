@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from syllabus.accounts.roles import PERMISSIONS
+from syllabus.accounts.roles import permission_label
 from syllabus.accounts.tokens import NAME_MAX_LENGTH, scopes_available
 
 EXPIRY_CHOICES_DAYS = (7, 30, 90, 180, 365)
@@ -67,5 +67,5 @@ class TokenCreateForm(forms.Form):
             )
         scopes_field: Any = self.fields["scopes"]
         scopes_field.choices = [
-            (code, f"{code}: {PERMISSIONS[code]}") for code in scopes_available(user)
+            (code, f"{code}: {permission_label(code)}") for code in scopes_available(user)
         ]

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 PERMISSIONS: dict[str, str] = {
-    "course.create": "Create courses",
-    "course.edit": "Edit a course's content and settings",
-    "course.view_learners": "See who is enrolled in a course and their progress",
-    "enrolment.manage": "Enrol and unenrol people",
-    "grade.view": "See grades",
-    "grade.edit": "Grade work and change grades",
-    "user.manage": "Create, edit and deactivate users",
-    "role.assign": "Grant and remove roles",
-    "audit.view_security": "Read security audit events",
-    "audit.view_all": "Read every audit event",
-    "export.run": "Export data",
-    "backup.run": "Run and restore backups",
-    "retention.manage": "Manage data retention",
-    "access_review.run": "Run access reviews",
-    "compliance.view": "See the compliance evidence report",
-    "ops.view": "See the operations dashboard and failed jobs",
-    "lockout.manage": "See and clear sign-in lockouts",
+    "course.create": gettext_noop("Create courses"),
+    "course.edit": gettext_noop("Edit a course's content and settings"),
+    "course.view_learners": gettext_noop("See who is enrolled in a course and their progress"),
+    "enrolment.manage": gettext_noop("Enrol and unenrol people"),
+    "grade.view": gettext_noop("See grades"),
+    "grade.edit": gettext_noop("Grade work and change grades"),
+    "user.manage": gettext_noop("Create, edit and deactivate users"),
+    "role.assign": gettext_noop("Grant and remove roles"),
+    "audit.view_security": gettext_noop("Read security audit events"),
+    "audit.view_all": gettext_noop("Read every audit event"),
+    "export.run": gettext_noop("Export data"),
+    "backup.run": gettext_noop("Run and restore backups"),
+    "retention.manage": gettext_noop("Manage data retention"),
+    "access_review.run": gettext_noop("Run access reviews"),
+    "compliance.view": gettext_noop("See the compliance evidence report"),
+    "ops.view": gettext_noop("See the operations dashboard and failed jobs"),
+    "lockout.manage": gettext_noop("See and clear sign-in lockouts"),
 }
 
 
@@ -43,50 +45,52 @@ SITE = "site"
 COURSE = "course"
 
 BUILTIN_ROLES: tuple[RoleSpec, ...] = (
-    RoleSpec("admin", "Administrator", SITE, tuple(PERMISSIONS), "Runs the whole site."),
+    RoleSpec(
+        "admin", "Administrator", SITE, tuple(PERMISSIONS), gettext_noop("Runs the whole site.")
+    ),
     RoleSpec(
         "manager",
         "Manager",
         SITE,
         ("course.view_learners", "enrolment.manage", "grade.view", "access_review.run"),
-        "Enrols people, follows completions, certifies access in reviews.",
+        gettext_noop("Enrols people, follows completions, certifies access in reviews."),
     ),
     RoleSpec(
         "auditor",
         "Auditor",
         SITE,
         ("grade.view", "compliance.view"),
-        "Reads records and the data-modification audit trail, changes nothing.",
+        gettext_noop("Reads records and the data-modification audit trail, changes nothing."),
     ),
     RoleSpec(
         "compliance_officer",
         "Compliance officer",
         SITE,
         ("export.run", "retention.manage", "access_review.run", "compliance.view"),
-        "Handles data requests, retention and access reviews.",
+        gettext_noop("Handles data requests, retention and access reviews."),
     ),
     RoleSpec(
         "security_officer",
         "Security officer",
         SITE,
         ("audit.view_security", "user.manage", "ops.view", "lockout.manage"),
-        "Watches sign-ins, lockouts and security events.",
+        gettext_noop("Watches sign-ins, lockouts and security events."),
     ),
     RoleSpec(
         "instructor",
         "Instructor",
         COURSE,
         ("course.edit", "course.view_learners", "enrolment.manage", "grade.view", "grade.edit"),
-        "Builds and teaches a course.",
+        gettext_noop("Builds and teaches a course."),
     ),
     RoleSpec(
         "teaching_assistant",
         "Teaching assistant",
         COURSE,
         ("course.view_learners", "grade.view", "grade.edit"),
-        "Helps grade and follow learners in a course.",
+        gettext_noop("Helps grade and follow learners in a course."),
     ),
-    RoleSpec("learner", "Learner", COURSE, (), "Studies a course."),
+    RoleSpec("learner", "Learner", COURSE, (), gettext_noop("Studies a course.")),
 )
 
 
@@ -101,3 +105,15 @@ def permission_table_markdown() -> str:
         for code, label in PERMISSIONS.items()
     ]
     return "\n".join([header, rule, *rows])
+
+
+def permission_label(code: str) -> str:
+    """A permission's meaning in the active language (the catalog holds the English)."""
+    return gettext(PERMISSIONS[code])
+
+
+def role_description(*, slug: str, description: str) -> str:
+    """A role's description for display: a built-in role's own text is translated; a text
+    someone wrote (a custom role, an edited description) is shown as written."""
+    builtin = {spec.slug: spec.description for spec in BUILTIN_ROLES}
+    return gettext(description) if description and builtin.get(slug) == description else description

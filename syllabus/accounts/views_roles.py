@@ -29,7 +29,7 @@ from syllabus.accounts.profile import (
     personal_details_matching_id,
     personal_details_reveal,
 )
-from syllabus.accounts.roles import PERMISSIONS, SITE
+from syllabus.accounts.roles import PERMISSIONS, SITE, permission_label, role_description
 from syllabus.accounts.sensitive import sensitive_action
 from syllabus.accounts.services import (
     role_create,
@@ -160,13 +160,19 @@ def person_revoke(request: HttpRequest, public_id: str, role_slug: str) -> HttpR
 
 @require_site_perm("user.manage", "role.assign")
 def roles(request: HttpRequest) -> HttpResponse:
-    listed = Role.objects.filter(roles_visible_to(request.user)).annotate(
-        holders=Count("assignments")
+    listed = list(
+        Role.objects.filter(roles_visible_to(request.user)).annotate(holders=Count("assignments"))
     )
+    for role in listed:  # shown in the page's language when it is a built-in role's own text
+        role.description_text = role_description(slug=role.slug, description=role.description)  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/roles.html",
-        {"roles": listed, "permissions": PERMISSIONS, "can_assign": can_manage_roles(request.user)},
+        {
+            "roles": listed,
+            "permissions": {code: permission_label(code) for code in PERMISSIONS},
+            "can_assign": can_manage_roles(request.user),
+        },
     )
 
 

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -224,11 +224,27 @@ def profile(request: HttpRequest) -> HttpResponse:
 # Pages of the security overview, shown when they exist (MFA, sessions and API tokens are
 # other parts of the identity work; a page missing from this build is simply not listed).
 SECURITY_PAGES = (
-    ("account_change_password", "Password", "Change your password."),
-    ("account_email", "Email addresses", "See and verify the addresses on your account."),
-    ("mfa_index", "Two-factor authentication", "Authenticator app, security keys, codes."),
-    ("accounts:sessions", "Signed-in devices", "See where you are signed in; sign out."),
-    ("accounts:tokens", "API tokens", "Personal tokens for scripts and integrations."),
+    ("account_change_password", gettext_lazy("Password"), gettext_lazy("Change your password.")),
+    (
+        "account_email",
+        gettext_lazy("Email addresses"),
+        gettext_lazy("See and verify the addresses on your account."),
+    ),
+    (
+        "mfa_index",
+        gettext_lazy("Two-factor authentication"),
+        gettext_lazy("Authenticator app, security keys, codes."),
+    ),
+    (
+        "accounts:sessions",
+        gettext_lazy("Signed-in devices"),
+        gettext_lazy("See where you are signed in; sign out."),
+    ),
+    (
+        "accounts:tokens",
+        gettext_lazy("API tokens"),
+        gettext_lazy("Personal tokens for scripts and integrations."),
+    ),
 )
 
 
@@ -241,17 +257,17 @@ def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     admin_pages = []
     if has_any_site_perm(user, "user.manage", "role.assign"):
-        admin_pages.append({"url": reverse("accounts:people"), "title": "People and roles"})
+        admin_pages.append({"url": reverse("accounts:people"), "title": _("People and roles")})
     if readable_categories(
         role_slugs=site_role_slugs(user),
         permissions=site_permissions(user),
         is_superuser=bool(getattr(user, "is_superuser", False)),
     ):
-        admin_pages.append({"url": reverse("ops:audit_log"), "title": "Audit trail"})
+        admin_pages.append({"url": reverse("ops:audit_log"), "title": _("Audit trail")})
     if invitations.can_invite(request.user):
-        admin_pages.append({"url": reverse("accounts:invitations"), "title": "Invitations"})
+        admin_pages.append({"url": reverse("accounts:invitations"), "title": _("Invitations")})
     if lockout.can_manage_lockouts(request.user):
-        admin_pages.append({"url": reverse("accounts:lockouts"), "title": "Sign-in lockouts"})
+        admin_pages.append({"url": reverse("accounts:lockouts"), "title": _("Sign-in lockouts")})
     return render(request, "accounts/security.html", {"pages": pages, "admin_pages": admin_pages})
 
 
