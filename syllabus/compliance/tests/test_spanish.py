@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -46,3 +47,12 @@ def test_evidence_summaries_follow_the_active_language():
     assert items["backup"].summary == "Todavía no hay ninguna copia de seguridad correcta."
     assert items["lockouts"].control == "Bloqueos de inicio de sesión en el periodo"
     assert "cuentas con privilegios tienen un segundo factor" in items["mfa_coverage"].summary
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_command_prints_english_whatever_the_active_language(capsys):
+    with translation.override("es"):
+        call_command("compliance-report")
+        assert translation.get_language() == "es"  # given back after the command
+    out = capsys.readouterr().out
+    assert "[Missing  ] Daily backup taken" in out and "Ausente" not in out

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.management.commands._common import describe
@@ -26,6 +31,7 @@ class Command(BaseCommand):
             help="then delete archives older than SYLLABUS_BACKUP_RETENTION_DAYS",
         )
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, verify: bool, prune: bool, **options: Any) -> None:
         try:
             self.stdout.write("Backing up...")

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.location import backup_location
@@ -16,6 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=50, help="at most this many (50)")
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, limit: int, **options: Any) -> None:
         try:
             location = backup_location()

@@ -3,7 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.services import backups_prune
@@ -20,6 +25,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="list what would be deleted, delete nothing"
         )
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         try:
             run = backups_prune(dry_run=dry_run)

@@ -3,7 +3,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.management.commands._common import describe
@@ -28,6 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip-media", action="store_true", help="restore the database only")
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(
         self, *args: Any, archive: str, force: bool, yes: bool, skip_media: bool, **options: Any
     ) -> None:

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.management.commands._common import describe
@@ -24,6 +29,7 @@ class Command(BaseCommand):
             help="an archive name in the backup location, or a path (default: the newest)",
         )
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, archive: str, **options: Any) -> None:
         try:
             run = backup_verify(name=archive)

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 from django.utils import timezone
 
 from syllabus.audit.services import record
@@ -39,6 +44,7 @@ class Command(BaseCommand):
             help="exit with status 1 when any control failed, is missing or needs attention",
         )
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, **options: Any) -> None:
         tz = timezone.get_current_timezone()
         until = _day(options["until"]) if options["until"] else timezone.localdate()

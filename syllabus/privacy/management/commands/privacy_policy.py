@@ -4,7 +4,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.privacy.models import PolicyDocument
 from syllabus.privacy.selectors import current_policies
@@ -25,6 +30,7 @@ class Command(BaseCommand):
         publish.add_argument("--title", required=True)
         sub.add_parser("list", help="list the current versions")
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "list":
             documents = current_policies()

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.privacy.retention import RetentionBusy, retention_preview, retention_run
 
@@ -21,6 +26,7 @@ class Command(BaseCommand):
             help="print what would happen, per category, with counts; change nothing",
         )
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if dry_run:
             self._table(retention_preview(), "Would")

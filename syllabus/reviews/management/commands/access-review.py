@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from syllabus.accounts.models import User
 from syllabus.reviews.models import Campaign
@@ -30,6 +35,7 @@ class Command(BaseCommand):
         remind = sub.add_parser("remind", help="notify reviewers with items pending")
         remind.add_argument("campaign", help="the campaign id (arc_...)")
 
+    @no_translations  # operator output stays English, whatever the site's language
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "start":
             self._start(options["name"], options["reviewer"])
