@@ -6,7 +6,7 @@ DATA_DIR ?= $(or $(SYLLABUS_DATA_DIR),var)
 BIND ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck security lint-migrations pytest bench-smoke clean help
+.PHONY: run test lint typecheck security lint-migrations pytest bench bench-smoke clean help
 
 help:
 	@echo "make run    install, migrate, load demo data, start a worker and the server on http://$(BIND)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make security          bandit on the application code (offline)"
 	@echo "make lint-migrations   django-migration-linter: every migration safe while the old release serves"
+	@echo "make bench             the benchmark: demo --scale data, Locust users, results in bench/results/ (bench/README.md)"
 	@echo "make bench-smoke       a minute of Locust users on a production-mode server (PostgreSQL + Redis)"
 
 $(BIN)/python:
@@ -67,6 +68,10 @@ lint-migrations: $(VENV)/.installed-dev
 # Not a timing test: fails when a request of bench/locustfile.py's users fails (bench/README.md).
 bench-smoke: $(VENV)/.installed-dev
 	bench/smoke.sh
+
+# The benchmark itself (BENCH_* variables, bench/run.sh); writes bench/results/<stamp>-<server>/.
+bench: $(VENV)/.installed-dev
+	bench/run.sh
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile

@@ -10,85 +10,33 @@
 #
 # PostgreSQL: a scratch database "bench_smoke" on the server of BENCH_POSTGRES_URL
 # (default postgresql://postgres@127.0.0.1:5432/postgres), dropped and made again each
-# run. Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379/3).
+# run. Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379/3). BENCH_SERVER picks the
+# worker class (gthread, sync, asgi). The server start is shared with bench/run.sh
+# (`make bench`) in bench/lib.sh.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$repo/.venv/bin"
 users="${BENCH_SMOKE_USERS:-10}"
 run_time="${BENCH_SMOKE_TIME:-60s}"
-admin_url="${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
-redis_url="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/3}"
-database=bench_smoke
-started=$(date +%s)
-log() { printf '== bench-smoke: %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
-
+bench_name=bench-smoke
 work="$(mktemp -d)"
-pids=()
-cleanup() {
-  status=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$status" -ne 0 ]; then
-    for f in server worker; do
-      [ -s "$work/$f.log" ] && { echo "-- last lines of the $f's log:"; tail -n 30 "$work/$f.log"; }
-    done
-  fi
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$repo/bench/lib.sh"
+cleanup_work="$work"
+log() { bench_log "$@"; }
 
 cd "$repo"
-db_url="$("$bin/python" - "$admin_url" "$database" <<'PY'
-import sys
-from urllib.parse import urlsplit, urlunsplit
+bench_database bench_smoke 0
+port="$(bench_free_port)"
+bench_environment "$work/env"
 
-import psycopg
-
-admin, name = sys.argv[1], sys.argv[2]
-with psycopg.connect(admin, autocommit=True) as db:
-    db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    db.execute(f'CREATE DATABASE "{name}"')
-print(urlunsplit(urlsplit(admin)._replace(path=f"/{name}", query="")))
-PY
-)"
-port="$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-
-# Production mode on plain HTTP over loopback (no TLS terminator in front). Every simulated
-# user comes from 127.0.0.1, so the per-address sign-in and API limits are raised.
-env_file="$work/env"
-{
-  echo "DATABASE_URL=$db_url"
-  echo "REDIS_URL=$redis_url"
-  echo "SYLLABUS_DEBUG=false"
-  echo "SYLLABUS_ALLOWED_HOSTS=127.0.0.1,localhost"
-  echo "SYLLABUS_DATA_DIR=$work/data"
-  echo "SYLLABUS_SECRET_KEY=$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
-  echo "SYLLABUS_FIELD_KEYS=$(SYLLABUS_DEBUG=true SYLLABUS_DATA_DIR="$work/keygen" "$bin/syllabus" generate-field-key)"
-  echo "SYLLABUS_RATE_LIMIT_AUTH=100000/minute"
-  echo "SYLLABUS_RATE_LIMIT_API=100000/minute"
-  echo "SYLLABUS_LOG_LEVEL=warning"
-} > "$env_file"
-set -a; . "$env_file"; set +a
-mkdir -p "$SYLLABUS_DATA_DIR"
-
-log "migrate a scratch PostgreSQL database ($database)"
+log "migrate a scratch PostgreSQL database (bench_smoke)"
 "$bin/syllabus" migrate --noinput -v 0 > "$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
 log "load the demo data"
 "$bin/syllabus" demo > "$work/demo.log" 2>&1 || { tail -n 40 "$work/demo.log"; exit 1; }
 "$bin/python" bench/scenario_data.py --out "$work/scenarios.json"
 
 log "start a worker and the server on 127.0.0.1:$port"
-"$bin/syllabus" worker > "$work/worker.log" 2>&1 & pids+=($!)
-"$bin/syllabus" serve --bind "127.0.0.1:$port" > "$work/server.log" 2>&1 & pids+=($!)
-for _ in $(seq 120); do
-  if "$bin/python" -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/health/ready', timeout=2).status != 200)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "${pids[1]}" 2>/dev/null || { echo "the server stopped" >&2; exit 1; }
-  sleep 0.5
-done
+bench_start "$port" "${BENCH_SERVER:-gthread}"
 
 log "locust: $users users for $run_time"
 BENCH_DATA="$work/scenarios.json" BENCH_WAIT_MIN="${BENCH_WAIT_MIN:-1}" BENCH_WAIT_MAX="${BENCH_WAIT_MAX:-4}" \

@@ -1,0 +1,117 @@
+"""The server's CPU and memory during a benchmark run (bench/run.sh): every ``--interval``
+seconds, one CSV row for the process tree of ``--pid`` (the gunicorn master of
+``syllabus serve`` and all its workers), until stopped with SIGTERM or SIGINT.
+
+    python bench/sampler.py --pid 1234 --out bench/results/<stamp>/resources.csv
+
+Columns: ``time`` (UTC, ISO 8601), ``elapsed_s``, ``processes``, ``cpu_percent`` (summed
+over the processes; 100 is one core busy), ``rss_mb`` (summed resident memory),
+``machine_cpu_percent`` (all cores, 100 is every core busy: the load generator and
+PostgreSQL share the machine) and ``load_1m``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+FIELDS = [
+    "time",
+    "elapsed_s",
+    "processes",
+    "cpu_percent",
+    "rss_mb",
+    "machine_cpu_percent",
+    "load_1m",
+]
+
+
+class Tree:
+    """The root process and its descendants, kept between samples: psutil measures CPU %
+    since the previous call on the same Process object."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.known: dict[int, psutil.Process] = {}
+
+    def sample(self) -> tuple[int, float, float]:
+        """(processes, CPU % since the last sample, RSS in MB) of the live tree."""
+        try:
+            members = [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0, 0.0, 0.0
+        cpu = rss = 0.0
+        alive: dict[int, psutil.Process] = {}
+        for process in members:
+            # A recycled worker is a new process: its first reading starts its clock.
+            process = self.known.get(process.pid, process)
+            try:
+                cpu += process.cpu_percent(None)
+                rss += process.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+            alive[process.pid] = process
+        self.known = alive
+        return len(alive), cpu, rss / 1_048_576
+
+
+def run(*, pid: int, out: Path, interval: float, stop: threading.Event) -> int:
+    """Write rows until ``stop`` is set or the server is gone; the number of rows."""
+    tree = Tree(pid)
+    tree.sample()  # the first CPU reading of a process is always 0: start the clocks
+    psutil.cpu_percent(None)
+    started = time.monotonic()
+    rows = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        while not stop.wait(interval):
+            processes, cpu, rss = tree.sample()
+            if not processes:
+                break
+            writer.writerow(
+                {
+                    "time": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "elapsed_s": round(time.monotonic() - started, 1),
+                    "processes": processes,
+                    "cpu_percent": round(cpu, 1),
+                    "rss_mb": round(rss, 1),
+                    "machine_cpu_percent": psutil.cpu_percent(None),
+                    "load_1m": round(os.getloadavg()[0], 2),
+                }
+            )
+            handle.flush()  # a run stopped hard keeps what was measured
+            rows += 1
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pid", type=int, required=True, help="the server's (master) process")
+    parser.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between samples")
+    args = parser.parse_args()
+    if args.interval <= 0:
+        parser.error("--interval must be more than 0")
+    if not psutil.pid_exists(args.pid):
+        parser.error(f"no process {args.pid}")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    rows = run(pid=args.pid, out=args.out, interval=args.interval, stop=stop)
+    sys.stdout.write(f"{args.out}: {rows} samples\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The summary of one ``make bench`` run, from the files it wrote in its results folder:
+
+- ``locust_stats.csv`` and ``locust_failures.csv`` (Locust's ``--csv``): per-request
+  counts, failures and percentiles;
+- ``resources.csv`` (bench/sampler.py): the server's CPU and memory;
+- ``meta.json`` (bench/run.sh): the machine, the versions, the settings and the command;
+- ``peak_steps.csv`` (bench/peak_shape.py, peak mode only): one row per step of users.
+
+Writes ``summary.md`` in the folder, prints it, and with ``--append FILE`` adds it to
+FILE (bench/RESULTS.md) as a new section:
+
+    python bench/summarize.py bench/results/20261126T1040Z-gthread [--append bench/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The issue's targets (seed 2.4): API p95 under 500 ms, pages under 1 s, video start P90
+# under 2 s, no errors; the peak is the highest rate whose p95 stays under 500 ms.
+API_P95_MS = 500
+PAGE_P95_MS = 1000
+VIDEO_P90_MS = 2000
+PEAK_P95_MS = 500
+VIDEO = ("video start", "video seek")
+# Not pages a person waits on as such: signing in (Argon2 on purpose) is listed, not judged.
+NOT_JUDGED = {"sign-in page", "sign in", "api token"}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    name: str
+    count: int
+    failures: int
+    rps: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("api ")
+
+
+def _number(value: str) -> float:
+    """Locust writes "N/A" for a percentile of a request that never completed."""
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def read_stats(path: Path) -> tuple[list[Row], Row]:
+    """Per-request rows (sorted by name) and the aggregated row of ``locust_stats.csv``."""
+    rows: list[Row] = []
+    total: Row | None = None
+    with path.open(newline="") as handle:
+        for record in csv.DictReader(handle):
+            row = Row(
+                method=record["Type"],
+                name=record["Name"],
+                count=int(record["Request Count"]),
+                failures=int(record["Failure Count"]),
+                rps=_number(record["Requests/s"]),
+                p50=_number(record["50%"]),
+                p90=_number(record["90%"]),
+                p95=_number(record["95%"]),
+                p99=_number(record["99%"]),
+                max=_number(record["Max Response Time"]),
+            )
+            if row.name == "Aggregated":
+                total = row
+            else:
+                rows.append(row)
+    if total is None:
+        raise ValueError(f"{path}: no Aggregated row (not a Locust stats file?)")
+    return sorted(rows, key=lambda r: (r.name, r.method)), total
+
+
+def read_failures(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def resource_summary(path: Path) -> dict[str, float] | None:
+    """Peak and mean of the server's CPU % and RSS, and the machine's mean CPU %."""
+    if not path.exists():
+        return None
+    with path.open(newline="") as handle:
+        samples = list(csv.DictReader(handle))
+    if not samples:
+        return None
+    cpu = [float(s["cpu_percent"]) for s in samples]
+    rss = [float(s["rss_mb"]) for s in samples]
+    machine = [float(s["machine_cpu_percent"]) for s in samples]
+    return {
+        "samples": len(samples),
+        "seconds": float(samples[-1]["elapsed_s"]),
+        "cpu_peak": max(cpu),
+        "cpu_mean": statistics.fmean(cpu),
+        "rss_peak": max(rss),
+        "rss_mean": statistics.fmean(rss),
+        "machine_cpu_mean": statistics.fmean(machine),
+        "processes": max(int(s["processes"]) for s in samples),
+    }
+
+
+def read_peak(path: Path) -> list[dict[str, float]]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def peak_step(
+    steps: list[dict[str, float]], *, limit_ms: float = PEAK_P95_MS
+) -> dict[str, float] | None:
+    """The step with the highest req/s among those whose p95 stayed under the limit and
+    that had no failure; None when no step qualifies."""
+    good = [s for s in steps if s["p95"] < limit_ms and s["failures"] == 0 and s["requests"]]
+    return max(good, key=lambda s: s["rps"]) if good else None
+
+
+def verdicts(rows: list[Row], total: Row) -> list[str]:
+    """The issue's targets, each met or not, with the requests that miss it."""
+    judged = [r for r in rows if r.name not in NOT_JUDGED and r.count]
+    api = [r for r in judged if r.is_api]
+    video = [r for r in judged if r.name in VIDEO]
+    pages = [r for r in judged if not r.is_api and r.name not in VIDEO]
+
+    def line(label: str, misses: list[str], checked: int) -> str:
+        if not checked:
+            return f"- {label}: not measured (no such request ran)"
+        if misses:
+            return f"- {label}: **not met** ({', '.join(misses)})"
+        return f"- {label}: met"
+
+    return [
+        line(
+            f"API p95 under {API_P95_MS} ms",
+            [f"{r.name} {r.p95:,.0f} ms" for r in api if r.p95 >= API_P95_MS],
+            len(api),
+        ),
+        line(
+            f"page p95 under {PAGE_P95_MS:,} ms (measured at the client)",
+            [f"{r.name} {r.p95:,.0f} ms" for r in pages if r.p95 >= PAGE_P95_MS],
+            len(pages),
+        ),
+        line(
+            f"video start and seek P90 under {VIDEO_P90_MS:,} ms (time to first byte)",
+            [f"{r.name} {r.p90:,.0f} ms" for r in video if r.p90 >= VIDEO_P90_MS],
+            len(video),
+        ),
+        line("no errors", [f"{total.failures:,} failed"] if total.failures else [], total.count),
+    ]
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def render(directory: Path) -> str:
+    """The Markdown summary of the run in ``directory``."""
+    rows, total = read_stats(directory / "locust_stats.csv")
+    failures = read_failures(directory / "locust_failures.csv")
+    meta: dict[str, Any] = {}
+    if (directory / "meta.json").exists():
+        meta = json.loads((directory / "meta.json").read_text())
+    machine = meta.get("machine", {})
+    out = [f"## Benchmark {meta.get('stamp', directory.name)}: {meta.get('server', '?')} server"]
+    out.append("")
+    if machine:
+        out.append(
+            f"**Machine**: {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), "
+            f"{machine.get('memory_gb', '?')} GB RAM; Python {machine.get('python', '?')}, "
+            f"{machine.get('postgresql', 'PostgreSQL ?')}, Locust {machine.get('locust', '?')} "
+            f"on the same machine; code at commit `{machine.get('commit', '?')}`."
+        )
+    if meta:
+        out.append(
+            f"**Run**: {meta.get('mode', 'steady')} mode, {meta.get('users', '?')} users "
+            f"(spawn rate {meta.get('spawn_rate', '?')}/s) for {meta.get('run_time', '?')}, "
+            f"{meta.get('wait_min', '?')} to {meta.get('wait_max', '?')} s between actions; "
+            f"data `syllabus demo --scale {meta.get('learners', '?')} --courses "
+            f"{meta.get('courses', '?')}`; server `{meta.get('server', '?')}` with "
+            f"{meta.get('workers', '?')} workers x {meta.get('threads', '?')} threads; "
+            f"{meta.get('started', '?')} to {meta.get('finished', '?')}."
+        )
+        out += ["", "```sh", str(meta.get("command", "")), "```"]
+    out += [
+        "",
+        "| request | method | count | failures | req/s | p50 | p90 | p95 | p99 | max |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in [*rows, total]:
+        name = "**all**" if r is total else r.name
+        out.append(
+            f"| {name} | {r.method or ''} | {r.count:,} | {r.failures:,} | {r.rps:,.1f} | "
+            f"{_ms(r.p50)} | {_ms(r.p90)} | {_ms(r.p95)} | {_ms(r.p99)} | {_ms(r.max)} |"
+        )
+    out += ["", "Times in milliseconds, measured by Locust (client side, loopback)."]
+    out.append(
+        f"**Total**: {total.count:,} requests, {total.rps:,.1f} per second, "
+        f"{total.failures:,} failed."
+    )
+    if failures:
+        out.append("")
+        out.append("**Failures**:")
+        out += [
+            f"- {f['Method']} {f['Name']}: {f['Error']} ({f['Occurrences']}x)" for f in failures
+        ]
+    resources = resource_summary(directory / "resources.csv")
+    if resources:
+        out += [
+            "",
+            f"**Server** ({resources['processes']:.0f} processes, {resources['samples']:.0f} "
+            f"samples over {resources['seconds']:,.0f} s): CPU peak "
+            f"{resources['cpu_peak']:,.0f} %, mean {resources['cpu_mean']:,.0f} % (100 % is "
+            f"one core); memory (RSS) peak {resources['rss_peak']:,.0f} MB, mean "
+            f"{resources['rss_mean']:,.0f} MB. Whole machine CPU mean "
+            f"{resources['machine_cpu_mean']:,.0f} % of all cores.",
+        ]
+    steps = read_peak(directory / "peak_steps.csv")
+    if steps:
+        out += [
+            "",
+            "**Peak steps** (each measured once its users ran):",
+            "",
+            "| users | seconds | requests | failures | req/s | p50 | p95 | p99 |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        out += [
+            f"| {s['users']:,.0f} | {s['seconds']:,.0f} | {s['requests']:,.0f} | "
+            f"{s['failures']:,.0f} | {s['rps']:,.1f} | {_ms(s['p50'])} | {_ms(s['p95'])} | "
+            f"{_ms(s['p99'])} |"
+            for s in steps
+        ]
+        best = peak_step(steps)
+        out.append("")
+        out.append(
+            f"**Peak**: {best['rps']:,.1f} requests per second with p95 {_ms(best['p95'])} ms "
+            f"(under {PEAK_P95_MS} ms) at {best['users']:,.0f} users."
+            if best
+            else f"**Peak**: no step kept p95 under {PEAK_P95_MS} ms without failures."
+        )
+    out += ["", "**Targets**:", *verdicts(rows, total)]
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", type=Path, help="a run's folder under bench/results/")
+    parser.add_argument("--append", type=Path, help="also add the summary to this file")
+    args = parser.parse_args()
+    if not (args.directory / "locust_stats.csv").exists():
+        parser.error(f"{args.directory}: no locust_stats.csv (not a results folder?)")
+    try:
+        summary = render(args.directory)
+    except (ValueError, KeyError) as error:
+        sys.stderr.write(f"summarize: {error}\n")
+        return 1
+    (args.directory / "summary.md").write_text(summary)
+    sys.stdout.write(summary)
+    if args.append:
+        with args.append.open("a") as handle:
+            handle.write("\n" + summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
