@@ -379,3 +379,12 @@ def test_redis_counts_expire_with_the_window():
         assert [limiter.hit("2/minute", *key).allowed for _ in range(3)] == [True, True, False]
         clock.shift(timedelta(seconds=61))
         assert limiter.hit("2/minute", *key).allowed
+
+
+def test_the_429_page_renders_without_a_wait_time(rf):
+    # allauth renders 429.html for its own sign-in limits, without retry_after.
+    from django.template.loader import render_to_string
+
+    html = render_to_string("429.html", {}, request=rf.get("/accounts/login/"))
+    assert "Please wait a minute, then go back and try again." in html
+    assert "Too many attempts" in html
