@@ -197,7 +197,15 @@ _inside_get_many = threading.local()
 
 # The areas counted on their own; other keys count as "other" (a bounded label set).
 CACHE_AREAS = frozenset(
-    {"course", "api", "catalog", "learning", "privacy", "health", "ratelimit", "breaker"}
+    {
+        "course",
+        "api",
+        "learning",
+        "notifications",
+        "ops",
+        "privacy",
+        "health",
+    }
 )
 _SESSION_PREFIX = "django.contrib.sessions"
 
