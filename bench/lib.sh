@@ -24,7 +24,7 @@ bench_cleanup() {
   local i
   for (( i=${#pids[@]}-1; i>=0; i-- )); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$status" -ne 0 ]; then
+  if [ "$status" -ne 0 ] && [ "${bench_show_logs:-1}" = 1 ]; then
     for f in server worker; do
       [ -s "$work/$f.log" ] && { echo "-- last lines of the $f's log:"; tail -n 30 "$work/$f.log"; }
     done

@@ -73,6 +73,8 @@ class Person(HttpUser):
                 response.failure(f"status {response.status_code}")
             elif "/accounts/login/" in response.url and "/accounts/login/" not in url:
                 response.failure("sent to the sign-in page")
+            elif "/privacy/consent/" in response.url:
+                response.failure("sent to accept the privacy policy")
             return response
 
     def sign_in(self, email: str) -> bool:
@@ -88,6 +90,35 @@ class Person(HttpUser):
             target = response.headers.get("Location", "")
             if response.status_code != 302 or "/accounts/" in target:
                 response.failure(f"not signed in ({response.status_code} to {target!r})")
+                return False
+        # Where the browser lands: a person who has not accepted the current privacy
+        # policy and terms is sent to accept them first.
+        with self.client.get(
+            target, name="after sign-in", allow_redirects=False, catch_response=True
+        ) as landing:
+            consent = landing.headers.get("Location", "")
+            if landing.status_code not in (200, 302):
+                landing.failure(f"status {landing.status_code}")
+                return False
+        if consent.startswith("/privacy/consent/"):
+            return self.accept_policies(consent)
+        return True
+
+    def accept_policies(self, url: str) -> bool:
+        """A person who has not accepted the current privacy policy and terms is asked
+        once, at sign-in: they tick the box, as people do (none are shown before one is
+        published; load-test learners have accepted none)."""
+        self.client.get(url, name="consent page")
+        with self.client.post(
+            url,
+            name="consent accept",
+            data={"accept": "on", "csrfmiddlewaretoken": self.csrf()},
+            headers={"Referer": f"{self.host}{url}"},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or "/privacy/" in response.headers.get("Location", ""):
+                response.failure(f"not accepted ({response.status_code})")
                 return False
         return True
 
@@ -312,6 +343,24 @@ class ApiClient(HttpUser):
                 response.failure(f"no token ({response.status_code})")
                 return
             self.headers = {"Authorization": f"Bearer {response.json()['token']}"}
+        self.accept_policies()
+
+    def accept_policies(self) -> None:
+        """Accept the current privacy policy and terms, as an app asks its user to once
+        (the API answers 403 consent_required until then)."""
+        policies = self.client.get("/api/v1/privacy/policies", name="api policies")
+        ids = [p["id"] for p in policies.json()] if policies.status_code == 200 else []
+        if not (self.headers and ids):
+            return
+        with self.client.post(
+            "/api/v1/privacy/consents",
+            name="api consent",
+            json={"document_ids": ids},
+            headers=self.headers,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"not accepted ({response.status_code})")
 
     def _get(self, url: str, name: str) -> None:
         if not self.headers:

@@ -144,16 +144,18 @@ BENCH_DATA="$state/scenarios.json" BENCH_WAIT_MIN="$wait_min" BENCH_WAIT_MAX="$w
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
 
-"$bin/python" - "$out/meta.json" <<'PY'
+"$bin/python" - "$out/meta.json" "${locust_status:-0}" <<'PY'
 import json, sys
 from datetime import UTC, datetime
 
 meta = json.load(open(sys.argv[1]))
 meta["finished"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+meta["locust_exit"] = int(sys.argv[2])
 open(sys.argv[1], "w").write(json.dumps(meta, indent=1) + "\n")
 PY
 append=()
 [ "${BENCH_APPEND:-0}" = 1 ] && append=(--append bench/RESULTS.md)
 "$bin/python" bench/summarize.py "$out" "${append[@]}"
 log "results in ${out#"$repo"/}"
+bench_show_logs=0  # failed requests are in the summary: the server's log is not the story
 exit "${locust_status:-0}"

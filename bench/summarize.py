@@ -30,8 +30,18 @@ PAGE_P95_MS = 1000
 VIDEO_P90_MS = 2000
 PEAK_P95_MS = 500
 VIDEO = ("video start", "video seek")
-# Not pages a person waits on as such: signing in (Argon2 on purpose) is listed, not judged.
-NOT_JUDGED = {"sign-in page", "sign in", "api token"}
+# Signing in (Argon2 on purpose) and accepting the privacy policy happen once per person:
+# listed, not judged.
+NOT_JUDGED = {
+    "sign-in page",
+    "sign in",
+    "after sign-in",
+    "consent page",
+    "consent accept",
+    "api token",
+    "api policies",
+    "api consent",
+}
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,7 @@ def peak_step(
     return max(good, key=lambda s: s["rps"]) if good else None
 
 
-def verdicts(rows: list[Row], total: Row) -> list[str]:
+def verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[str]:
     """The issue's targets, each met or not, with the requests that miss it."""
     judged = [r for r in rows if r.name not in NOT_JUDGED and r.count]
     api = [r for r in judged if r.is_api]
@@ -163,7 +173,12 @@ def verdicts(rows: list[Row], total: Row) -> list[str]:
             [f"{r.name} {r.p90:,.0f} ms" for r in video if r.p90 >= VIDEO_P90_MS],
             len(video),
         ),
-        line("no errors", [f"{total.failures:,} failed"] if total.failures else [], total.count),
+        line(
+            "no errors",
+            [f"{total.failures:,} failed"] * bool(total.failures)
+            + [f"Locust exited with status {locust_exit}"] * bool(locust_exit),
+            total.count,
+        ),
     ]
 
 
@@ -215,6 +230,11 @@ def render(directory: Path) -> str:
         f"**Total**: {total.count:,} requests, {total.rps:,.1f} per second, "
         f"{total.failures:,} failed."
     )
+    status = meta.get("locust_exit")
+    if status:
+        # Locust also counts failures of requests still running when the run stops, which
+        # its CSV files may miss: its exit status says so.
+        out.append(f"**Locust exited with status {status}**: see its error report in locust.log.")
     if failures:
         out.append("")
         out.append("**Failures**:")
@@ -255,7 +275,7 @@ def render(directory: Path) -> str:
             if best
             else f"**Peak**: no step kept p95 under {PEAK_P95_MS} ms without failures."
         )
-    out += ["", "**Targets**:", *verdicts(rows, total)]
+    out += ["", "**Targets**:", *verdicts(rows, total, locust_exit=int(status or 0))]
     return "\n".join(out) + "\n"
 
 

@@ -60,7 +60,18 @@ BUDGETS: dict[str, int] = {
 }
 # Requests of the scenarios that are not pages of the product: signing in is measured by
 # its own tests (allauth, axes, MFA), and the "no attempt left" page is the quiz page.
-NOT_BUDGETED = {"sign-in page", "sign in", "quiz page (no attempt left)"}
+# Accepting the privacy policy happens once per person, at the first sign-in (API: once
+# per client), and is measured with the privacy app's tests.
+NOT_BUDGETED = {
+    "sign-in page",
+    "sign in",
+    "after sign-in",
+    "quiz page (no attempt left)",
+    "consent page",
+    "consent accept",
+    "api policies",
+    "api consent",
+}
 
 
 def _scenario_names() -> set[str]:
