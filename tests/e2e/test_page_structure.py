@@ -446,17 +446,22 @@ def heard(page: Any) -> list[str]:
 
 
 def assert_heard(page: Any, pattern: str) -> None:
-    """Something matching ``pattern`` was announced since ``listen`` (waits for it)."""
+    """Something matching ``pattern`` was announced since ``listen`` (waits for it). A
+    page that loaded again instead of updating in place fails too."""
     try:
-        page.wait_for_function(
-            f"(pattern) => ({_HEARD_JS})().some((said) => new RegExp(pattern).test(said))",
+        outcome = page.wait_for_function(
+            f"""(pattern) => {{
+                if (!window.__syllabusHeard) return "reloaded";
+                return ({_HEARD_JS})().some((said) => new RegExp(pattern).test(said));
+            }}""",
             arg=pattern,
             timeout=10_000,
-        )
+        ).json_value()
     except PlaywrightTimeoutError:
         raise AssertionError(
             f"nothing announced matching {pattern!r}; heard: {heard(page)}"
         ) from None
+    assert outcome is True, f"{page.url} loaded again instead of updating in place ({pattern!r})"
 
 
 def test_htmx_updates_are_announced(page, live_server, browser_problems):
@@ -534,6 +539,12 @@ def test_htmx_updates_are_announced(page, live_server, browser_problems):
     listen(page)
     press(page, "Enter")
     assert_heard(page, "focus: ")
+    # The field has the focus as soon as it is swapped in; htmx takes over its form a
+    # moment later (until then Enter sends the form as a page, which also works).
+    page.wait_for_function(
+        "() => { const form = document.activeElement.form;"
+        " return form && form['htmx-internal-data'] && form['htmx-internal-data'].initHash; }"
+    )
     page.keyboard.press("Control+A")
     type_text(page, "25")
     listen(page)
