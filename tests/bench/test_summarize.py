@@ -1,0 +1,198 @@
+"""bench/summarize.py (the summary of a `make bench` run), bench/sampler.py (the server's
+CPU and memory) and bench/peak_shape.py's step measurement, on a small fixture run
+(tests/bench/fixtures/run/: Locust's CSV files, the sampler's CSV, meta.json, peak steps).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bench import sampler, summarize
+
+FIXTURE = Path(__file__).parent / "fixtures" / "run"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "20261126T105222Z-gthread"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def test_the_summary_has_each_request_the_totals_and_the_machine(run_dir):
+    text = summarize.render(run_dir)
+    assert text.startswith("## Benchmark 20261126T105222Z: gthread server\n")
+    assert "2 CPUs (AMD EPYC), 23.5 GB RAM; Python 3.11.7, PostgreSQL 15.20" in text
+    assert "```sh\nBENCH_MODE=peak BENCH_USERS=300 make bench\n```" in text
+    # Name, method, count, failures, req/s, p50, p90, p95, p99, max.
+    assert "| dashboard | GET | 1,000 | 2 | 16.7 | 180 | 450 | 700 | 1,200 | 1,500 |" in text
+    assert "| **all** |  | 1,490 | 2 | 24.9 | 170 | 900 | 1,100 | 8,400 | 8,680 |" in text
+    assert "**Total**: 1,490 requests, 24.9 per second, 2 failed." in text
+    assert "- GET dashboard: CatchResponseError('status 502') (2x)" in text
+    assert "**Locust exited with status 1**" in text
+
+
+def test_the_server_resources_are_peak_and_mean(run_dir):
+    text = summarize.render(run_dir)
+    assert "CPU peak 120 %, mean 80 %" in text
+    assert "memory (RSS) peak 540 MB, mean 520 MB" in text
+    assert "Whole machine CPU mean 75 %" in text
+
+
+def test_the_targets_name_what_misses_them(run_dir):
+    lines = summarize.render(run_dir).split("**Targets**:\n", 1)[1].splitlines()
+    assert lines == [
+        "- API p95 under 500 ms: **not met** (api catalog 620 ms)",
+        # Signing in (8.7 s here) is not judged: Argon2 is slow on purpose.
+        "- page p95 under 1,000 ms (measured at the client): met",
+        "- video start and seek P90 under 2,000 ms (time to first byte): "
+        "**not met** (video start 2,100 ms)",
+        "- no errors: **not met** (2 failed, Locust exited with status 1)",
+    ]
+
+
+def test_the_peak_is_the_fastest_step_under_the_limit_without_failures(run_dir):
+    text = summarize.render(run_dir)
+    assert "| 300 | 50 | 2,500 | 0 | 50.0 | 150 | 620 | 900 |" in text
+    # 300 users went over 500 ms; 400 users stayed under it but had failures.
+    assert "**Peak**: 40.0 requests per second with p95 450 ms (under 500 ms) at 200 users." in text
+
+
+def test_no_peak_when_every_step_is_over_the_limit():
+    steps = [{"users": 10.0, "rps": 5.0, "p95": 800.0, "failures": 0.0, "requests": 50.0}]
+    assert summarize.peak_step(steps) is None
+
+
+def test_a_steady_run_without_sampler_or_meta_still_summarizes(run_dir):
+    for name in ("resources.csv", "meta.json", "peak_steps.csv", "locust_failures.csv"):
+        (run_dir / name).unlink()
+    text = summarize.render(run_dir)
+    assert "**Server**" not in text
+    assert "**Peak" not in text
+    assert "- no errors: **not met** (2 failed)" in text
+
+
+def test_a_stats_file_without_the_aggregated_row_is_refused(run_dir):
+    path = run_dir / "locust_stats.csv"
+    path.write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n")
+    with pytest.raises(ValueError, match="no Aggregated row"):
+        summarize.render(run_dir)
+
+
+def test_the_command_writes_summary_md_and_appends_to_results(run_dir, tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n")
+    done = subprocess.run(
+        [sys.executable, "bench/summarize.py", str(run_dir), "--append", str(results)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = (run_dir / "summary.md").read_text()
+    assert done.stdout == summary
+    assert results.read_text() == "# Benchmark results\n\n" + summary
+
+
+def test_the_command_refuses_a_folder_without_results(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "bench/summarize.py", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "no locust_stats.csv" in done.stderr
+
+
+class Ticks:
+    """Stands in for the stop event: ``n`` samples, then stop (no real waiting)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def wait(self, timeout: float) -> bool:
+        self.n -= 1
+        return self.n < 0
+
+
+def test_the_sampler_sums_the_server_and_its_workers(tmp_path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        out = tmp_path / "resources.csv"
+        rows = sampler.run(pid=os.getpid(), out=out, interval=0.01, stop=Ticks(2))
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+    assert rows == 2
+    samples = list(csv.DictReader(out.open()))
+    assert list(samples[0]) == sampler.FIELDS
+    assert all(int(s["processes"]) >= 2 for s in samples)  # this process and the child
+    assert all(float(s["rss_mb"]) > 10 for s in samples)
+
+
+def test_the_sampler_stops_when_the_server_is_gone(tmp_path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    tree = sampler.Tree(child.pid)
+    child.kill()
+    child.wait(timeout=30)
+    assert tree.sample() == (0, 0.0, 0.0)
+
+
+def test_a_peak_step_is_measured_from_two_snapshots():
+    # In a process of its own: importing Locust patches the standard library (gevent).
+    code = textwrap.dedent(
+        """
+        import json
+        from bench.peak_shape import step_row
+        row = step_row(
+            step=2, users=300, seconds=10.0,
+            start=(100, 1, {100: 50, 200: 50}),
+            end=(300, 4, {100: 100, 200: 110, 900: 90}),
+        )
+        print(json.dumps(row))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "BENCH_PEAK_CSV": "/dev/null"},
+    )
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    # 200 requests in the step: 50 at 100 ms, 60 at 200 ms, 90 at 900 ms.
+    assert row == {
+        "step": 2,
+        "users": 300,
+        "seconds": 10.0,
+        "requests": 200,
+        "failures": 3,
+        "rps": 20.0,
+        "p50": 200,
+        "p95": 900,
+        "p99": 900,
+    }
