@@ -43,7 +43,8 @@ _accounts = count()  # the next account for a new simulated user: spread over ev
 
 def answers_from(page: str) -> dict[int, dict[str, Any]]:
     """Form fields answering every question of an attempt page, by position (the first
-    option of each choice, a number in text boxes): what a hurried learner sends."""
+    option of each choice, a number in text boxes, the options in turn for the boxes of
+    an ordering or matching question): what a hurried learner sends."""
     fields: dict[int, dict[str, Any]] = {}
     for name, position, value in CHOICE.findall(page):
         fields.setdefault(int(position), {}).setdefault(name, value)
@@ -52,8 +53,11 @@ def answers_from(page: str) -> dict[int, dict[str, Any]]:
     for name, position in ESSAY.findall(page):
         fields.setdefault(int(position), {})[name] = "My answer, written during a load test."
     for name, position, options in SELECT.findall(page):
-        first = OPTION.findall(options)
-        fields.setdefault(int(position), {})[name] = first[0] if first else ""
+        values = OPTION.findall(options)
+        question = fields.setdefault(int(position), {})
+        # Ordering and matching questions: a different option in each box (an ordering
+        # answer must give each item its own place).
+        question[name] = values[len(question) % len(values)] if values else ""
     return fields
 
 
