@@ -169,3 +169,12 @@ def test_the_invitation_email_uses_the_inviters_page_language(
     message = mailoutbox[-1]
     assert "te ha invitado" in message.subject
     assert "Abre este enlace para elegir tu contraseña" in message.body
+
+
+def test_the_session_timeout_script_gets_its_texts_in_the_pages_language(client, learner):
+    # session-timeout.js holds no English of its own for people: the page gives the texts.
+    client.force_login(learner)
+    page = client.get("/help/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'data-text-title="¿Sigues ahí?"' in page
+    assert 'data-text-stay="Mantener la sesión"' in page
+    assert "se cerrará tu sesión en {time}, tras {minutes} minutos sin actividad." in page
