@@ -123,6 +123,12 @@ UI: dict[str, Row] = {
         only("admin", "compliance_officer"), kwargs=lambda c: {"kind": "csv"}
     ),
     # Health checks: load balancers and monitoring, no sign-in
+    "help": Row(EVERYONE),
+    # The language chooser (ours saves a signed-in person's choice; Django's sets the cookie).
+    "accounts:language": Row(EVERYONE, method="post", data={"language": "es"}),
+    "set_language": Row(EVERYONE, method="post", data={"language": "es"}),
+    # Signed file URLs: the signature is the permission; without one, 403 for everyone.
+    "signed_media": Row(FLOW, kwargs=lambda c: {"name": "courses/none.mp4"}),
     "health": Row(EVERYONE),
     "health_live": Row(EVERYONE),
     "health_ready": Row(EVERYONE),
