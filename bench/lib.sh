@@ -58,30 +58,29 @@ PY
   db_url="${out#* }"
 }
 
-# Production mode on plain HTTP over loopback (no TLS terminator in front). Every simulated
-# user comes from 127.0.0.1, so the per-address sign-in and API limits are raised. A kept
+# Production mode on plain HTTP over loopback (no TLS terminator in front). Simulated
+# people share accounts when there are more users than accounts, so the sign-in and API
+# limits are raised as well. A kept
 # env file keeps its secret key and field keys: the reused database's encrypted fields
 # and sessions need them.
 bench_environment() {
   local env_file="$1"
   if [ ! -s "$env_file" ]; then
-    local data_dir="$(dirname "$env_file")/data"
     {
       echo "DATABASE_URL=$db_url"
-      echo "REDIS_URL=$redis_url"
-      echo "SYLLABUS_DEBUG=false"
-      echo "SYLLABUS_ALLOWED_HOSTS=127.0.0.1,localhost"
-      echo "SYLLABUS_DATA_DIR=$data_dir"
+      echo "SYLLABUS_DATA_DIR=$(dirname "$env_file")/data"
       echo "SYLLABUS_SECRET_KEY=$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
       echo "SYLLABUS_FIELD_KEYS=$(SYLLABUS_DEBUG=true SYLLABUS_DATA_DIR="$work/keygen" "$bin/syllabus" generate-field-key)"
-      echo "SYLLABUS_RATE_LIMIT_AUTH=100000/minute"
-      echo "SYLLABUS_RATE_LIMIT_API=100000/minute"
-      echo "SYLLABUS_LOG_LEVEL=warning"
-      # Demo instructors have no MFA: a reused database must not pass their grace period.
-      echo "SYLLABUS_MFA_GRACE_DAYS=365"
     } > "$env_file"
   fi
   set -a; . "$env_file"; set +a
+  export REDIS_URL="$redis_url"
+  export SYLLABUS_DEBUG=false SYLLABUS_ALLOWED_HOSTS=127.0.0.1,localhost SYLLABUS_LOG_LEVEL=warning
+  # Simulated people send X-Forwarded-For with an address each (bench/locustfile.py).
+  export SYLLABUS_TRUSTED_PROXY_COUNT=1
+  export SYLLABUS_RATE_LIMIT_AUTH=100000/minute SYLLABUS_RATE_LIMIT_API=100000/minute
+  # Demo instructors have no MFA: a reused database must not pass their grace period.
+  export SYLLABUS_MFA_GRACE_DAYS=365
   mkdir -p "$SYLLABUS_DATA_DIR"
 }
 

@@ -39,6 +39,15 @@ ESSAY = re.compile(r'<textarea name="(a(\d+))"')
 SELECT = re.compile(r'<select name="(a(\d+)-[^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
 OPTION = re.compile(r'<option value="([^"]+)"')
 _accounts = count()  # the next account for a new simulated user: spread over everyone
+_addresses = count(1)
+
+
+def own_address(user: HttpUser) -> None:
+    """Each simulated person comes from an address of their own, as people do: the bench
+    server trusts one proxy (SYLLABUS_TRUSTED_PROXY_COUNT=1, bench/lib.sh), so the
+    per-address limits (sign-in, API, allauth's) apply per person, not to all of them."""
+    n = next(_addresses)
+    user.client.headers["X-Forwarded-For"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
 def answers_from(page: str) -> dict[int, dict[str, Any]]:
@@ -131,6 +140,7 @@ class Learner(Person):
     weight = 70
 
     def on_start(self) -> None:
+        own_address(self)
         learners = DATA["learners"]
         self.me = learners[next(_accounts) % len(learners)]
         self.signed_in = self.sign_in(self.me["email"])
@@ -270,6 +280,7 @@ class Instructor(Person):
     weight = 10
 
     def on_start(self) -> None:
+        own_address(self)
         staff = DATA["staff"]
         self.me = staff[next(_accounts) % len(staff)]
         self.signed_in = self.sign_in(self.me["email"])
@@ -304,6 +315,9 @@ class Visitor(HttpUser):
     weight = 15
     wait_time = between(*WAIT)
 
+    def on_start(self) -> None:
+        own_address(self)
+
     def _get(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
@@ -334,6 +348,7 @@ class ApiClient(HttpUser):
     wait_time = between(*WAIT)
 
     def on_start(self) -> None:
+        own_address(self)
         learners = DATA["learners"]
         me = learners[next(_accounts) % len(learners)]
         self.headers: dict[str, str] = {}
