@@ -110,9 +110,7 @@ def _body(client: Client, url: str) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     content: bytes = (
-        b"".join(response.streaming_content)  # type: ignore[arg-type]
-        if response.streaming
-        else response.content
+        b"".join(response.streaming_content) if response.streaming else response.content
     )
     return content
 
