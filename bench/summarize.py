@@ -205,7 +205,8 @@ def render(directory: Path) -> str:
         )
     if meta:
         out.append(
-            f"**Run**: {meta.get('mode', 'steady')} mode, {meta.get('users', '?')} users "
+            f"**Run**: {meta.get('mode', 'steady')} mode, "
+            f"{'up to ' if meta.get('mode') == 'peak' else ''}{meta.get('users', '?')} users "
             f"(spawn rate {meta.get('spawn_rate', '?')}/s) for {meta.get('run_time', '?')}, "
             f"{meta.get('wait_min', '?')} to {meta.get('wait_max', '?')} s between actions; "
             f"data `syllabus demo --scale {meta.get('learners', '?')} --courses "
