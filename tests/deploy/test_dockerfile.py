@@ -92,7 +92,13 @@ def test_build_context_lets_in_only_what_the_image_needs():
     ]
     assert lines[0] == "*", "exclude everything, then allow"
     allowed = {line[1:] for line in lines if line.startswith("!")}
-    assert allowed == {"pyproject.toml", "README.md", "syllabus/", "deploy/docker/healthcheck.py"}
+    assert allowed == {
+        "pyproject.toml",
+        "README.md",
+        "constraints.txt",
+        "syllabus/",
+        "deploy/docker/healthcheck.py",
+    }
     copied = [
         rest for keyword, rest in instructions() if keyword == "COPY" and "--from" not in rest
     ]

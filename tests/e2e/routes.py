@@ -565,6 +565,10 @@ EXCLUDED: dict[str, str] = {
     "account_set_password": _REDIRECT + " (only for accounts without a password)",
     "account_confirm_login_code": _REDIRECT
     + " (signing in by emailed code is off: ACCOUNT_LOGIN_BY_CODE_ENABLED is not set)",
+    "account_request_reauthentication_code": "allauth answers 404: confirming who you are "
+    "by emailed code is off (it needs ACCOUNT_LOGIN_BY_CODE_ENABLED)",
+    "account_confirm_reauthentication_code": "allauth answers 404: confirming who you are "
+    "by emailed code is off (it needs ACCOUNT_LOGIN_BY_CODE_ENABLED)",
     "set_language": _POST + " (Django's set_language, behind the language chooser)",
     "accounts:language": _POST + " (the language chooser in the page footer)",
     "mfa_login_webauthn": "JSON for the passkey sign-in script of the sign-in page",

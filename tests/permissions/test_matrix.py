@@ -50,6 +50,8 @@ UI: dict[str, Row] = {
     "account_set_password": Row(FLOW),
     "account_reset_password": Row(FLOW),
     "account_confirm_login_code": Row(FLOW),
+    "account_request_reauthentication_code": Row(FLOW),
+    "account_confirm_reauthentication_code": Row(FLOW),
     "account_confirm_email": Row(FLOW, kwargs=lambda c: {"key": "not-a-real-key"}),
     "account_reset_password_from_key_done": Row(FLOW),
     "account_reset_password_from_key": Row(FLOW, kwargs=lambda c: {"uidb36": "1", "key": "x-y"}),
