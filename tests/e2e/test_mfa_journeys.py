@@ -116,6 +116,9 @@ def test_the_idle_warning_lets_the_user_stay_signed_in(
     page.clock.install()  # the page's timers run on a clock the test moves
     sign_in(page)
     expect(page.get_by_role("main")).to_contain_text("Signed in as Mara Admin")
+    # The timer script is deferred: it starts counting when it runs, which can be after
+    # the text above is on screen. Move the clock only once it has.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Home").focus()
 
     dialog = page.get_by_role("alertdialog", name="Are you still there?")
