@@ -28,6 +28,7 @@ import psycopg
 import psycopg.conninfo
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from syllabus.audit.database_roles import grant_audit_roles
 from syllabus.backups.crypto import BackupError
 
 Fingerprints = dict[str, dict[str, Any]]  # table -> {"rows": int, "sha256": str}
@@ -390,7 +391,10 @@ def pg_restore_live(dump: Path) -> Fingerprints:
     wrapper: Any = connections[DEFAULT_DB_ALIAS]
     if getattr(wrapper, "pool", None) is not None:
         wrapper.close_pool()  # psycopg's pool: no connection may hold locks on the tables
-    return pg_restore_into(dump, PgTarget.default(), clean=True)
+    fingerprints = pg_restore_into(dump, PgTarget.default(), clean=True)
+    # pg_restore --no-privileges left the audit table without its roles' grants.
+    grant_audit_roles(connections[DEFAULT_DB_ALIAS])
+    return fingerprints
 
 
 # --- Either ----------------------------------------------------------------------------------

@@ -299,3 +299,26 @@ def test_verification_without_createdb_says_which_privilege_is_missing(site, mon
     with pytest.raises(BackupError, match="InsufficientPrivilege: permission denied.*CREATEDB"):
         backup_verify(name=backup.archive)
     assert BackupRun.objects.get(kind="verify").status == BackupRun.Status.FAILED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_after_a_restore_erasure_can_still_pseudonymise_the_audit_trail(site):
+    # pg_restore --no-privileges drops the audit roles' grants with the table it recreates;
+    # the restore gives them back, or erasure (and audit retention) would be refused.
+    from syllabus.audit.services import verify_all
+    from syllabus.privacy.services import erase_subject
+
+    backup = backup_create()
+    backup_restore(source=backup.archive, force=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT has_column_privilege('syllabus_audit_redaction', 'audit_auditevent', "
+            "'details', 'UPDATE'), has_table_privilege('syllabus_audit_retention', "
+            "'audit_auditevent', 'DELETE')"
+        )
+        assert cursor.fetchone() == (True, True)
+    learner = User.objects.get(email="kept@example.org")
+    erase_subject(user=learner, reason="request")
+    learner.refresh_from_db()
+    assert learner.email.endswith("@erased.invalid")
+    assert all(report.ok for report in verify_all())
