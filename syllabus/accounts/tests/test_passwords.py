@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import string
+import subprocess
+import sys
 
 import pytest
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
 from django.contrib.auth.password_validation import (
     get_default_password_validators,
     password_validators_help_texts,
@@ -24,7 +27,7 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 PRODUCTION_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "syllabus.accounts.hashers.ConfiguredArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -234,6 +237,58 @@ def test_password_fields_do_not_block_pasting(client, settings):
 def test_new_passwords_are_hashed_with_argon2id(settings):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
     assert make_password("Tall-Maple-Orbit-42").startswith("argon2$argon2id$")
+
+
+def test_argon2id_uses_owasps_recommended_cost_by_default(settings):
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    # 19 MiB, 2 passes, 1 lane (OWASP Password Storage Cheat Sheet).
+    assert (settings.ARGON2_MEMORY_KIB, settings.ARGON2_TIME_COST) == (19_456, 2)
+    assert settings.ARGON2_PARALLELISM == 1
+    assert "$v=19$m=19456,t=2,p=1$" in make_password("Tall-Maple-Orbit-42")
+
+
+def test_the_argon2id_cost_follows_the_settings(settings):
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    settings.ARGON2_MEMORY_KIB = 32_768
+    settings.ARGON2_TIME_COST = 3
+    settings.ARGON2_PARALLELISM = 2
+    encoded = make_password("Tall-Maple-Orbit-42")
+    assert "$m=32768,t=3,p=2$" in encoded
+    assert check_password("Tall-Maple-Orbit-42", encoded)
+
+
+def test_a_hash_with_another_cost_is_remade_at_sign_in(client, settings):
+    """A hash of Django's own Argon2 cost (100 MiB, 8 lanes) or of an earlier setting is
+    re-made with the configured cost when its owner signs in; it verifies either way."""
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    user = UserFactory.create(
+        email="costly@example.org", password=Argon2PasswordHasher().encode(PASSWORD, "s" * 22)
+    )
+    assert "$m=102400,t=2,p=8$" in user.password
+
+    form = {"login": "costly@example.org", "password": PASSWORD}
+    response = client.post("/accounts/login/", form)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert "$m=19456,t=2,p=1$" in user.password
+    assert user.check_password(PASSWORD)
+
+
+def test_the_argon2_memory_setting_refuses_less_than_owasps_minimum(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYLLABUS_")}
+    env.update(SYLLABUS_DATA_DIR=str(tmp_path), SYLLABUS_DEBUG="true")
+    env["SYLLABUS_ARGON2_MEMORY_KIB"] = "4096"
+    result = subprocess.run(
+        [sys.executable, "-m", "syllabus", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "SYLLABUS_ARGON2_MEMORY_KIB" in result.stderr
 
 
 def test_a_pbkdf2_hash_is_upgraded_to_argon2id_at_sign_in(client, settings):
