@@ -99,9 +99,27 @@ def test_gunicorn_options_refuse_an_unknown_class():
 
 
 @pytest.mark.parametrize(("asgi", "handler"), [(False, WSGIHandler), (True, ASGIHandler)])
-def test_the_application_matches_the_worker_class(asgi, handler):
+def test_the_application_matches_the_worker_class(asgi, handler, monkeypatch):
+    warmed = []
+    monkeypatch.setattr("syllabus.core.warmup.warm_up", lambda: warmed.append(True))
     app = serve.GunicornApplication({"bind": "127.0.0.1:1"}, asgi=asgi)
     assert isinstance(app.load(), handler)
+    assert warmed == [True]  # each worker warms up before its first request
+
+
+def test_the_warm_up_imports_the_urlconf_and_compiles_every_template(monkeypatch):
+    from django.urls import clear_url_caches, get_resolver
+
+    from syllabus.core import warmup
+
+    clear_url_caches()
+    names = warmup._template_names()
+    assert "base.html" in names
+    assert "assessments/attempt_take.html" in names
+    assert len(names) > 100
+    done = warmup.warm_up()
+    assert done["templates"] == len(names)  # none failed to compile
+    assert get_resolver()._populated
 
 
 def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path):

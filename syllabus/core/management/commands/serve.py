@@ -135,12 +135,18 @@ class GunicornApplication(BaseApplication):
 
     def load(self) -> Any:
         # Imported here, after collectstatic, so whitenoise indexes the collected files.
+        # Runs in each worker before it accepts a connection: the warm-up takes the URLconf
+        # import and the template compiling off the first requests (syllabus.core.warmup).
+        from syllabus.core.warmup import warm_up
+
         if self.asgi:
             from syllabus.config.asgi import application as asgi_application
 
+            warm_up()
             return asgi_application
         from syllabus.config.wsgi import application
 
+        warm_up()
         return application
 
 
