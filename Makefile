@@ -6,7 +6,7 @@ DATA_DIR ?= $(or $(SYLLABUS_DATA_DIR),var)
 BIND ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck security lint-migrations pytest bench bench-smoke clean help
+.PHONY: run test lint typecheck security lint-migrations pytest bench bench-smoke bench-quiz clean help
 
 help:
 	@echo "make run    install, migrate, load demo data, start a worker and the server on http://$(BIND)"
@@ -15,6 +15,7 @@ help:
 	@echo "make security          bandit on the application code (offline)"
 	@echo "make lint-migrations   django-migration-linter: every migration safe while the old release serves"
 	@echo "make bench             the benchmark: demo --scale data, Locust users, results in bench/results/ (bench/README.md)"
+	@echo "make bench-quiz        500 learners start one timed quiz within 10 s (issue #5), results in bench/results/"
 	@echo "make bench-smoke       a minute of Locust users on a production-mode server (PostgreSQL + Redis)"
 
 $(BIN)/python:
@@ -72,6 +73,10 @@ bench-smoke: $(VENV)/.installed-dev
 # The benchmark itself (BENCH_* variables, bench/run.sh); writes bench/results/<stamp>-<server>/.
 bench: $(VENV)/.installed-dev
 	bench/run.sh
+
+# The quiz start (issue #5): 500 learners start one timed quiz within 10 s (bench/quiz.sh).
+bench-quiz: $(VENV)/.installed-dev
+	bench/quiz.sh
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile

@@ -24,8 +24,11 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, between, task
+import gevent
+from locust import HttpUser, between, events, task
+from locust.env import Environment
 from locust.exception import StopUser
+from locust.runners import STATE_RUNNING
 
 DATA = Path(os.environ.get("QUIZ_BENCH_DATA", "var/bench/quiz"))
 QUIZ = json.loads((DATA / "quiz.json").read_text())
@@ -39,6 +42,22 @@ THINK_SECONDS = (
     float(os.environ.get("QUIZ_BENCH_THINK_MIN", "1")),
     float(os.environ.get("QUIZ_BENCH_THINK_MAX", "4")),
 )
+
+
+@events.test_start.add_listener
+def _quit_when_everyone_is_done(environment: Environment, **_kwargs: Any) -> None:
+    """Each learner takes the quiz once and stops: once every learner has been spawned
+    and has stopped, the run is over (Locust would otherwise idle until --run-time)."""
+    runner = environment.runner
+
+    def watch() -> None:
+        while True:
+            gevent.sleep(1)
+            if runner is not None and runner.state == STATE_RUNNING and runner.user_count == 0:
+                runner.quit()
+                return
+
+    gevent.spawn(watch)
 
 
 class Learner(HttpUser):
@@ -132,6 +151,4 @@ class Learner(HttpUser):
         self._sleep(random.uniform(*THINK_SECONDS))
 
     def _sleep(self, seconds: float) -> None:
-        import gevent
-
         gevent.sleep(seconds)

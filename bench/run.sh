@@ -100,42 +100,12 @@ locust_command=("$bin/locust" -f "$locustfiles" --headless "${load[@]}"
   --csv "$out/locust" --csv-full-history --only-summary --loglevel WARNING)
 settings="$(env | grep -E '^(BENCH_|SYLLABUS_WEB_)' | sort | tr '\n' ' ')"
 command="${settings}make bench"
-BENCH_META_COMMAND="$command" "$bin/python" - "$out/meta.json" "${locust_command[@]}" <<PY
-import json, os, platform, subprocess, sys
-
-import locust
-import psutil
-import psycopg
-
-def cpu_model():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "?"
-
-with psycopg.connect(os.environ["DATABASE_URL"]) as db:
-    postgresql = db.execute("SHOW server_version").fetchone()[0]
-commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-meta = {
-    "stamp": "$stamp", "server": "$server", "mode": "$mode",
-    "workers": int(os.environ.get("SYLLABUS_WEB_WORKERS", "2")),
-    "threads": int(os.environ.get("SYLLABUS_WEB_THREADS", "8")) if "$server" == "gthread" else 1,
-    "users": $users, "spawn_rate": "$spawn_rate", "run_time": "$run_time",
-    "wait_min": "$wait_min", "wait_max": "$wait_max",
-    "learners": $learners, "courses": $courses, "reused_data": "$db_reused" == "1",
-    "command": os.environ["BENCH_META_COMMAND"].strip(),
-    "locust_command": " ".join(sys.argv[2:]),
-    "started": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-    "machine": {
-        "nproc": os.cpu_count(), "cpu": cpu_model(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(), "postgresql": f"PostgreSQL {postgresql}",
-        "locust": locust.__version__, "commit": commit or "?",
-        "load_before": round(os.getloadavg()[0], 2),
-    },
-}
-open(sys.argv[1], "w").write(json.dumps(meta, indent=1) + "\n")
-PY
+reused=()
+[ "$db_reused" = 1 ] && reused=(--reused-data)
+BENCH_META_COMMAND="$command" "$bin/python" bench/meta.py "$out/meta.json" --stamp "$stamp" \
+  --server "$server" --scenario "$mode" --users "$users" --spawn-rate "$spawn_rate" \
+  --run-time "$run_time" --wait-min "$wait_min" --wait-max "$wait_max" \
+  --learners "$learners" --courses "$courses" "${reused[@]}" -- "${locust_command[@]}"
 
 log "locust ($mode): $users users, $spawn_rate/s, for $run_time, $wait_min-$wait_max s between actions"
 BENCH_DATA="$state/scenarios.json" BENCH_WAIT_MIN="$wait_min" BENCH_WAIT_MAX="$wait_max" \
@@ -144,15 +114,7 @@ BENCH_DATA="$state/scenarios.json" BENCH_WAIT_MIN="$wait_min" BENCH_WAIT_MAX="$w
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
 
-"$bin/python" - "$out/meta.json" "${locust_status:-0}" <<'PY'
-import json, sys
-from datetime import UTC, datetime
-
-meta = json.load(open(sys.argv[1]))
-meta["finished"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-meta["locust_exit"] = int(sys.argv[2])
-open(sys.argv[1], "w").write(json.dumps(meta, indent=1) + "\n")
-PY
+"$bin/python" bench/meta.py "$out/meta.json" --finish "${locust_status:-0}"
 append=()
 [ "${BENCH_APPEND:-0}" = 1 ] && append=(--append bench/RESULTS.md)
 "$bin/python" bench/summarize.py "$out" "${append[@]}"

@@ -29,6 +29,9 @@ API_P95_MS = 500
 PAGE_P95_MS = 1000
 VIDEO_P90_MS = 2000
 PEAK_P95_MS = 500
+# The quiz start (issue #5): no errors and p95 under 500 ms for autosave and submit.
+QUIZ_P95_MS = 500
+QUIZ_JUDGED = ("autosave", "submit")
 VIDEO = ("video start", "video seek")
 # Signing in (Argon2 on purpose) and accepting the privacy policy happen once per person:
 # listed, not judged.
@@ -182,6 +185,27 @@ def verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[str]:
     ]
 
 
+def quiz_verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[str]:
+    """The quiz start's targets (bench/quiz.sh)."""
+    lines = []
+    for name in QUIZ_JUDGED:
+        row = next((r for r in rows if r.name == name), None)
+        if row is None or not row.count:
+            lines.append(f"- {name} p95 under {QUIZ_P95_MS} ms: not measured (no such request ran)")
+        elif row.p95 >= QUIZ_P95_MS:
+            lines.append(f"- {name} p95 under {QUIZ_P95_MS} ms: **not met** ({row.p95:,.0f} ms)")
+        else:
+            lines.append(f"- {name} p95 under {QUIZ_P95_MS} ms: met ({row.p95:,.0f} ms)")
+    problems = [f"{total.failures:,} failed"] * bool(total.failures) + [
+        f"Locust exited with status {locust_exit}"
+    ] * bool(locust_exit)
+    if problems:
+        lines.append(f"- no errors: **not met** ({', '.join(problems)})")
+    else:
+        lines.append("- no errors: met")
+    return lines
+
+
 def _ms(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -194,7 +218,9 @@ def render(directory: Path) -> str:
     if (directory / "meta.json").exists():
         meta = json.loads((directory / "meta.json").read_text())
     machine = meta.get("machine", {})
-    out = [f"## Benchmark {meta.get('stamp', directory.name)}: {meta.get('server', '?')} server"]
+    quiz = meta.get("mode") == "quiz"
+    title = "Quiz start" if quiz else "Benchmark"
+    out = [f"## {title} {meta.get('stamp', directory.name)}: {meta.get('server', '?')} server"]
     out.append("")
     if machine:
         out.append(
@@ -203,7 +229,18 @@ def render(directory: Path) -> str:
             f"{machine.get('postgresql', 'PostgreSQL ?')}, Locust {machine.get('locust', '?')} "
             f"on the same machine; code at commit `{machine.get('commit', '?')}`."
         )
-    if meta:
+    if quiz:
+        think = meta.get("think_seconds", ["default", "default"])
+        out.append(
+            f"**Run**: {meta.get('users', '?')} learners start the same timed quiz (spawn rate "
+            f"{meta.get('spawn_rate', '?')}/s), answer its questions with autosave "
+            f"({think[0]} to {think[1]} s before each answer; `default` is the locustfile's) "
+            f"and submit once; server `{meta.get('server', '?')}` with "
+            f"{meta.get('workers', '?')} workers x {meta.get('threads', '?')} threads; "
+            f"{meta.get('started', '?')} to {meta.get('finished', '?')}."
+        )
+        out += ["", "```sh", str(meta.get("command", "")), "```"]
+    elif meta:
         out.append(
             f"**Run**: {meta.get('mode', 'steady')} mode, "
             f"{'up to ' if meta.get('mode') == 'peak' else ''}{meta.get('users', '?')} users "
@@ -276,7 +313,8 @@ def render(directory: Path) -> str:
             if best
             else f"**Peak**: no step kept p95 under {PEAK_P95_MS} ms without failures."
         )
-    out += ["", "**Targets**:", *verdicts(rows, total, locust_exit=int(status or 0))]
+    judge = quiz_verdicts if quiz else verdicts
+    out += ["", "**Targets**:", *judge(rows, total, locust_exit=int(status or 0))]
     return "\n".join(out) + "\n"
 
 
