@@ -30,6 +30,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from syllabus.audit.database_roles import grant_audit_roles
 from syllabus.backups.crypto import BackupError
+from syllabus.core.planner import analyze
 
 Fingerprints = dict[str, dict[str, Any]]  # table -> {"rows": int, "sha256": str}
 FETCH = 2000
@@ -394,6 +395,9 @@ def pg_restore_live(dump: Path) -> Fingerprints:
     fingerprints = pg_restore_into(dump, PgTarget.default(), clean=True)
     # pg_restore --no-privileges left the audit table without its roles' grants.
     grant_audit_roles(connections[DEFAULT_DB_ALIAS])
+    # A dump carries no planner statistics: without them every query plans blind until
+    # autovacuum analyses the tables (syllabus.core.planner).
+    analyze()
     return fingerprints
 
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from syllabus.accounts.models import Role, User
 from syllabus.audit.services import record
 from syllabus.core.markdown import render_markdown
+from syllabus.core.planner import analyze
 from syllabus.courses.cache import invalidate_course
 from syllabus.courses.models import Category, Course, CourseMembership, Lesson, Module
 from syllabus.courses.search import refresh_search_text
@@ -148,6 +149,8 @@ def generate(
             on_batch(len(batch))
     for course in pool:
         invalidate_course(course.pk)
+    if report.learners_created or report.courses_created:
+        analyze()  # the planner's statistics still describe the tables before the load
     report.seconds = time.monotonic() - started
     if report.learners_created or report.courses_created:
         record(actor=None, action="demo.loaded", details=report.details())

@@ -72,6 +72,24 @@ def test_scale_creates_learners_with_enrolments_and_progress():
     assert {0, 100} <= percents and len(percents) >= 10
 
 
+def test_the_load_refreshes_the_planner_statistics():
+    """After writing rows in bulk, ANALYZE: the planner must not keep choosing plans for
+    the tables as they were before the load (syllabus.core.planner)."""
+    from django.db import connection
+
+    scale.generate(5, batch_size=2)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # reltuples is what ANALYZE counted; -1 means never analysed.
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s", ["courses_coursemembership"]
+            )
+            assert cursor.fetchone()[0] >= CourseMembership.objects.count() > 0
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", ["accounts_user"])
+            assert cursor.fetchone()[0] > 0
+
+
 def test_scale_learners_can_sign_in_with_the_demo_password():
     demo("--scale", "5")
     learner = User.objects.get(email="learner000003@scale.example.org")
