@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from syllabus.audit.catalog import ACTIONS, POLICIES, Category, category_of
 from syllabus.audit.models import GENESIS_HASH, AppendOnlyError, AuditEvent
-from syllabus.audit.services import purge_expired, record, verify_all, verify_chain
+from syllabus.audit.services import (
+    linked_at_the_end,
+    purge_expired,
+    record,
+    verify_all,
+    verify_chain,
+)
 from syllabus.core import request_context
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +56,52 @@ def test_each_category_is_its_own_chain(learner):
     assert (first.chain_seq, other.chain_seq, second.chain_seq) == (1, 1, 2)
     assert second.prev_hash == first.hash
     assert other.prev_hash == GENESIS_HASH
+
+
+def test_events_linked_at_the_end_join_their_chains_in_order_when_the_block_ends(learner):
+    before = record(actor=learner, action="user.updated")
+    with transaction.atomic():
+        with linked_at_the_end():
+            first = record(actor=learner, action="user.updated", details={"n": 1})
+            login = record(actor=learner, action="auth.login")
+            second = record(actor=learner, action="user.updated", details={"n": 2})
+            # Not linked yet: no chain lock taken, nothing written.
+            assert first.pk is None and AuditEvent.objects.count() == 1
+        assert AuditEvent.objects.count() == 4
+    assert (first.chain_seq, second.chain_seq, login.chain_seq) == (2, 3, 1)
+    assert first.prev_hash == before.hash and second.prev_hash == first.hash
+    assert login.prev_hash == GENESIS_HASH
+    first.refresh_from_db()
+    assert first.details == {"n": 1} and first.hash == first.compute_hash()
+    assert all(report.ok for report in verify_all())
+
+
+def test_a_block_that_fails_records_none_of_its_events(learner):
+    def failing_block() -> None:
+        with transaction.atomic(), linked_at_the_end():
+            record(actor=learner, action="user.updated")
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        failing_block()
+    assert not AuditEvent.objects.exists()
+    # The next event starts the chain: nothing pending was left behind.
+    assert record(actor=learner, action="user.updated").chain_seq == 1
+
+
+def test_a_nested_block_leaves_the_linking_to_the_outer_one(learner):
+    with transaction.atomic(), linked_at_the_end():
+        with linked_at_the_end():
+            inner = record(actor=learner, action="user.updated")
+        assert inner.pk is None
+        outer = record(actor=learner, action="user.updated")
+    assert (inner.chain_seq, outer.chain_seq) == (1, 2)
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+def test_linking_at_the_end_needs_a_transaction():
+    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"), linked_at_the_end():
+        pass
 
 
 def test_unknown_action_is_refused():
