@@ -61,7 +61,7 @@ pids+=("$sampler_pid")
 locust_command=("$bin/locust" -f bench/quiz_locustfile.py --headless -u "$learners"
   -r "$spawn_rate" --run-time 10m --stop-timeout 60 --host "http://127.0.0.1:$port"
   --csv "$out/locust" --csv-full-history --only-summary --loglevel WARNING)
-settings="$(env | grep -E '^(BENCH_|QUIZ_BENCH_|SYLLABUS_WEB_)' | sort | tr '\n' ' ')"
+settings="$(env | { grep -E '^(BENCH_|QUIZ_BENCH_|SYLLABUS_WEB_)' || true; } | sort | tr '\n' ' ')"
 BENCH_META_COMMAND="${settings}make bench-quiz" QUIZ_BENCH_DATA="$work/quiz" \
   "$bin/python" bench/meta.py "$out/meta.json" --stamp "$stamp" --server "$server" \
   --scenario quiz --users "$learners" --spawn-rate "$spawn_rate" -- "${locust_command[@]}"
