@@ -867,5 +867,10 @@ PRIVACY_EXPORT_DAYS = env_int("SYLLABUS_PRIVACY_EXPORT_DAYS", 7, minimum=1, maxi
 WEB_WORKERS = env_int("SYLLABUS_WEB_WORKERS", 2, minimum=1, maximum=64)
 WEB_THREADS = env_int("SYLLABUS_WEB_THREADS", 8, minimum=1, maximum=256)
 WEB_TIMEOUT = env_int("SYLLABUS_WEB_TIMEOUT", 30, minimum=5, maximum=600)
+# Seconds an idle kept-alive connection stays open (gthread and asgi; sync workers close
+# after each response). Longer than the proxy's own idle timeout for its upstream
+# connections (nginx: keepalive_timeout 60s in deploy/nginx), or the proxy sends a request
+# on a connection the server is closing: nginx answers such a POST with 502.
+WEB_KEEPALIVE = env_int("SYLLABUS_WEB_KEEPALIVE", 75, minimum=1, maximum=3600)
 # gunicorn's worker class: gthread, sync, or asgi (uvicorn); bench/RESULTS.md has the numbers.
 WEB_WORKER_CLASS = env_choice("SYLLABUS_WEB_WORKER_CLASS", "gthread", ("gthread", "sync", "asgi"))

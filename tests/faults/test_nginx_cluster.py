@@ -109,6 +109,7 @@ http {{
   fastcgi_temp_path {root}/fcgi; uwsgi_temp_path {root}/uwsgi; scgi_temp_path {root}/scgi;
   upstream syllabus_app {{
 {upstream}    keepalive 16;
+    keepalive_timeout 60s;
   }}
   include {root}/site.conf;
 }}

@@ -91,6 +91,29 @@ def test_gunicorn_accepts_every_configuration(name):
     assert worker.__module__.split(".")[0] in {"gunicorn", "uvicorn_worker"}
     assert config.threads == (8 if name == "gthread" else 1)
     assert config.max_requests == 20000
+    assert config.keepalive == 75  # SYLLABUS_WEB_KEEPALIVE's default
+
+
+def test_the_server_keeps_idle_connections_longer_than_nginx_keeps_its_upstream_ones(settings):
+    """nginx must close an idle upstream connection first: the other way round it may
+    send a request on a connection gunicorn is closing, and answer a POST with 502."""
+    import re
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parents[3] / "deploy" / "nginx"
+    for name in ("upstream-compose.conf", "syllabus.conf"):
+        timeouts = re.findall(r"keepalive_timeout\s+(\d+)s;", (deploy / name).read_text())
+        assert timeouts, name
+    upstream = int(
+        re.findall(r"keepalive_timeout\s+(\d+)s;", (deploy / "upstream-compose.conf").read_text())[
+            0
+        ]
+    )
+    assert upstream < settings.WEB_KEEPALIVE
+    options = serve.gunicorn_options(
+        bind="127.0.0.1:1", workers=1, threads=2, worker_class="gthread"
+    )
+    assert options["keepalive"] == settings.WEB_KEEPALIVE
 
 
 def test_gunicorn_options_refuse_an_unknown_class():

@@ -101,7 +101,8 @@ def gunicorn_options(*, bind: str, workers: int, threads: int, worker_class: str
         "worker_class": WORKER_CLASSES[worker_class],
         "timeout": settings.WEB_TIMEOUT,
         "graceful_timeout": settings.WEB_TIMEOUT,
-        "keepalive": 5,
+        # Above the proxy's idle timeout for upstream connections (settings.WEB_KEEPALIVE).
+        "keepalive": settings.WEB_KEEPALIVE,
         # Recycle workers now and then so a slow leak cannot grow forever.
         "max_requests": 20000,
         "max_requests_jitter": 2000,
