@@ -70,6 +70,8 @@ log "locust: $learners learners, $spawn_rate/s; each takes the quiz once, then s
 QUIZ_BENCH_DATA="$work/quiz" "${locust_command[@]}" > "$out/locust.log" 2>&1 || locust_status=$?
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
+# The per-second history is large (4 MB for 10 minutes of 10,000 users): kept gzipped.
+[ -f "$out/locust_stats_history.csv" ] && gzip -9 -f "$out/locust_stats_history.csv"
 "$bin/python" bench/meta.py "$out/meta.json" --finish "${locust_status:-0}"
 
 append=()

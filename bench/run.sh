@@ -4,7 +4,7 @@
 # `syllabus demo --scale` data, bench/locustfile.py's users headless, the server's CPU and
 # memory sampled (bench/sampler.py), and a summary (bench/summarize.py). Everything goes to
 # bench/results/<UTC stamp>-<server>/ (committed with the code it measured):
-#   locust_stats.csv, locust_stats_history.csv, locust_failures.csv, locust_exceptions.csv,
+#   locust_stats.csv, locust_stats_history.csv.gz, locust_failures.csv, locust_exceptions.csv,
 #   resources.csv, meta.json, summary.md, locust.log (and peak_steps.csv in peak mode).
 #
 #   make bench                                              # the issue's run: long
@@ -113,6 +113,8 @@ BENCH_DATA="$state/scenarios.json" BENCH_WAIT_MIN="$wait_min" BENCH_WAIT_MAX="$w
   "${locust_command[@]}" > "$out/locust.log" 2>&1 || locust_status=$?
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
+# The per-second history is large (4 MB for 10 minutes of 10,000 users): kept gzipped.
+[ -f "$out/locust_stats_history.csv" ] && gzip -9 -f "$out/locust_stats_history.csv"
 
 "$bin/python" bench/meta.py "$out/meta.json" --finish "${locust_status:-0}"
 append=()

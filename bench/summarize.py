@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import statistics
 import sys
 from dataclasses import dataclass
@@ -206,6 +207,22 @@ def quiz_verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[
     return lines
 
 
+# Locust's failure rows differ by object addresses ("<HTTPConnection(...) at 0x7f92...>"):
+# one row per failed connection. Grouped without them, at most this many kinds are listed.
+MAX_FAILURES = 12
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+
+
+def group_failures(failures: list[dict[str, str]]) -> list[tuple[tuple[str, str], int]]:
+    """``((method and name, error), occurrences)``, most frequent first, with the object
+    addresses taken out of the errors so that the same failure counts once."""
+    counts: dict[tuple[str, str], int] = {}
+    for failure in failures:
+        key = (f"{failure['Method']} {failure['Name']}", _ADDRESS.sub("", failure["Error"]))
+        counts[key] = counts.get(key, 0) + int(failure["Occurrences"])
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _ms(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -274,11 +291,18 @@ def render(directory: Path) -> str:
         # its CSV files may miss: its exit status says so.
         out.append(f"**Locust exited with status {status}**: see its error report in locust.log.")
     if failures:
+        grouped = group_failures(failures)
         out.append("")
         out.append("**Failures**:")
         out += [
-            f"- {f['Method']} {f['Name']}: {f['Error']} ({f['Occurrences']}x)" for f in failures
+            f"- {kind}: {error} ({count:,}x)" for (kind, error), count in grouped[:MAX_FAILURES]
         ]
+        if len(grouped) > MAX_FAILURES:
+            rest = sum(count for _, count in grouped[MAX_FAILURES:])
+            out.append(
+                f"- and {len(grouped) - MAX_FAILURES:,} other kinds ({rest:,}x): "
+                "locust_failures.csv has them all"
+            )
     resources = resource_summary(directory / "resources.csv")
     if resources:
         out += [

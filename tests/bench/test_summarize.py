@@ -280,3 +280,32 @@ def test_meta_records_the_options_and_the_locust_command_after_the_separator(tmp
     finished = json.loads(out.read_text())
     assert finished["locust_exit"] == 1
     assert finished["stamp"] == "S1" and "finished" in finished
+
+
+def test_failures_differing_only_by_object_addresses_are_counted_once(run_dir):
+    rows = [
+        (
+            "GET",
+            "sign-in page",
+            f"ConnectTimeoutError(<HTTPConnection at 0x7f92{n:04x}>, 'timed out')",
+        )
+        for n in range(40)
+    ] + [("GET", "dashboard", "CatchResponseError('status 502')")] * 2
+    with (run_dir / "locust_failures.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Method", "Name", "Error", "Occurrences"])
+        writer.writerows((*row, 1) for row in rows)
+    text = summarize.render(run_dir)
+    assert "- GET sign-in page: ConnectTimeoutError(<HTTPConnection>, 'timed out') (40x)" in text
+    assert "- GET dashboard: CatchResponseError('status 502') (2x)" in text
+    assert text.count("ConnectTimeoutError") == 1
+
+
+def test_at_most_twelve_kinds_of_failure_are_listed(run_dir):
+    with (run_dir / "locust_failures.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Method", "Name", "Error", "Occurrences"])
+        writer.writerows(("GET", f"page {n}", "status 500", 1) for n in range(15))
+    text = summarize.render(run_dir)
+    assert text.count("status 500 (1x)") == 12
+    assert "- and 3 other kinds (3x): locust_failures.csv has them all" in text
