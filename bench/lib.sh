@@ -1,4 +1,5 @@
-# Shared by bench/smoke.sh (`make bench-smoke`) and bench/run.sh (`make bench`): a scratch
+# Shared by bench/smoke.sh (`make bench-smoke`), bench/run.sh (`make bench`) and bench/quiz.sh
+# (`make bench-quiz`): a scratch
 # PostgreSQL database, a production-mode environment, and a worker and `syllabus serve` on
 # a free 127.0.0.1 port, stopped by an exit trap (also on Ctrl+C). Source it after setting
 # `repo`, `bin`, `bench_name` (for log lines) and `work` (a folder for logs and state).
@@ -6,6 +7,7 @@
 #   bench_database NAME REUSE    sets db_url; REUSE=1 keeps an existing database
 #   bench_environment ENV_FILE   writes (or, when it exists and is kept, reads) the env file
 #   bench_start PORT CLASS       a worker and the server; sets server_pid
+#   bench_finish STATUS          after Locust: meta, summary, exit with Locust's status
 #
 # Server and worker logs go to $work/server.log and $work/worker.log; their last lines are
 # printed when the script fails.
@@ -101,6 +103,23 @@ bench_start() {
   done
   echo "the server did not answer /health/ready within 2 minutes" >&2
   exit 1
+}
+
+# After Locust: stop the sampler, finish meta.json, gzip the per-second history (4 MB for
+# 10 minutes of 10,000 users), write the summary (BENCH_APPEND=1: also into RESULTS.md),
+# and exit with Locust's STATUS. Needs out, sampler_pid and repo.
+bench_finish() {
+  local status="$1"
+  kill -TERM "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  if [ -f "$out/locust_stats_history.csv" ]; then gzip -9 -f "$out/locust_stats_history.csv"; fi
+  "$bin/python" bench/meta.py "$out/meta.json" --finish "$status"
+  local append=()
+  [ "${BENCH_APPEND:-0}" = 1 ] && append=(--append bench/RESULTS.md)
+  "$bin/python" bench/summarize.py "$out" "${append[@]}"
+  bench_log "results in ${out#"$repo"/}"
+  bench_show_logs=0  # failed requests are in the summary: the server's log is not the story
+  exit "$status"
 }
 
 bench_free_port() {

@@ -68,15 +68,4 @@ BENCH_META_COMMAND="${settings}make bench-quiz" QUIZ_BENCH_DATA="$work/quiz" \
 
 log "locust: $learners learners, $spawn_rate/s; each takes the quiz once, then stops"
 QUIZ_BENCH_DATA="$work/quiz" "${locust_command[@]}" > "$out/locust.log" 2>&1 || locust_status=$?
-kill -TERM "$sampler_pid" 2>/dev/null || true
-wait "$sampler_pid" 2>/dev/null || true
-# The per-second history is large (4 MB for 10 minutes of 10,000 users): kept gzipped.
-[ -f "$out/locust_stats_history.csv" ] && gzip -9 -f "$out/locust_stats_history.csv"
-"$bin/python" bench/meta.py "$out/meta.json" --finish "${locust_status:-0}"
-
-append=()
-[ "${BENCH_APPEND:-0}" = 1 ] && append=(--append bench/RESULTS.md)
-"$bin/python" bench/summarize.py "$out" "${append[@]}"
-log "results in ${out#"$repo"/}"
-bench_show_logs=0
-exit "${locust_status:-0}"
+bench_finish "${locust_status:-0}"

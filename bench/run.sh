@@ -111,15 +111,4 @@ log "locust ($mode): $users users, $spawn_rate/s, for $run_time, $wait_min-$wait
 BENCH_DATA="$state/scenarios.json" BENCH_WAIT_MIN="$wait_min" BENCH_WAIT_MAX="$wait_max" \
   BENCH_USERS="$users" BENCH_SPAWN_RATE="$spawn_rate" BENCH_PEAK_CSV="$out/peak_steps.csv" \
   "${locust_command[@]}" > "$out/locust.log" 2>&1 || locust_status=$?
-kill -TERM "$sampler_pid" 2>/dev/null || true
-wait "$sampler_pid" 2>/dev/null || true
-# The per-second history is large (4 MB for 10 minutes of 10,000 users): kept gzipped.
-[ -f "$out/locust_stats_history.csv" ] && gzip -9 -f "$out/locust_stats_history.csv"
-
-"$bin/python" bench/meta.py "$out/meta.json" --finish "${locust_status:-0}"
-append=()
-[ "${BENCH_APPEND:-0}" = 1 ] && append=(--append bench/RESULTS.md)
-"$bin/python" bench/summarize.py "$out" "${append[@]}"
-log "results in ${out#"$repo"/}"
-bench_show_logs=0  # failed requests are in the summary: the server's log is not the story
-exit "${locust_status:-0}"
+bench_finish "${locust_status:-0}"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import string
-import subprocess
-import sys
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
@@ -23,6 +20,7 @@ from hypothesis import strategies as st
 from syllabus.accounts.models import User
 from syllabus.accounts.validators import ComplexityValidator, kinds_used
 from tests.factories import PASSWORD, UserFactory
+from tests.processes import syllabus_check
 
 pytestmark = pytest.mark.django_db
 
@@ -276,17 +274,7 @@ def test_a_hash_with_another_cost_is_remade_at_sign_in(client, settings):
 
 
 def test_the_argon2_memory_setting_refuses_less_than_owasps_minimum(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYLLABUS_")}
-    env.update(SYLLABUS_DATA_DIR=str(tmp_path), SYLLABUS_DEBUG="true")
-    env["SYLLABUS_ARGON2_MEMORY_KIB"] = "4096"
-    result = subprocess.run(
-        [sys.executable, "-m", "syllabus", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = syllabus_check(tmp_path, SYLLABUS_ARGON2_MEMORY_KIB="4096")
     assert result.returncode == 1
     assert "SYLLABUS_ARGON2_MEMORY_KIB" in result.stderr
 

@@ -25,6 +25,7 @@ from syllabus.accounts.tokens import token_create
 from syllabus.audit.models import AuditEvent
 from syllabus.core.ratelimit import Limiter
 from tests.factories import UserFactory
+from tests.processes import syllabus_check
 
 pytestmark = pytest.mark.django_db
 
@@ -221,16 +222,7 @@ def test_the_limiter_counts_in_memory_without_redis():
 
 @pytest.mark.parametrize("value", ["100", "100/fortnight", "0/minute", "many/minute", "-5/hour"])
 def test_a_bad_rate_setting_stops_startup(tmp_path, value):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(SYLLABUS_DATA_DIR=str(tmp_path), SYLLABUS_RATE_LIMIT_API=value)
-    result = subprocess.run(
-        [sys.executable, "-m", "syllabus", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = syllabus_check(tmp_path, SYLLABUS_RATE_LIMIT_API=value)
     assert result.returncode == 1
     assert "SYLLABUS_RATE_LIMIT_API must look like 100/minute" in result.stderr
 

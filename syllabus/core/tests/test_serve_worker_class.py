@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -15,6 +12,7 @@ from gunicorn.config import Config
 from gunicorn.util import load_class
 
 from syllabus.core.management.commands import serve
+from tests.processes import syllabus_check
 
 
 class Captured:
@@ -146,19 +144,6 @@ def test_the_warm_up_imports_the_urlconf_and_compiles_every_template(monkeypatch
 
 
 def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYLLABUS_")}
-    env.update(
-        SYLLABUS_DATA_DIR=str(tmp_path),
-        SYLLABUS_DEBUG="true",
-        SYLLABUS_WEB_WORKER_CLASS="meinheld",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "syllabus", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = syllabus_check(tmp_path, SYLLABUS_WEB_WORKER_CLASS="meinheld")
     assert result.returncode == 1
     assert "SYLLABUS_WEB_WORKER_CLASS must be one of gthread, sync, asgi" in result.stderr
