@@ -49,7 +49,9 @@ def test_a_session_takes_the_quiz_and_its_answers_score_full_marks(tmp_path):
     client.cookies[people["cookie"]] = people["sessions"][0]
     assert client.get(f"/quizzes/quiz/{quiz['quiz']}/").status_code == 200
     started = client.post(f"/quizzes/quiz/{quiz['quiz']}/start/")
-    attempt_id = re.search(r"/quizzes/attempt/(att_[A-Za-z0-9]+)/", started["Location"]).group(1)
+    found = re.search(r"/quizzes/attempt/(att_[A-Za-z0-9]+)/", started["Location"])
+    assert found is not None, started["Location"]
+    attempt_id = found.group(1)
     for position, fields in enumerate(quiz["answers"], start=1):
         saved = client.post(
             f"/quizzes/attempt/{attempt_id}/answers/{position}/", fields, HTTP_HX_REQUEST="true"
