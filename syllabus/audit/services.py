@@ -125,6 +125,9 @@ def linked_at_the_end() -> Iterator[None]:
     RESULTS.md). Use it inside ``transaction.atomic()``, as the block's last step before
     the commit; chains are locked in one order (by category), so two such blocks cannot
     deadlock on each other. If the block raises, its events are dropped with its changes.
+    Only around code that lets its errors out: an event recorded inside a nested
+    ``atomic()`` whose error the block catches and goes on from would still be written,
+    while the change it describes was rolled back.
     """
     if getattr(_pending, "events", None) is not None:  # nested: the outer block links
         yield
