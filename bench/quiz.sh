@@ -9,14 +9,14 @@
 # the issue's target: no errors, p95 under 500 ms for autosave and submit).
 #
 #   make bench-quiz                                   # 500 learners within 10 s
-#   BENCH_SERVER=sync SYLLABUS_WEB_WORKERS=5 make bench-quiz
+#   BENCH_SERVER=sync SYLLABUS_WEB_WORKERS=4 make bench-quiz
 #   QUIZ_BENCH_THINK_MIN=1 QUIZ_BENCH_THINK_MAX=4 make bench-quiz   # the stress variant
 #
 # Settings (environment):
 #   BENCH_QUIZ_LEARNERS (500), BENCH_QUIZ_SPAWN_RATE (50 per s)
 #   QUIZ_BENCH_THINK_MIN, QUIZ_BENCH_THINK_MAX   seconds before each answer (see the
 #                          locustfile for the defaults)
-#   BENCH_SERVER           gthread, sync or asgi (default: `syllabus serve`'s default);
+#   BENCH_SERVER           gthread (default, as for `syllabus serve`), sync or asgi;
 #                          SYLLABUS_WEB_WORKERS and SYLLABUS_WEB_THREADS as for the server
 #   BENCH_APPEND=1         also append the summary to bench/RESULTS.md
 #   BENCH_POSTGRES_URL, BENCH_REDIS_URL        as for bench/smoke.sh
@@ -34,8 +34,7 @@ work="$(mktemp -d)"
 . "$repo/bench/lib.sh"
 cleanup_work="$work"
 log() { bench_log "$@"; }
-server="${BENCH_SERVER:-$(SYLLABUS_DEBUG=true SYLLABUS_DATA_DIR="$work/probe" "$bin/python" -c \
-  'import django, os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syllabus.config.settings"); django.setup(); from django.conf import settings; print(settings.WEB_WORKER_CLASS)')}"
+server="${BENCH_SERVER:-gthread}"
 case "$server" in gthread|sync|asgi) ;; *) echo "BENCH_SERVER must be gthread, sync or asgi; got '$server'" >&2; exit 2 ;; esac
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$repo/bench/results/$stamp-quiz-$server"

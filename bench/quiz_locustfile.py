@@ -38,9 +38,8 @@ ATTEMPT = re.compile(r"/quizzes/attempt/(att_[A-Za-z0-9]+)/")
 # Seconds a learner thinks before each answer: reading a question and choosing takes tens
 # of seconds, so 10 to 30 (a 10-question quiz in about 3 to 4 minutes). The stress variant
 # QUIZ_BENCH_THINK_MIN=1 QUIZ_BENCH_THINK_MAX=4 answers as fast as a script; bench/RESULTS.md
-# has both. Longer than gunicorn's 5-second keep-alive, so a kept connection is often closed
-# by the time the next answer is sent: the client opens a new one (and _post resends once
-# when the server closed it just as the request left).
+# has both. Should the server close a kept connection just as an answer is sent on it,
+# _post resends it once, as a browser would.
 THINK_SECONDS = (
     float(os.environ.get("QUIZ_BENCH_THINK_MIN", "10")),
     float(os.environ.get("QUIZ_BENCH_THINK_MAX", "30")),

@@ -147,20 +147,28 @@ def peak_step(
     return max(good, key=lambda s: s["rps"]) if good else None
 
 
+def line(label: str, misses: list[str], checked: int) -> str:
+    """One target: met, not met (with what misses it), or not measured."""
+    if not checked:
+        return f"- {label}: not measured (no such request ran)"
+    if misses:
+        return f"- {label}: **not met** ({', '.join(misses)})"
+    return f"- {label}: met"
+
+
+def errors_line(total: Row, locust_exit: int) -> str:
+    """The "no errors" target: failed requests, or a Locust exit status that says so."""
+    misses = [f"{total.failures:,} failed"] * bool(total.failures)
+    misses += [f"Locust exited with status {locust_exit}"] * bool(locust_exit)
+    return line("no errors", misses, total.count)
+
+
 def verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[str]:
     """The issue's targets, each met or not, with the requests that miss it."""
     judged = [r for r in rows if r.name not in NOT_JUDGED and r.count]
     api = [r for r in judged if r.is_api]
     video = [r for r in judged if r.name in VIDEO]
     pages = [r for r in judged if not r.is_api and r.name not in VIDEO]
-
-    def line(label: str, misses: list[str], checked: int) -> str:
-        if not checked:
-            return f"- {label}: not measured (no such request ran)"
-        if misses:
-            return f"- {label}: **not met** ({', '.join(misses)})"
-        return f"- {label}: met"
-
     return [
         line(
             f"API p95 under {API_P95_MS} ms",
@@ -177,12 +185,7 @@ def verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[str]:
             [f"{r.name} {r.p90:,.0f} ms" for r in video if r.p90 >= VIDEO_P90_MS],
             len(video),
         ),
-        line(
-            "no errors",
-            [f"{total.failures:,} failed"] * bool(total.failures)
-            + [f"Locust exited with status {locust_exit}"] * bool(locust_exit),
-            total.count,
-        ),
+        errors_line(total, locust_exit),
     ]
 
 
@@ -197,14 +200,7 @@ def quiz_verdicts(rows: list[Row], total: Row, *, locust_exit: int = 0) -> list[
             lines.append(f"- {name} p95 under {QUIZ_P95_MS} ms: **not met** ({row.p95:,.0f} ms)")
         else:
             lines.append(f"- {name} p95 under {QUIZ_P95_MS} ms: met ({row.p95:,.0f} ms)")
-    problems = [f"{total.failures:,} failed"] * bool(total.failures) + [
-        f"Locust exited with status {locust_exit}"
-    ] * bool(locust_exit)
-    if problems:
-        lines.append(f"- no errors: **not met** ({', '.join(problems)})")
-    else:
-        lines.append("- no errors: met")
-    return lines
+    return [*lines, errors_line(total, locust_exit)]
 
 
 # Locust's failure rows differ by object addresses ("<HTTPConnection(...) at 0x7f92...>"):

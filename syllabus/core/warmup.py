@@ -9,14 +9,14 @@ alone is about 4 s of CPU, so the first learners to reach a fresh worker waited 
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
+import structlog
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
 from django.urls import get_resolver
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 PACKAGE = Path(__file__).resolve().parent.parent  # syllabus/
 
@@ -49,5 +49,5 @@ def warm_up() -> dict[str, float]:
             continue
         compiled += 1
     seconds = time.perf_counter() - started
-    log.info("server.warmed_up", extra={"seconds": round(seconds, 2), "templates": compiled})
+    log.info("server.warmed_up", seconds=round(seconds, 2), templates=compiled)
     return {"seconds": seconds, "templates": compiled}

@@ -143,10 +143,9 @@ class GunicornApplication(BaseApplication):
         if self.asgi:
             from syllabus.config.asgi import application as asgi_application
 
-            warm_up()
-            return asgi_application
-        from syllabus.config.wsgi import application
-
+            application: Any = asgi_application
+        else:
+            from syllabus.config.wsgi import application
         warm_up()
         return application
 
