@@ -102,8 +102,11 @@ def mfa_required_roles_held(user: Any) -> set[str]:
     if user is None or user.pk is None or not user.is_active:
         return set()
     required = set(settings.MFA_REQUIRED_ROLES)
+    # Read fresh, and leave nothing cached behind: this runs while roles are being
+    # given (a user saved before their roles), not only within one request.
     forget_cached_permissions(user)
     held = set(site_role_slugs(user))
+    forget_cached_permissions(user)
     if user.is_superuser:
         held.add("admin")  # a superuser can do all an administrator can
     for source in _role_sources:

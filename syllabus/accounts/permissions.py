@@ -25,17 +25,29 @@ from syllabus.accounts.roles import PERMISSIONS
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
+def _site_roles(user: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """``(role slugs, permission codes)`` of the user's site-wide roles: one query, kept on
+    the user object for the request (the session policy, the navigation and the views all
+    ask, on every request)."""
+    cached: tuple[frozenset[str], frozenset[str]] | None = getattr(user, "_site_roles", None)
+    if cached is None:
+        slugs: set[str] = set()
+        codes: set[str] = set()
+        for slug, permissions in Role.objects.filter(assignments__user=user).values_list(
+            "slug", "permissions"
+        ):
+            slugs.add(slug)
+            codes.update(permissions)
+        cached = (frozenset(slugs), frozenset(codes))
+        user._site_roles = cached
+    return cached
+
+
 def site_role_slugs(user: Any) -> frozenset[str]:
     """Slugs of the user's site-wide roles, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_site_role_slugs", None)
-    if cached is None:
-        cached = frozenset(
-            Role.objects.filter(assignments__user=user).values_list("slug", flat=True)
-        )
-        user._site_role_slugs = cached
-    return cached
+    return _site_roles(user)[0]
 
 
 def site_permissions(user: Any) -> frozenset[str]:
@@ -44,22 +56,12 @@ def site_permissions(user: Any) -> frozenset[str]:
         return frozenset()
     if user.is_superuser:
         return frozenset(PERMISSIONS)
-    cached = getattr(user, "_site_permissions", None)
-    if cached is None:
-        codes: set[str] = set()
-        for perms in Role.objects.filter(assignments__user=user).values_list(
-            "permissions", flat=True
-        ):
-            codes.update(perms)
-        cached = frozenset(codes)
-        user._site_permissions = cached
-    return cached
+    return _site_roles(user)[1]
 
 
 def forget_cached_permissions(user: Any) -> None:
-    for attribute in ("_site_role_slugs", "_site_permissions"):
-        if hasattr(user, attribute):
-            delattr(user, attribute)
+    if hasattr(user, "_site_roles"):
+        del user._site_roles
 
 
 def has_site_perm(user: Any, code: str) -> bool:
