@@ -35,7 +35,14 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("Record audit events one at a time with audit.services.record().")
+        raise AppendOnlyError("Record audit events with audit.services.record().")
+
+    def insert_linked(self, events: list[AuditEvent]) -> None:
+        """Insert events already linked into their chains, in one statement: for
+        ``audit.services`` only (it holds the chains' locks and computed the links)."""
+        if any(e.hash == "" or e.chain_seq is None or not e._state.adding for e in events):
+            raise AppendOnlyError("Only new, linked events can be inserted.")
+        super().bulk_create(events)
 
 
 class AuditEvent(models.Model):

@@ -15,7 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from syllabus.audit.catalog import POLICIES, Category, category_of
-from syllabus.audit.models import GENESIS_HASH, AuditEvent
+from syllabus.audit.models import GENESIS_HASH, AuditEvent, AuditEventQuerySet
 from syllabus.core import request_context
 
 RETENTION_DB_ROLE = "syllabus_audit_retention"
@@ -25,6 +25,10 @@ REDACTABLE = ("actor_label", "target_label", "details", "ip", "user_agent")
 REDACTIONS_PER_EVENT = 500
 
 
+def _chain_key(category: str) -> int:
+    return zlib.crc32(f"syllabus.audit.{category}".encode())
+
+
 def _lock_chain(category: str) -> None:
     """Serialise writers of one chain so two events never claim the same link.
 
@@ -32,9 +36,56 @@ def _lock_chain(category: str) -> None:
     transaction already holds the database's write lock (transaction_mode=IMMEDIATE).
     """
     if connection.vendor == "postgresql":
-        key = zlib.crc32(f"syllabus.audit.{category}".encode())
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_chain_key(category)])
+
+
+def _lock_heads(categories: list[str]) -> dict[str, tuple[int, str]]:
+    """Lock the chains of ``categories`` (in this order) and read their last links:
+    ``{category: (chain_seq, hash)}`` for the chains that have one.
+
+    On PostgreSQL in one round trip: the locks and the read go as one message of several
+    statements, each with its own snapshot (READ COMMITTED), so the read sees a link
+    committed while this transaction waited for the lock. The lock is held until the
+    transaction ends, and under load a round trip is not cheap (a thread that sent one
+    waits for the GIL again when the answer comes), so the fewer made while holding it,
+    the less every other writer of the chain waits (bench/RESULTS.md, the quiz submit).
+    Values are written into the statement as literals (psycopg composes them); a category
+    is checked against the catalog first.
+    """
+    if connection.vendor != "postgresql":
+        heads = {}
+        for category in categories:
+            last = (
+                AuditEvent.objects.filter(category=category)
+                .order_by("-chain_seq")
+                .values_list("chain_seq", "hash")
+                .first()
+            )
+            if last is not None:
+                heads[category] = last
+        return heads
+    from psycopg import sql
+
+    known = {c.value for c in Category}
+    unknown = [c for c in categories if c not in known]
+    if unknown:
+        raise ValueError(f"Unknown audit categories: {unknown}")
+    locks = sql.SQL("").join(
+        sql.SQL("SELECT pg_advisory_xact_lock({});").format(sql.Literal(_chain_key(c)))
+        for c in categories
+    )
+    read = sql.SQL(
+        "SELECT c.category, last.chain_seq, last.hash FROM unnest({}::text[]) AS c(category)"
+        " CROSS JOIN LATERAL (SELECT chain_seq, hash FROM {} WHERE category = c.category"
+        " ORDER BY chain_seq DESC LIMIT 1) AS last"
+    ).format(sql.Literal(categories), sql.Identifier(AuditEvent._meta.db_table))
+    with connection.cursor() as cursor:
+        # No parameters: one simple-protocol message, whichever binding the backend uses.
+        cursor.execute((locks + read).as_string(cursor.connection))
+        for _ in categories:  # past the locks' results to the read's
+            cursor.nextset()
+        return {category: (seq, digest) for category, seq, digest in cursor.fetchall()}
 
 
 def _describe_target(target: models.Model | None) -> tuple[str, str, str]:
@@ -90,27 +141,29 @@ def record(
         pending.append(event)
         return event
     with transaction.atomic():
-        _append(category, [event])
+        _append({category: [event]})
     return event
 
 
-def _append(category: str, events: list[AuditEvent]) -> None:
-    """Link ``events`` (in order) after the last event of ``category``'s chain and save
-    them. Holds the chain's lock until the surrounding transaction ends."""
-    _lock_chain(category)
-    last = (
-        AuditEvent.objects.filter(category=category)
-        .order_by("-chain_seq")
-        .values("chain_seq", "hash")
-        .first()
-    )
-    seq, previous = (last["chain_seq"], last["hash"]) if last else (0, GENESIS_HASH)
-    for event in events:
-        seq += 1
-        event.chain_seq = seq
-        event.prev_hash = previous
-        event.hash = previous = event.compute_hash()
-        event.save()
+def _append(by_category: dict[str, list[AuditEvent]]) -> None:
+    """Link each category's events (in order) after the last event of its chain and save
+    them all in one statement. Locks the chains in one order (by category), so two
+    writers cannot deadlock, and holds the locks until the surrounding transaction ends."""
+    categories = sorted(by_category)
+    heads = _lock_heads(categories)
+    events: list[AuditEvent] = []
+    for category in categories:
+        seq, previous = heads.get(category, (0, GENESIS_HASH))
+        for event in by_category[category]:
+            seq += 1
+            event.chain_seq = seq
+            event.prev_hash = previous
+            event.hash = previous = event.compute_hash()
+            events.append(event)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEventQuerySet(AuditEvent).insert_linked(events)
 
 
 @contextmanager
@@ -143,8 +196,8 @@ def linked_at_the_end() -> Iterator[None]:
     by_category: dict[str, list[AuditEvent]] = {}
     for event in events:
         by_category.setdefault(event.category, []).append(event)
-    for category in sorted(by_category):
-        _append(category, by_category[category])
+    if by_category:
+        _append(by_category)
 
 
 @dataclass(frozen=True)

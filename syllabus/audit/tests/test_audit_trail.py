@@ -98,6 +98,94 @@ def test_a_nested_block_leaves_the_linking_to_the_outer_one(learner):
     assert (inner.chain_seq, outer.chain_seq) == (1, 2)
 
 
+def test_a_block_links_every_chain_in_one_read_and_one_insert(learner, django_assert_num_queries):
+    """The chains' locks are held from their read to the commit: the block's end makes as
+    few round trips as it can (PostgreSQL: the locks and the heads in one message, then
+    one insert for every event; SQLite, which has no chain locks: a read per chain)."""
+    record(actor=learner, action="user.updated")
+    chains = 2
+    reads = 1 if connection.vendor == "postgresql" else chains
+    with transaction.atomic(), django_assert_num_queries(reads + 1), linked_at_the_end():
+        for n in range(3):
+            record(actor=learner, action="user.updated", details={"n": n})
+        record(actor=learner, action="auth.login")
+    seqs = list(
+        AuditEvent.objects.filter(category=Category.DATA_MODIFICATION)
+        .order_by("chain_seq")
+        .values_list("chain_seq", "details")
+    )
+    assert seqs == [(1, {}), (2, {"n": 0}), (3, {"n": 1}), (4, {"n": 2})]
+    assert all(report.ok for report in verify_all())
+
+
+def test_only_linked_new_events_can_be_inserted_together(learner):
+    from syllabus.audit.models import AuditEventQuerySet
+
+    saved = record(actor=learner, action="auth.login")
+    unlinked = AuditEvent(category=Category.AUTHENTICATION, action="auth.login")
+    for events in ([unlinked], [saved]):
+        with pytest.raises(AppendOnlyError, match="new, linked"):
+            AuditEventQuerySet(AuditEvent).insert_linked(events)
+    assert AuditEvent.objects.count() == 1
+
+
+POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's locks")
+
+
+@POSTGRES
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_chain_each_read_the_link_committed_while_they_waited():
+    """Eight transactions link events into one chain at the same moment: each reads the
+    chain's head after it got the lock (the read is a statement of its own, with its own
+    snapshot), so no two claim the same link and the chain verifies."""
+    import threading
+
+    from django.db import connections
+
+    writers = 8
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic(), linked_at_the_end():
+                record(actor=None, action="user.updated", details={"writer": n, "i": 0})
+                record(actor=None, action="user.updated", details={"writer": n, "i": 1})
+                record(actor=None, action="auth.login", details={"writer": n})
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    rows = list(
+        AuditEvent.objects.filter(category=Category.DATA_MODIFICATION)
+        .order_by("chain_seq")
+        .values_list("chain_seq", "details")
+    )
+    assert [seq for seq, _details in rows] == list(range(1, 2 * writers + 1))
+    # A writer's two events are next to each other: it held the chain between them.
+    for (_a, first), (_b, second) in zip(rows[::2], rows[1::2], strict=True):
+        assert first["writer"] == second["writer"] and (first["i"], second["i"]) == (0, 1)
+    assert AuditEvent.objects.filter(category=Category.AUTHENTICATION).count() == writers
+    assert all(report.ok for report in verify_all())
+
+
+@POSTGRES
+def test_an_unknown_category_is_refused_before_any_lock():
+    from syllabus.audit.services import _lock_heads
+
+    with pytest.raises(ValueError, match="Unknown audit categories"):
+        _lock_heads(["data_modification", "made_up'; DROP TABLE x; --"])
+
+
 @pytest.mark.django_db(transaction=True)  # outside the test's own transaction
 def test_linking_at_the_end_needs_a_transaction():
     with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"), linked_at_the_end():
