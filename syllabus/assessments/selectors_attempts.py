@@ -90,10 +90,10 @@ def quiz_summary(*, user: Any, quiz: Quiz, staff: bool, now: datetime | None = N
         ),
         None,
     )
-    rules = allowance(user=user, quiz=quiz)
+    rules = allowance(user=user, quiz=quiz, used=None if staff else len(attempts))
     _opens, window_problem = open_problem(quiz, now)
     questions = question_count(quiz)
-    counted = counted_result(user=user, quiz=quiz) if attempts else None
+    counted = counted_result(user=user, quiz=quiz, loaded=attempts) if attempts else None
     can_start = (
         not staff
         and open_attempt is None

@@ -179,7 +179,9 @@ class Allowance:
         return None if self.attempts_allowed == 0 else max(0, self.attempts_allowed - self.used)
 
 
-def allowance(*, user: Any, quiz: Quiz) -> Allowance:
+def allowance(*, user: Any, quiz: Quiz, used: int | None = None) -> Allowance:
+    """``used``: how many attempts the learner has started, when the caller has them
+    loaded already (saves a query)."""
     accommodation = (
         Accommodation.objects.filter(quiz=quiz, user=user)
         .values("extra_minutes", "extra_attempts")
@@ -188,7 +190,8 @@ def allowance(*, user: Any, quiz: Quiz) -> Allowance:
     allowed = quiz.attempts_allowed
     if allowed:
         allowed += accommodation["extra_attempts"]
-    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    if used is None:
+        used = Attempt.objects.filter(quiz=quiz, user=user).count()
     return Allowance(allowed, used, accommodation["extra_minutes"])
 
 
@@ -200,6 +203,16 @@ def open_problem(quiz: Quiz, now: datetime) -> tuple[str, str]:
     if quiz.closes_at and quiz.closes_at <= now:
         return "quiz_closed", _("This quiz has closed.")
     return "", ""
+
+
+def _lesson_of(quiz: Quiz) -> Lesson:
+    """The quiz's lesson with its course and module: the ones loaded with the quiz
+    (``quiz_by_public_id``), else from the database."""
+    if Quiz.lesson.is_cached(quiz):
+        lesson = quiz.lesson
+        if Lesson.course.is_cached(lesson) and Lesson.module.is_cached(lesson):
+            return lesson
+    return Lesson.objects.select_related("course", "module").get(pk=quiz.lesson_id)
 
 
 def _check_learner(user: Any, lesson: Lesson, now: datetime) -> None:
@@ -221,7 +234,7 @@ def start_attempt(*, user: Any, quiz: Quiz, now: datetime | None = None) -> Atte
     """Start an attempt, or return the learner's open one (a reload, a second tab or two
     concurrent clicks all land in the same attempt)."""
     now = now or timezone.now()
-    lesson = Lesson.objects.select_related("course", "module").get(pk=quiz.lesson_id)
+    lesson = _lesson_of(quiz)
     _check_learner(user, lesson, now)
     existing = Attempt.objects.filter(
         quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS
@@ -453,12 +466,21 @@ class Counted:
     pending: bool
 
 
-def counted_result(*, user: Any, quiz: Quiz) -> Counted:
-    attempts = list(
-        Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.SUBMITTED)
-        .order_by("number")
-        .values("score", "max_score", "needs_grading")
-    )
+def counted_result(*, user: Any, quiz: Quiz, loaded: Iterable[Attempt] | None = None) -> Counted:
+    """``loaded``: every attempt of the learner on the quiz, when the caller has them
+    (saves a query)."""
+    if loaded is None:
+        attempts = list(
+            Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.SUBMITTED)
+            .order_by("number")
+            .values("score", "max_score", "needs_grading")
+        )
+    else:
+        attempts = [
+            {"score": a.score, "max_score": a.max_score, "needs_grading": a.needs_grading}
+            for a in sorted(loaded, key=lambda a: a.number)
+            if a.status == Attempt.Status.SUBMITTED
+        ]
     if not attempts:
         return Counted(None, 0, False)
     pending = any(a["needs_grading"] for a in attempts)
@@ -492,7 +514,9 @@ def _publish_result(*, user: Any, quiz: Quiz, actor: Any) -> None:
         points = None
         if counted.percent is not None:
             points = min(item.max_points, quantize(counted.percent * item.max_points / HUNDRED))
-        source_grade_record(kind="quiz", source_id=quiz.pk, user=user, points=points, actor=actor)
+        source_grade_record(
+            kind="quiz", source_id=quiz.pk, user=user, points=points, actor=actor, item=item
+        )
     if counted.percent is not None and counted.percent >= quiz.pass_percent:
         lesson_result_complete(user=user, lesson=quiz.lesson)
 
@@ -520,7 +544,7 @@ def _submit(*, user: Any, attempt_id: int, now: datetime, by_server: bool) -> tu
     with transaction.atomic(), linked_at_the_end():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz__lesson", "user")
+            .select_related("quiz__lesson__course", "user")
             .get(pk=attempt_id)
         )
         if not by_server and locked.user_id != user.pk:

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,8 +100,9 @@ def source_item_sync(
 
 
 def source_item(kind: str, source_id: int) -> GradeItem | None:
-    """The gradebook item of a quiz or assignment, or None when it has none yet."""
-    return GradeItem.objects.filter(kind=kind, source_id=source_id).first()
+    """The gradebook item of a quiz or assignment (with its course), or None when it has
+    none yet."""
+    return GradeItem.objects.select_related("course").filter(kind=kind, source_id=source_id).first()
 
 
 @transaction.atomic
@@ -113,25 +114,46 @@ def source_grade_record(
     points: Decimal | None,
     actor: Any = None,
     graded_at: datetime | None = None,
+    item: GradeItem | None = None,
 ) -> Grade:
     """Write a learner's result on a quiz or assignment into the gradebook (``points``
     None clears it, for example when the counted attempt is being regraded). An override
     set by staff stays in force. Audited as ``grade.recorded``; a course whose completion
-    needs a pass grade is re-checked after commit."""
-    item = GradeItem.objects.select_related("course").get(kind=kind, source_id=source_id)
+    needs a pass grade is re-checked after commit. ``item``: the source's item with its
+    course, when the caller has it already (``source_item``)."""
+    if item is None or (item.kind, item.source_id) != (kind, source_id):
+        item = GradeItem.objects.select_related("course").get(kind=kind, source_id=source_id)
     if points is not None and (points < 0 or points > item.max_points):
         raise ValidationError(
             _("Points must be between 0 and %(max)s for “%(title)s”.")
             % {"max": item.max_points, "title": item.title}
         )
-    grade, _created = Grade.objects.select_for_update().get_or_create(
-        item=item, user=user, defaults={"course_id": item.course_id}
-    )
-    previous = grade.points
-    grade.points = points
-    grade.graded_at = graded_at or timezone.now() if points is not None else None
-    grade.graded_by = actor if points is not None else None
-    grade.save()
+    result = {
+        "points": points,
+        "graded_at": (graded_at or timezone.now()) if points is not None else None,
+        "graded_by": actor if points is not None else None,
+    }
+    # The learner's first result on the item is inserted with its points (one row and one
+    # history entry, not an empty grade and then its update); a later one updates the row.
+    grade = Grade.objects.select_for_update().filter(item=item, user=user).first()
+    previous: Decimal | None = None
+    if grade is None:
+        try:
+            with transaction.atomic():
+                grade = Grade.objects.create(
+                    item=item, user=user, course_id=item.course_id, **result
+                )
+            inserted = True
+        except IntegrityError:  # a concurrent first result won: update that one
+            grade = Grade.objects.select_for_update().get(item=item, user=user)
+            inserted = False
+    else:
+        inserted = False
+    if not inserted:
+        previous = grade.points
+        for field, value in result.items():
+            setattr(grade, field, value)
+        grade.save()
     if previous != points:
         record(
             actor=actor,

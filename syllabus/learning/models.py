@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from syllabus.courses.models import Course, Lesson
 
@@ -17,7 +18,9 @@ class LessonProgress(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     # Denormalised from the lesson: course progress is counted without a join.
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    first_opened_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: a row a result creates (a quiz passed before its lesson
+    # was ever opened) is written once, opened and completed at the same moment.
+    first_opened_at = models.DateTimeField(default=timezone.now)
     last_opened_at = models.DateTimeField(auto_now=True, db_index=True)
     # Video lessons: where the learner stopped, and the seconds watched at least once.
     video_position_seconds = models.FloatField(default=0)

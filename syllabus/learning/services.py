@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -202,11 +202,24 @@ def lesson_result_complete(
     learner had access, and a grade given later still counts."""
     if lesson.kind not in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
         raise ValidationError(_("Only quiz and assignment lessons complete from their results."))
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
-    )
-    # Never before the row's first opening (created just now when the result came first).
-    now = max(now or timezone.now(), progress.first_opened_at)
+    now = now or timezone.now()
+    progress = LessonProgress.objects.select_for_update().filter(user=user, lesson=lesson).first()
+    if progress is None:
+        # The result came first (no opening recorded): one row, complete from the start.
+        try:
+            with transaction.atomic():
+                progress = LessonProgress.objects.create(
+                    user=user,
+                    lesson=lesson,
+                    course_id=lesson.course_id,
+                    first_opened_at=now,
+                    last_opened_at=now,
+                    completed_at=now,
+                )
+        except IntegrityError:  # opened at the same moment: complete that row
+            progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+    # Never before the row's first opening.
+    now = max(now, progress.first_opened_at)
     if progress.completed_at is None:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from syllabus.audit.models import AuditEvent
 from syllabus.courses.models import Course
@@ -56,6 +57,41 @@ def test_source_item_sync_creates_then_follows_the_source(course):
         ["title", "max_points", "learner_visibility"]
     ]
     assert len(_events("grade.item_created")) == 1
+
+
+def test_a_first_result_is_one_row_and_one_history_entry(
+    course, student, instructor, django_assert_num_queries
+):
+    services.source_item_sync(
+        course=course, kind="quiz", source_id=5, title="Tides quiz", max_points=D("10")
+    )
+    item = services.source_item("quiz", 5)
+    assert item is not None and item.course == course  # loaded with it
+    # Three savepoints (this call, the insert, the audit event: 6 statements), the lookup,
+    # the grade inserted with its points and its history entry, and the audit event (the
+    # chain's head, with its lock on PostgreSQL in the same statement, then the insert).
+    with django_assert_num_queries(6 + 1 + 2 + 2):
+        grade = services.source_grade_record(
+            kind="quiz", source_id=5, user=student, points=D("8"), actor=instructor, item=item
+        )
+    assert [(h.history_type, h.points) for h in grade.history.all()] == [("+", 8)]
+    assert [e.details["previous"] for e in _events("grade.recorded")] == [None]
+    services.source_grade_record(kind="quiz", source_id=5, user=student, points=D("9"))
+    assert [h.points for h in grade.history.order_by("history_id")] == [8, 9]
+    assert [e.details["previous"] for e in _events("grade.recorded")] == [None, "8.00"]
+
+
+def test_an_item_given_for_another_source_is_not_used(course, student):
+    services.source_item_sync(
+        course=course, kind="quiz", source_id=5, title="Quiz", max_points=D("10")
+    )
+    other = services.source_item_sync(
+        course=course, kind="assignment", source_id=6, title="Essay", max_points=D("4")
+    )
+    grade = services.source_grade_record(
+        kind="quiz", source_id=5, user=student, points=D("8"), item=other
+    )
+    assert grade.item.source_id == 5 and grade.points == 8
 
 
 def test_source_item_sync_refuses_bad_input(course):
@@ -307,3 +343,42 @@ def test_a_weight_change_recounts_a_pass_grade_course(django_capture_on_commit_c
         services.category_update(actor=teacher, category=strong, weight="3")
     assert course_grade(learner, course) == D("80.00")
     assert CourseProgress.objects.get(user=learner, course=course).completed_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_results_at_the_same_moment_make_one_grade(course, student):
+    """Both find no grade and insert: the second insert's unique violation falls back to
+    updating the row the first one committed."""
+    import threading
+
+    from django.db import connections
+
+    services.source_item_sync(
+        course=course, kind="quiz", source_id=8, title="Quiz", max_points=D("10")
+    )
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def record(points: Decimal) -> None:
+        try:
+            barrier.wait()
+            results.append(
+                services.source_grade_record(kind="quiz", source_id=8, user=student, points=points)
+            )
+        except Exception as exc:  # reported below
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record, args=(D(p),)) for p in ("6", "7")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(isinstance(r, Grade) for r in results), results
+    grade = Grade.objects.get(user=student)
+    assert grade.points in (6, 7)
+    assert grade.history.count() == 2
+    assert len(_events("grade.recorded")) == 2

@@ -328,3 +328,40 @@ def test_recount_of_an_unknown_course_does_nothing():
 def test_outsiders_get_permission_denied_not_a_crash(lessons):
     with pytest.raises(PermissionDenied):
         video_progress(user=UserFactory(), lesson=lessons["video"], ranges=[], position=0)
+
+
+# --- Completion by a result (a quiz passed, an assignment handed in) -----------------------
+
+
+def test_a_result_before_any_opening_writes_one_complete_row(student, course):
+    from syllabus.learning.services import lesson_result_complete
+
+    module = make_module(course)
+    quiz_lesson = make_lesson(module, kind=Lesson.Kind.QUIZ, title="Check")
+    moment = timezone.now() - timedelta(minutes=5)
+    with CaptureQueriesContext(connection) as queries:
+        progress = lesson_result_complete(user=student, lesson=quiz_lesson, now=moment)
+    row_writes = [
+        q["sql"].split()[0]
+        for q in queries
+        if '"learning_lessonprogress"' in q["sql"] and q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    assert row_writes == ["INSERT"]  # written once, complete from the start
+    progress.refresh_from_db()
+    assert progress.first_opened_at == progress.completed_at == moment
+    assert progress.last_opened_at >= moment
+
+
+def test_a_result_after_an_opening_completes_the_row_no_earlier_than_it(student, course):
+    from syllabus.learning.services import lesson_result_complete
+
+    module = make_module(course)
+    quiz_lesson = make_lesson(module, kind=Lesson.Kind.QUIZ, title="Check")
+    opened = lesson_opened(user=student, lesson=quiz_lesson)
+    assert opened is not None
+    progress = lesson_result_complete(
+        user=student, lesson=quiz_lesson, now=opened.first_opened_at - timedelta(minutes=1)
+    )
+    assert progress.pk == opened.pk
+    assert progress.completed_at == opened.first_opened_at
+    assert LessonProgress.objects.filter(user=student, lesson=quiz_lesson).count() == 1
