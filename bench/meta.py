@@ -114,8 +114,8 @@ def main() -> int:
     }
     if args.scenario == "quiz":
         meta["think_seconds"] = [
-            os.environ.get("QUIZ_BENCH_THINK_MIN", "default"),
-            os.environ.get("QUIZ_BENCH_THINK_MAX", "default"),
+            os.environ.get("QUIZ_BENCH_THINK_MIN", "?"),  # bench/quiz.sh sets both
+            os.environ.get("QUIZ_BENCH_THINK_MAX", "?"),
         ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(meta, indent=1) + "\n")

@@ -61,6 +61,8 @@ locust_command=("$bin/locust" -f bench/quiz_locustfile.py --headless -u "$learne
   -r "$spawn_rate" --run-time 10m --stop-timeout 60 --host "http://127.0.0.1:$port"
   --csv "$out/locust" --csv-full-history --only-summary --loglevel WARNING)
 settings="$(env | { grep -E '^(BENCH_|QUIZ_BENCH_|SYLLABUS_WEB_)' || true; } | sort | tr '\n' ' ')"
+# The locustfile's defaults, named here so that meta.json and the summary state them.
+export QUIZ_BENCH_THINK_MIN="${QUIZ_BENCH_THINK_MIN:-10}" QUIZ_BENCH_THINK_MAX="${QUIZ_BENCH_THINK_MAX:-30}"
 BENCH_META_COMMAND="${settings}make bench-quiz" QUIZ_BENCH_DATA="$work/quiz" \
   "$bin/python" bench/meta.py "$out/meta.json" --stamp "$stamp" --server "$server" \
   --scenario quiz --users "$learners" --spawn-rate "$spawn_rate" -- "${locust_command[@]}"

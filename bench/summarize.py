@@ -243,11 +243,11 @@ def render(directory: Path) -> str:
             f"on the same machine; code at commit `{machine.get('commit', '?')}`."
         )
     if quiz:
-        think = meta.get("think_seconds", ["default", "default"])
+        think = meta.get("think_seconds", ["?", "?"])
         out.append(
             f"**Run**: {meta.get('users', '?')} learners start the same timed quiz (spawn rate "
             f"{meta.get('spawn_rate', '?')}/s), answer its questions with autosave "
-            f"({think[0]} to {think[1]} s before each answer; `default` is the locustfile's) "
+            f"({think[0]} to {think[1]} s before each answer) "
             f"and submit once; server `{meta.get('server', '?')}` with "
             f"{meta.get('workers', '?')} workers x {meta.get('threads', '?')} threads; "
             f"{meta.get('started', '?')} to {meta.get('finished', '?')}."

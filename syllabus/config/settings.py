@@ -271,6 +271,9 @@ JOBS_IMMEDIATE = env_bool("SYLLABUS_JOBS_IMMEDIATE", default=False)
 JOBS_WORKERS = env_int("SYLLABUS_JOBS_WORKERS", 2, minimum=1, maximum=64)
 JOBS_RETRIES = env_int("SYLLABUS_JOBS_RETRIES", 5, minimum=0, maximum=50)
 JOBS_RETRY_DELAY = env_int("SYLLABUS_JOBS_RETRY_DELAY", 10, minimum=0)
+# How much the worker lowers its own CPU priority (nice), so that on a machine it shares
+# with the web server, jobs (certificates, emails, exports) yield the CPU to requests.
+JOBS_NICE = env_int("SYLLABUS_JOBS_NICE", 10, minimum=0, maximum=19)
 HUEY = build_huey(
     name="syllabus",
     redis_url=REDIS_URL,
