@@ -401,36 +401,44 @@ def save_answers(
             raise AttemptRefused(_("This attempt has been submitted."), "attempt_submitted")
         if _time_over(locked, locked.quiz, now):
             raise AttemptRefused(_("Time is up: answers are no longer accepted."), "time_over")
-        rows = {
-            row.position: row
-            for row in AttemptQuestion.objects.filter(attempt_id=attempt.pk).only(
-                "pk", "position", "snapshot", "response"
-            )
-        }
-        changed = []
-        for position, response in sorted(responses.items()):
-            row = rows.get(position)
-            if row is None:
-                raise AttemptRefused(
-                    _("Question %(position)s is not part of the attempt.") % {"position": position},
-                    "unknown_question",
-                    404,
-                )
-            try:
-                value = validate_response(row.snapshot, response)
-            except ResponseError as exc:
-                raise AttemptRefused(
-                    _("Question %(position)s: %(problem)s")
-                    % {"position": position, "problem": " ".join(exc.messages)},
-                    "invalid_answer",
-                    422,
-                ) from None
-            if value != row.response:
-                row.response = value
-                row.saved_at = now
-                changed.append(row)
+        rows = AttemptQuestion.objects.filter(attempt_id=attempt.pk).only(
+            "pk", "position", "snapshot", "response"
+        )
+        changed = _take_answers(list(rows), responses, now)
         AttemptQuestion.objects.bulk_update(changed, ["response", "saved_at"])
     return len(changed)
+
+
+def _take_answers(
+    rows: list[AttemptQuestion], responses: dict[int, Any], now: datetime
+) -> list[AttemptQuestion]:
+    """Check ``responses`` (by position) against the attempt's ``rows`` and put each
+    changed answer on its row (unsaved); returns the rows that changed. Refused as a whole
+    when a position is not in the attempt or an answer does not fit its question."""
+    by_position = {row.position: row for row in rows}
+    changed = []
+    for position, response in sorted(responses.items()):
+        row = by_position.get(position)
+        if row is None:
+            raise AttemptRefused(
+                _("Question %(position)s is not part of the attempt.") % {"position": position},
+                "unknown_question",
+                404,
+            )
+        try:
+            value = validate_response(row.snapshot, response)
+        except ResponseError as exc:
+            raise AttemptRefused(
+                _("Question %(position)s: %(problem)s")
+                % {"position": position, "problem": " ".join(exc.messages)},
+                "invalid_answer",
+                422,
+            ) from None
+        if value != row.response:
+            row.response = value
+            row.saved_at = now
+            changed.append(row)
+    return changed
 
 
 # --- Scores ----------------------------------------------------------------------------------
@@ -525,18 +533,38 @@ def _publish_result(*, user: Any, quiz: Quiz, actor: Any) -> None:
 
 
 def submit_attempt(
-    *, user: Any, attempt: Attempt, now: datetime | None = None, by_server: bool = False
+    *,
+    user: Any,
+    attempt: Attempt,
+    now: datetime | None = None,
+    by_server: bool = False,
+    responses: dict[int, Any] | None = None,
 ) -> Attempt:
     """Grade and close an attempt with the answers saved. Idempotent: a second call (a
     double click, a retry, the expiry job racing the learner) returns the submitted
     attempt and grades nothing again. Past the deadline the attempt is closed as expired
-    (``submitted_by_server``), with only what was saved in time."""
+    (``submitted_by_server``), with only what was saved in time.
+
+    ``responses`` (by position): answers sent with the submit (the attempt form), saved
+    first in the same transaction, all or none, like ``save_answers``; ignored past the
+    deadline. A refused answer refuses the submit, with nothing written."""
     return _submit(
-        user=user, attempt_id=attempt.pk, now=now or timezone.now(), by_server=by_server
+        user=user,
+        attempt_id=attempt.pk,
+        now=now or timezone.now(),
+        by_server=by_server,
+        responses=responses,
     )[0]
 
 
-def _submit(*, user: Any, attempt_id: int, now: datetime, by_server: bool) -> tuple[Attempt, bool]:
+def _submit(
+    *,
+    user: Any,
+    attempt_id: int,
+    now: datetime,
+    by_server: bool,
+    responses: dict[int, Any] | None = None,
+) -> tuple[Attempt, bool]:
     """``(attempt, whether this call submitted it)``."""
     # The audit events are linked into their chains as the transaction ends: the grade
     # event's chain lock is then held for the commit, not for the rest of the grading
@@ -554,9 +582,13 @@ def _submit(*, user: Any, attempt_id: int, now: datetime, by_server: bool) -> tu
         expired = _time_over(locked, locked.quiz, now)
         deadline = effective_deadline(locked, locked.quiz)
         rows = list(AttemptQuestion.objects.filter(attempt=locked).order_by("position"))
+        fields = ["points_awarded"]
+        if responses and not expired:
+            _take_answers(rows, responses, now)
+            fields += ["response", "saved_at"]
         for row in rows:
             row.points_awarded = grade_response(row.snapshot, row.response, row.points)
-        AttemptQuestion.objects.bulk_update(rows, ["points_awarded"])
+        AttemptQuestion.objects.bulk_update(rows, fields)
         _rescore(locked, rows)
         locked.status = Attempt.Status.SUBMITTED
         locked.submitted_at = min(now, deadline) if expired and deadline else now

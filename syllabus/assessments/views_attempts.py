@@ -283,7 +283,13 @@ def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
                 errors[row.position] = " ".join(exc.messages)
         if not errors:
             try:
-                save_answers(user=request.user, attempt=attempt, responses=responses)
+                if save_only:
+                    save_answers(user=request.user, attempt=attempt, responses=responses)
+                else:  # saved and graded in one transaction
+                    submitted = submit_attempt(
+                        user=request.user, attempt=attempt, responses=responses
+                    )
+                    return _submitted(request, submitted)
             except AttemptRefused as exc:
                 if exc.code == "invalid_answer":
                     errors[0] = exc.message
@@ -306,12 +312,16 @@ def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
                 % {"time": f"{timezone.localtime():%H:%M:%S}"},
             )
             return redirect("assessments:attempt_take", public_id=attempt.public_id)
-    submitted = submit_attempt(user=request.user, attempt=attempt)
+    # Time is up (or ran out while saving): what was saved in time is submitted.
+    return _submitted(request, submit_attempt(user=request.user, attempt=attempt))
+
+
+def _submitted(request: HttpRequest, submitted: Attempt) -> HttpResponse:
     if submitted.submitted_by_server:
         messages.info(request, _("Time ran out: the answers saved in time were submitted."))
     else:
         messages.success(request, _("Your attempt was submitted."))
-    return redirect("assessments:attempt_result", public_id=attempt.public_id)
+    return redirect("assessments:attempt_result", public_id=submitted.public_id)
 
 
 @login_required

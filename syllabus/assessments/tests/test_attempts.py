@@ -401,3 +401,61 @@ def test_saving_the_whole_form_writes_only_what_changed_and_all_or_nothing():
         )
     assert refused.value.code == "invalid_answer"
     assert attempt.questions.get(position=1).response == right("single")
+
+
+def test_answers_sent_with_the_submit_are_saved_and_graded_in_one_transaction():
+    quiz = make_quiz(kinds=("single", "true_false", "numeric"))
+    learner = learner_in(quiz.course)
+    attempt = start_attempt(user=learner, quiz=quiz)
+    save_answer(user=learner, attempt=attempt, position=1, response=right("single"))
+    first_saved = attempt.questions.get(position=1).saved_at
+    submitted = submit_attempt(
+        user=learner,
+        attempt=attempt,
+        responses={1: right("single"), 2: right("true_false"), 3: wrong("numeric")},
+    )
+    assert submitted.status == Attempt.Status.SUBMITTED and not submitted.submitted_by_server
+    rows = {row.position: row for row in attempt.questions.all()}
+    assert rows[1].saved_at == first_saved  # unchanged: not written again
+    assert rows[2].response == right("true_false") and rows[2].saved_at is not None
+    assert [rows[p].points_awarded > 0 for p in (1, 2, 3)] == [True, True, False]
+    assert submitted.score == rows[1].points_awarded + rows[2].points_awarded
+
+
+@pytest.mark.parametrize(
+    ("responses", "code"),
+    [
+        ({1: right("single"), 99: {"value": True}}, "unknown_question"),
+        ({1: {"option": "tampered"}}, "invalid_answer"),
+        ({2: {"value": 10**100}}, "invalid_answer"),
+    ],
+)
+def test_a_submit_with_a_bad_answer_is_refused_and_writes_nothing(responses, code):
+    quiz = make_quiz(kinds=("single", "numeric"))
+    learner = learner_in(quiz.course)
+    attempt = start_attempt(user=learner, quiz=quiz)
+    with pytest.raises(AttemptRefused) as refused:
+        submit_attempt(user=learner, attempt=attempt, responses=responses)
+    assert refused.value.code == code
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    assert not attempt.questions.filter(saved_at__isnull=False).exists()
+    assert not attempt.questions.filter(points_awarded__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="quiz.attempt_submitted").exists()
+    assert not Grade.objects.filter(user=learner).exists()
+
+
+def test_answers_sent_with_a_submit_after_the_deadline_are_not_taken():
+    start = timezone.now()
+    quiz = make_quiz(kinds=("single", "true_false"), time_limit_minutes=5)
+    learner = learner_in(quiz.course)
+    with time_machine.travel(start, tick=False):
+        attempt = start_attempt(user=learner, quiz=quiz)
+        save_answer(user=learner, attempt=attempt, position=1, response=right("single"))
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        closed = submit_attempt(
+            user=learner, attempt=attempt, responses={2: right("true_false")}
+        )
+    assert closed.submitted_by_server and closed.submitted_at == attempt.deadline_at
+    assert attempt.questions.get(position=2).response is None
+    assert closed.score == attempt.questions.get(position=1).points_awarded
