@@ -453,9 +453,7 @@ def test_answers_sent_with_a_submit_after_the_deadline_are_not_taken():
         attempt = start_attempt(user=learner, quiz=quiz)
         save_answer(user=learner, attempt=attempt, position=1, response=right("single"))
     with time_machine.travel(start + timedelta(minutes=6), tick=False):
-        closed = submit_attempt(
-            user=learner, attempt=attempt, responses={2: right("true_false")}
-        )
+        closed = submit_attempt(user=learner, attempt=attempt, responses={2: right("true_false")})
     assert closed.submitted_by_server and closed.submitted_at == attempt.deadline_at
     assert attempt.questions.get(position=2).response is None
     assert closed.score == attempt.questions.get(position=1).points_awarded
