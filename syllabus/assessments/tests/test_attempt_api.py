@@ -10,7 +10,6 @@ The threaded tests need a database where concurrent transactions really overlap
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,6 +29,7 @@ from syllabus.assessments.tests.attempt_factories import (
 )
 from syllabus.audit.models import AuditEvent
 from syllabus.grades.models import Grade
+from tests.concurrency import together
 
 pytestmark = pytest.mark.django_db
 
@@ -230,24 +230,7 @@ def test_autosave_and_submit_query_budgets(quiz, learner, django_assert_max_num_
 
 def _together(count: int, work) -> list:
     """Run ``work`` in ``count`` threads released at the same moment."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return together([work] * count)
 
 
 POSTGRES_ONLY = [

@@ -139,32 +139,18 @@ def test_concurrent_writers_of_one_chain_each_read_the_link_committed_while_they
     """Eight transactions link events into one chain at the same moment: each reads the
     chain's head after it got the lock (the read is a statement of its own, with its own
     snapshot), so no two claim the same link and the chain verifies."""
-    import threading
-
-    from django.db import connections
+    from tests.concurrency import together
 
     writers = 8
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
 
     def write(n: int) -> None:
-        try:
-            barrier.wait()
-            with transaction.atomic(), linked_at_the_end():
-                record(actor=None, action="user.updated", details={"writer": n, "i": 0})
-                record(actor=None, action="user.updated", details={"writer": n, "i": 1})
-                record(actor=None, action="auth.login", details={"writer": n})
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic(), linked_at_the_end():
+            record(actor=None, action="user.updated", details={"writer": n, "i": 0})
+            record(actor=None, action="user.updated", details={"writer": n, "i": 1})
+            record(actor=None, action="auth.login", details={"writer": n})
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    results = together([lambda n=n: write(n) for n in range(writers)])
+    assert results == [None] * writers
     rows = list(
         AuditEvent.objects.filter(category=Category.DATA_MODIFICATION)
         .order_by("chain_seq")

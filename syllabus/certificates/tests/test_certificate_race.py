@@ -8,11 +8,9 @@ test_certificate_services.py).
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from syllabus.audit.models import AuditEvent
@@ -20,6 +18,7 @@ from syllabus.certificates.models import Certificate
 from syllabus.certificates.tasks import certificate_issue_task
 from syllabus.communication.models import Notification
 from syllabus.learning.models import CourseProgress
+from tests.concurrency import together
 from tests.factories import UserFactory
 
 from .conftest import enrol, make_course
@@ -44,24 +43,8 @@ def test_concurrent_jobs_issue_one_certificate():
         percent=100,
         completed_at=timezone.now(),
     )
-    start = threading.Barrier(WORKERS)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            start.wait()
-            certificate_issue_task.call_local(learner.pk, course.pk)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = together([lambda: certificate_issue_task.call_local(learner.pk, course.pk)] * WORKERS)
+    assert not [r for r in results if isinstance(r, Exception)], results
     certificate = Certificate.objects.get(user=learner, course=course)
     assert AuditEvent.objects.filter(action="certificate.issued").count() == 1
     assert Notification.objects.filter(recipient=learner, kind="certificate").count() == 1

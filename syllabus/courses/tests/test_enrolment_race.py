@@ -8,14 +8,13 @@ test checks the lock is taken before the count on every database.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from syllabus.courses.models import Course, CourseMembership, WaitlistEntry
 from syllabus.courses.services_enrolment import EnrolmentError, enrol_self, waitlist_join
+from tests.concurrency import together
 from tests.factories import UserFactory
 
 
@@ -27,29 +26,16 @@ def test_concurrent_enrolments_never_exceed_capacity():
         title="Race", slug="race", status=Course.Status.PUBLISHED, capacity=3
     )
     people = [UserFactory() for _ in range(8)]
-    start = threading.Barrier(len(people))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(user):
+    def attempt(user) -> str:
         try:
-            start.wait()
-            try:
-                enrol_self(user=user, course=course)
-                result = "enrolled"
-            except EnrolmentError as exc:
-                result = str(exc.code)
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+            enrol_self(user=user, course=course)
+        except EnrolmentError as exc:
+            return str(exc.code)
+        return "enrolled"
 
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["course_full"] * 5 + ["enrolled"] * 3
+    outcomes = together([lambda p=p: attempt(p) for p in people])
+    assert sorted(map(str, outcomes)) == ["course_full"] * 5 + ["enrolled"] * 3
     assert CourseMembership.objects.filter(course=course).count() == 3
 
 

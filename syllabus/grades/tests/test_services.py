@@ -351,32 +351,18 @@ def test_a_weight_change_recounts_a_pass_grade_course(django_capture_on_commit_c
 def test_two_first_results_at_the_same_moment_make_one_grade(course, student):
     """Both find no grade and insert: the second insert's unique violation falls back to
     updating the row the first one committed."""
-    import threading
-
-    from django.db import connections
+    from tests.concurrency import together
 
     services.source_item_sync(
         course=course, kind="quiz", source_id=8, title="Quiz", max_points=D("10")
     )
-    barrier = threading.Barrier(2)
-    results: list = []
 
-    def record(points: Decimal) -> None:
-        try:
-            barrier.wait()
-            results.append(
-                services.source_grade_record(kind="quiz", source_id=8, user=student, points=points)
-            )
-        except Exception as exc:  # reported below
-            results.append(exc)
-        finally:
-            connections.close_all()
+    def record(points: str) -> Grade:
+        return services.source_grade_record(
+            kind="quiz", source_id=8, user=student, points=D(points)
+        )
 
-    threads = [threading.Thread(target=record, args=(D(p),)) for p in ("6", "7")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = together([lambda p=p: record(p) for p in ("6", "7")])
     assert all(isinstance(r, Grade) for r in results), results
     grade = Grade.objects.get(user=student)
     assert grade.points in (6, 7)
