@@ -293,7 +293,9 @@ def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
             except AttemptRefused as exc:
                 if exc.code == "invalid_answer":
                     errors[0] = exc.message
-                elif exc.code != "time_over":
+                elif exc.code == "time_over":  # ran out while saving: submitted below
+                    save_only = False
+                else:
                     messages.error(request, exc.message)
                     return redirect("assessments:attempt_result", public_id=attempt.public_id)
         if errors:

@@ -187,6 +187,28 @@ def test_save_only_and_errors_on_the_whole_form(quiz, learner):
     assert Attempt.objects.get().status == "in_progress"
 
 
+@pytest.mark.parametrize("race", [False, True], ids=["after the deadline", "at the deadline"])
+def test_saving_the_form_once_time_is_up_submits_what_was_saved(quiz, learner, race, monkeypatch):
+    """Past the deadline a save is not taken and the attempt is closed with what was saved
+    in time; also when the deadline passes between the page's check and the save."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        attempt = start_attempt(user=learner, quiz=quiz)
+        save_answer(user=learner, attempt=attempt, position=1, response=right("single"))
+    if race:  # the view still sees time left; the save finds none
+        monkeypatch.setattr("syllabus.assessments.views_attempts._remaining", lambda a: 30)
+    client = client_for(learner)
+    url = reverse("assessments:attempt_submit", args=[attempt.public_id])
+    with time_machine.travel(start + timedelta(minutes=21), tick=False):
+        late = client.post(url, {"action": "save", "a1": "ob", "a3": "2"}, follow=True)
+    assert late.redirect_chain[0][0].endswith(f"/attempt/{attempt.public_id}/result/")
+    assert "the answers saved in time were submitted" in late.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.submitted_by_server
+    assert AttemptQuestion.objects.get(position=1).response == right("single")
+    assert AttemptQuestion.objects.get(position=3).response is None
+
+
 def test_quiz_page_lists_the_learners_attempts(quiz, learner):
     first = start_attempt(user=learner, quiz=quiz)
     submit_attempt(user=learner, attempt=first)
