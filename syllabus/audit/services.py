@@ -160,10 +160,7 @@ def _append(by_category: dict[str, list[AuditEvent]]) -> None:
             event.prev_hash = previous
             event.hash = previous = event.compute_hash()
             events.append(event)
-    if len(events) == 1:
-        events[0].save()
-    else:
-        AuditEventQuerySet(AuditEvent).insert_linked(events)
+    AuditEventQuerySet(AuditEvent).insert_linked(events)
 
 
 @contextmanager

@@ -137,6 +137,7 @@ def source_grade_record(
     # history entry, not an empty grade and then its update); a later one updates the row.
     grade = Grade.objects.select_for_update().filter(item=item, user=user).first()
     previous: Decimal | None = None
+    inserted = False
     if grade is None:
         try:
             with transaction.atomic():
@@ -146,9 +147,6 @@ def source_grade_record(
             inserted = True
         except IntegrityError:  # a concurrent first result won: update that one
             grade = Grade.objects.select_for_update().get(item=item, user=user)
-            inserted = False
-    else:
-        inserted = False
     if not inserted:
         previous = grade.points
         for field, value in result.items():

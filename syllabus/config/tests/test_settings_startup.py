@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import base64
-import os
 import secrets
-import subprocess
-import sys
 
 import pytest
 
+from tests.processes import run_syllabus
+
 STRONG_KEY = secrets.token_urlsafe(50)
 FIELD_KEYS = f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"
-
-
-def run_syllabus(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SYLLABUS_", "DATABASE_URL", "REDIS_URL"))
-    }
-    base.update({"SYLLABUS_DATA_DIR": str(tmp_path), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "syllabus", *args],
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_bad_boolean_stops_startup_naming_the_variable(tmp_path):

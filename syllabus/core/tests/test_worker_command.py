@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
+from tests.processes import syllabus_check
+
 
 @pytest.fixture
 def started(monkeypatch):
@@ -51,8 +53,6 @@ def test_no_worker_when_jobs_run_in_the_web_process(settings, started):
 
 @pytest.mark.parametrize("value", ["-1", "20", "ten"])
 def test_a_nice_out_of_range_stops_start_up_naming_the_variable(tmp_path, value):
-    from syllabus.config.tests.test_settings_startup import run_syllabus
-
-    result = run_syllabus(tmp_path, "check", SYLLABUS_DEBUG="true", SYLLABUS_JOBS_NICE=value)
+    result = syllabus_check(tmp_path, SYLLABUS_JOBS_NICE=value)
     assert result.returncode == 1
     assert "SYLLABUS_JOBS_NICE" in result.stderr and "Traceback" not in result.stderr
