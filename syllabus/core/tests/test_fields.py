@@ -59,9 +59,13 @@ def test_the_raw_table_holds_no_plaintext():
         assert str(stored[name]).startswith("fe1:test2:"), name
         clear = value.isoformat() if isinstance(value, datetime.date) else str(value)
         assert clear not in str(stored[name])
-        assert clear.split()[0] not in str(stored[name])
+        # No word of the value shows either. Only words of six or more characters
+        # are looked for: a shorter one, such as "12", turns up in random
+        # ciphertext often enough to make the test fail now and then.
+        for word in (word for word in clear.split() if len(word) >= 6):
+            assert word not in str(stored[name]), (name, word)
     assert str(stored["id_number_index"]).startswith("test2:")
-    assert "123" not in str(stored["id_number_index"]).removeprefix("test2:")
+    assert "AB-123" not in str(stored["id_number_index"])
 
 
 def test_values_read_back_as_they_were_written():
