@@ -10,7 +10,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -146,6 +147,26 @@ def test_the_signal_queues_the_job_which_issues_once(learner, course):
             sender=CourseProgress, user=learner, course=course, completed_at=progress.completed_at
         )
     assert Certificate.objects.filter(user=learner, course=course).count() == 1
+
+
+def test_issuing_writes_its_audit_event_as_the_transactions_last_step(learner, course):
+    """The audit chain's lock is held from the event's insert to the commit, so the event
+    goes in after the certificate and the notification (the job worker runs at a low CPU
+    priority: every other writer of the chain would wait on it otherwise)."""
+    complete_course(learner, course)
+    progress = CourseProgress.objects.get(user=learner, course=course)
+    with CaptureQueriesContext(connection) as queries:
+        certificate_issue(user=learner, course=course, completed_at=progress.completed_at)
+
+    writes = [
+        q["sql"].split("(")[0].strip()
+        for q in queries.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes[-1] == 'INSERT INTO "audit_auditevent"'
+    assert 'INSERT INTO "certificates_certificate"' in writes
+    assert 'INSERT INTO "communication_notification"' in writes
+    assert AuditEvent.objects.filter(action="certificate.issued").count() == 1
 
 
 def test_no_certificate_before_completion(learner, course):
