@@ -37,7 +37,7 @@ from tests.faults.procs import (
     wait_for,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
 def _bin_dir() -> Path | None:
@@ -78,8 +78,10 @@ class Cluster:
         )
 
     def init_replica_of(self, primary: Cluster) -> None:
+        # --checkpoint=fast: the default spread checkpoint can keep the copy waiting for
+        # minutes on an idle primary (it did in CI).
         self.run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                 "-D", str(self.folder), "-R", "-X", "stream")  # fmt: skip
+                 "-D", str(self.folder), "-R", "-X", "stream", "--checkpoint=fast")  # fmt: skip
         with (self.folder / "postgresql.conf").open("a") as conf:
             conf.write(f"\nport = {self.port}\n")
 
