@@ -79,7 +79,7 @@ bench-quiz: $(VENV)/.installed-dev
 	bench/quiz.sh
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck security lint-migrations pytest
 

@@ -14,6 +14,8 @@ import pytest
 
 from tests.deploy.tools import ROOT
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = """
 import django
 django.setup()

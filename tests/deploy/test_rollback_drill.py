@@ -15,6 +15,7 @@ import pytest
 from tests.deploy.tools import DEPLOY
 
 SCRIPT = DEPLOY / "scripts" / "rollback-drill.sh"
+pytestmark = pytest.mark.slow
 
 
 def _scratch_postgres_url() -> str | None:

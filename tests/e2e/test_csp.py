@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from syllabus.accounts.models import ApiToken
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

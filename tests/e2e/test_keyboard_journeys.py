@@ -45,7 +45,7 @@ from tests.e2e.keyboard import (
 )
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def signed_in_as(page: Any, live_server: Any, user: Any) -> None:

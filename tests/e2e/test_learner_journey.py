@@ -26,7 +26,7 @@ from tests.e2e.course_helpers import (
 from tests.e2e.test_accessibility import assert_no_serious_violations
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 LEARNER_EMAIL = "lea@example.org"
 TITLE = "Tides and the shore"

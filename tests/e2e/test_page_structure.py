@@ -46,7 +46,7 @@ from tests.e2e.keyboard import (
 )
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 SKIP_LINK = "Skip to main content"
 LANDMARKS = ("banner", "navigation", "main", "contentinfo")

@@ -24,7 +24,7 @@ from tests.e2e.layout_pages import (
     start_quiz_attempt,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 NARROWEST = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}

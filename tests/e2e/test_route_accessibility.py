@@ -26,7 +26,7 @@ from tests.e2e.course_helpers import LOGIN_PATH
 from tests.e2e.route_world import ANONYMOUS, ROLE_EMAILS, World, build_world
 from tests.e2e.routes import ERROR_PAGES, INVALID, PAGES, Visit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "public-and-newcomer": (ANONYMOUS, "newcomer"),

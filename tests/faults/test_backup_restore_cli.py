@@ -16,7 +16,7 @@ from syllabus.backups.crypto import generate_key_text
 from syllabus.backups.databases import compare, sqlite_fingerprints
 from tests.faults.procs import REPO, SYLLABUS, app_env, data_dir_from, shell
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 BUDGET = 240  # seconds for the whole test
 

@@ -28,7 +28,7 @@ from tests.faults.procs import (
 )
 from tests.faults.proxy import TcpProxy
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 BEARER = {"Authorization": "Bearer syl_abcdefgh_notarealtokenatall0123456789"}
 
 

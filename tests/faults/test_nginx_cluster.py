@@ -41,7 +41,7 @@ from tests.faults.procs import (
     wait_for,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONF = REPO / "deploy" / "nginx"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.faults.procs import Browser, app_env, data_dir_from, redis_server, served, wait_for
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
 def _cache_status(base: str) -> str:

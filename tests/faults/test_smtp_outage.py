@@ -11,7 +11,7 @@ import pytest
 from tests.faults import smtp
 from tests.faults.procs import SYLLABUS, Proc, app_env, data_dir_from, shell, wait_for
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
 def _queued(data_dir) -> int:

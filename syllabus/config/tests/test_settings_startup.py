@@ -9,6 +9,8 @@ import pytest
 
 from tests.processes import run_syllabus
 
+pytestmark = pytest.mark.slow
+
 STRONG_KEY = secrets.token_urlsafe(50)
 FIELD_KEYS = f"k1:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 

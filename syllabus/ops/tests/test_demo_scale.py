@@ -19,7 +19,7 @@ from syllabus.learning.models import CourseProgress, LessonProgress
 from syllabus.ops.demo import scale
 from syllabus.ops.demo.content import DEMO_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def demo(*args: str) -> str:
