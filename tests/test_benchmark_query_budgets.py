@@ -49,7 +49,7 @@ BUDGETS: dict[str, int] = {
     "quiz start": 21,
     "attempt page": 7,
     "quiz autosave": 9,
-    "quiz submit": 23,
+    "quiz submit": 21,
     "quiz result": 7,
     "roster": 22,
     "gradebook": 24,

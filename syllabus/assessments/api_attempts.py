@@ -24,6 +24,7 @@ from syllabus.assessments.models import Attempt, AttemptQuestion, Quiz
 from syllabus.assessments.selectors_attempts import (
     QuestionView,
     attempt_by_public_id,
+    own_attempt,
     question_views,
     quiz_by_public_id,
     quiz_summary,
@@ -245,15 +246,6 @@ def _attempt_out(attempt: Attempt, *, staff: bool) -> dict[str, Any]:
     }
 
 
-def _own_attempt(request: HttpRequest, public_id: str) -> Attempt:
-    attempt = attempt_by_public_id(public_id)
-    if attempt is None:
-        raise Http404
-    if attempt.user_id != request.user.pk:
-        raise PermissionDenied(_("This is not your attempt."))
-    return attempt
-
-
 # --- Learners --------------------------------------------------------------------------------
 
 
@@ -371,7 +363,7 @@ def answer_save(
     summary="Submit an attempt for grading (repeating it is harmless)",
 )
 def attempt_submit(request: HttpRequest, public_id: str) -> dict[str, Any]:
-    attempt = _own_attempt(request, public_id)
+    attempt = own_attempt(request.user, public_id)
     submitted = submit_attempt(user=request.user, attempt=attempt)
     submitted = attempt_by_public_id(submitted.public_id) or submitted
     return _attempt_out(submitted, staff=False)

@@ -8,7 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,12 +38,26 @@ def quiz_by_public_id(public_id: str) -> Quiz | None:
     )
 
 
+# What an attempt's pages show (its quiz, lesson, module and course), and the least the
+# submit needs (the lesson and course it completes); the joins cost more than the query.
+PAGE_RELATED = ("quiz__lesson__course", "quiz__lesson__module", "quiz__course")
+SUBMIT_RELATED = ("quiz__lesson__course",)
+
+
 def attempt_by_public_id(public_id: str) -> Attempt | None:
-    return (
-        Attempt.objects.filter(public_id=public_id)
-        .select_related("quiz__lesson__course", "quiz__lesson__module", "quiz__course", "user")
-        .first()
-    )
+    return Attempt.objects.filter(public_id=public_id).select_related(*PAGE_RELATED, "user").first()
+
+
+def own_attempt(user: Any, public_id: str, related: tuple[str, ...] = PAGE_RELATED) -> Attempt:
+    """``user``'s own attempt (their pages and API): 404 when there is none, 403 when it is
+    someone else's. Its ``user`` is ``user``, not read again."""
+    attempt = Attempt.objects.filter(public_id=public_id).select_related(*related).first()
+    if attempt is None:
+        raise Http404
+    if attempt.user_id != user.pk:
+        raise PermissionDenied(_("This is not your attempt."))
+    attempt.user = user
+    return attempt
 
 
 def learner_attempts(*, user: Any, quiz: Quiz) -> list[Attempt]:

@@ -21,8 +21,10 @@ from syllabus.assessments.forms_attempts import field_name, response_from_post
 from syllabus.assessments.grading import ResponseError, validate_response
 from syllabus.assessments.models import Attempt, AttemptQuestion, Quiz
 from syllabus.assessments.selectors_attempts import (
+    SUBMIT_RELATED,
     attempt_by_public_id,
     attempt_questions,
+    own_attempt,
     pending_grading_count,
     question_views,
     quiz_by_public_id,
@@ -57,15 +59,6 @@ def _learning_quiz(request: HttpRequest, public_id: str) -> tuple[Quiz, bool]:
     if not access.allowed:
         raise PermissionDenied(access.reason)
     return quiz, access.staff
-
-
-def _own_attempt(request: HttpRequest, public_id: str) -> Attempt:
-    attempt = attempt_by_public_id(public_id)
-    if attempt is None:
-        raise Http404
-    if attempt.user_id != request.user.pk:
-        raise PermissionDenied(_("This is not your attempt."))
-    return attempt
 
 
 def _staff_quiz(request: HttpRequest, quiz: Quiz, code: str) -> None:
@@ -126,7 +119,7 @@ def quiz_start(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_safe
 def attempt_take(request: HttpRequest, public_id: str) -> HttpResponse:
     """The attempt page, every saved answer in place (after a reload too)."""
-    attempt = _own_attempt(request, public_id)
+    attempt = own_attempt(request.user, public_id)
     remaining = _remaining(attempt)
     if attempt.status == Attempt.Status.SUBMITTED:
         return redirect("assessments:attempt_result", public_id=attempt.public_id)
@@ -267,7 +260,7 @@ def attempt_save(request: HttpRequest, public_id: str, position: int) -> HttpRes
 def attempt_submit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Save every answer on the page, then submit (or only save, without scripts). Past
     the deadline the answers on the page are not taken: what was saved is submitted."""
-    attempt = _own_attempt(request, public_id)
+    attempt = own_attempt(request.user, public_id, SUBMIT_RELATED)
     if attempt.status == Attempt.Status.SUBMITTED:
         return redirect("assessments:attempt_result", public_id=attempt.public_id)
     remaining = _remaining(attempt)
@@ -329,7 +322,7 @@ def _submitted(request: HttpRequest, submitted: Attempt) -> HttpResponse:
 @login_required
 @require_safe
 def attempt_result(request: HttpRequest, public_id: str) -> HttpResponse:
-    attempt = _own_attempt(request, public_id)
+    attempt = own_attempt(request.user, public_id)
     if attempt.status != Attempt.Status.SUBMITTED:
         return redirect("assessments:attempt_take", public_id=attempt.public_id)
     quiz = attempt.quiz

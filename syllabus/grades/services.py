@@ -105,7 +105,6 @@ def source_item(kind: str, source_id: int) -> GradeItem | None:
     return GradeItem.objects.select_related("course").filter(kind=kind, source_id=source_id).first()
 
 
-@transaction.atomic
 def source_grade_record(
     *,
     kind: str,
@@ -133,38 +132,43 @@ def source_grade_record(
         "graded_at": (graded_at or timezone.now()) if points is not None else None,
         "graded_by": actor if points is not None else None,
     }
-    # The learner's first result on the item is inserted with its points (one row and one
-    # history entry, not an empty grade and then its update); a later one updates the row.
-    grade = Grade.objects.select_for_update().filter(item=item, user=user).first()
-    previous: Decimal | None = None
-    inserted = False
-    if grade is None:
-        try:
-            with transaction.atomic():
-                grade = Grade.objects.create(
-                    item=item, user=user, course_id=item.course_id, **result
-                )
-            inserted = True
-        except IntegrityError:  # a concurrent first result won: update that one
-            grade = Grade.objects.select_for_update().get(item=item, user=user)
-    if not inserted:
-        previous = grade.points
-        for field, value in result.items():
-            setattr(grade, field, value)
-        grade.save()
-    if previous != points:
-        record(
-            actor=actor,
-            action="grade.recorded",
-            target=item,
-            details={
-                "learner": user.public_id,
-                "points": None if points is None else str(points),
-                "previous": None if previous is None else str(previous),
-                "max_points": str(item.max_points),
-            },
-        )
-    _refresh_completion_on_commit(user, item.course)
+    # Checked above, written below: inside a caller's transaction (a quiz submit, say) the
+    # writes add no savepoint of their own (two round trips fewer), and an error in them
+    # fails the caller's transaction, which lets it out anyway.
+    with transaction.atomic(savepoint=False):
+        # The learner's first result on the item is inserted with its points (one row and
+        # one history entry, not an empty grade and then its update); a later one updates
+        # the row.
+        grade = Grade.objects.select_for_update().filter(item=item, user=user).first()
+        previous: Decimal | None = None
+        inserted = False
+        if grade is None:
+            try:
+                with transaction.atomic():
+                    grade = Grade.objects.create(
+                        item=item, user=user, course_id=item.course_id, **result
+                    )
+                inserted = True
+            except IntegrityError:  # a concurrent first result won: update that one
+                grade = Grade.objects.select_for_update().get(item=item, user=user)
+        if not inserted:
+            previous = grade.points
+            for field, value in result.items():
+                setattr(grade, field, value)
+            grade.save()
+        if previous != points:
+            record(
+                actor=actor,
+                action="grade.recorded",
+                target=item,
+                details={
+                    "learner": user.public_id,
+                    "points": None if points is None else str(points),
+                    "previous": None if previous is None else str(previous),
+                    "max_points": str(item.max_points),
+                },
+            )
+        _refresh_completion_on_commit(user, item.course)
     return grade
 
 

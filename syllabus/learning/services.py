@@ -192,7 +192,6 @@ def lesson_complete(
     return progress
 
 
-@transaction.atomic
 def lesson_result_complete(
     *, user: Any, lesson: Lesson, now: datetime | None = None
 ) -> LessonProgress:
@@ -202,7 +201,13 @@ def lesson_result_complete(
     learner had access, and a grade given later still counts."""
     if lesson.kind not in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
         raise ValidationError(_("Only quiz and assignment lessons complete from their results."))
-    now = now or timezone.now()
+    # Inside the caller's transaction (a quiz submit, an assignment handed in) without a
+    # savepoint of its own, as ``source_grade_record``.
+    with transaction.atomic(savepoint=False):
+        return _result_complete(user=user, lesson=lesson, now=now or timezone.now())
+
+
+def _result_complete(*, user: Any, lesson: Lesson, now: datetime) -> LessonProgress:
     progress = LessonProgress.objects.select_for_update().filter(user=user, lesson=lesson).first()
     if progress is None:
         # The result came first (no opening recorded): one row, complete from the start.

@@ -67,10 +67,11 @@ def test_a_first_result_is_one_row_and_one_history_entry(
     )
     item = services.source_item("quiz", 5)
     assert item is not None and item.course == course  # loaded with it
-    # Three savepoints (this call, the insert, the audit event: 6 statements), the lookup,
-    # the grade inserted with its points and its history entry, and the audit event (the
-    # chain's head, with its lock on PostgreSQL in the same statement, then the insert).
-    with django_assert_num_queries(6 + 1 + 2 + 2):
+    # Two savepoints (the insert, the audit event: 4 statements; the call itself adds
+    # none), the lookup, the grade inserted with its points and its history entry, and the
+    # audit event (the chain's head, with its lock on PostgreSQL in the same statement,
+    # then the insert).
+    with django_assert_num_queries(4 + 1 + 2 + 2):
         grade = services.source_grade_record(
             kind="quiz", source_id=5, user=student, points=D("8"), actor=instructor, item=item
         )
