@@ -18,6 +18,7 @@
 #                          locustfile for the defaults)
 #   BENCH_SERVER           gthread (default, as for `syllabus serve`), sync or asgi;
 #                          SYLLABUS_WEB_WORKERS and SYLLABUS_WEB_THREADS as for the server
+#   SYLLABUS_JOBS_NICE     the job worker's CPU priority, as for `syllabus worker`
 #   BENCH_APPEND=1         also append the summary to bench/RESULTS.md
 #   BENCH_POSTGRES_URL, BENCH_REDIS_URL        as for bench/smoke.sh
 # The database "quizbench" is dropped and made again on every run. Exits with Locust's
@@ -60,7 +61,7 @@ pids+=("$sampler_pid")
 locust_command=("$bin/locust" -f bench/quiz_locustfile.py --headless -u "$learners"
   -r "$spawn_rate" --run-time 10m --stop-timeout 60 --host "http://127.0.0.1:$port"
   --csv "$out/locust" --csv-full-history --only-summary --loglevel WARNING)
-settings="$(env | { grep -E '^(BENCH_|QUIZ_BENCH_|SYLLABUS_WEB_)' || true; } | sort | tr '\n' ' ')"
+settings="$(env | { grep -E '^(BENCH_|QUIZ_BENCH_|SYLLABUS_WEB_|SYLLABUS_JOBS_)' || true; } | sort | tr '\n' ' ')"
 # The locustfile's defaults, named here so that meta.json and the summary state them.
 export QUIZ_BENCH_THINK_MIN="${QUIZ_BENCH_THINK_MIN:-10}" QUIZ_BENCH_THINK_MAX="${QUIZ_BENCH_THINK_MAX:-30}"
 BENCH_META_COMMAND="${settings}make bench-quiz" QUIZ_BENCH_DATA="$work/quiz" \

@@ -98,7 +98,7 @@ load=(-u "$users" -r "$spawn_rate")
 locust_command=("$bin/locust" -f "$locustfiles" --headless "${load[@]}"
   --run-time "$run_time" --host "http://127.0.0.1:$port" --stop-timeout 30
   --csv "$out/locust" --csv-full-history --only-summary --loglevel WARNING)
-settings="$(env | { grep -E '^(BENCH_|SYLLABUS_WEB_)' || true; } | sort | tr '\n' ' ')"
+settings="$(env | { grep -E '^(BENCH_|SYLLABUS_WEB_|SYLLABUS_JOBS_)' || true; } | sort | tr '\n' ' ')"
 command="${settings}make bench"
 reused=()
 [ "$db_reused" = 1 ] && reused=(--reused-data)
