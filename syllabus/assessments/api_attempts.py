@@ -364,9 +364,7 @@ def answer_save(
 )
 def attempt_submit(request: HttpRequest, public_id: str) -> dict[str, Any]:
     attempt = own_attempt(request.user, public_id)
-    submitted = submit_attempt(user=request.user, attempt=attempt)
-    submitted = attempt_by_public_id(submitted.public_id) or submitted
-    return _attempt_out(submitted, staff=False)
+    return _attempt_out(submit_attempt(user=request.user, attempt=attempt), staff=False)
 
 
 # --- Staff -------------------------------------------------------------------------------------

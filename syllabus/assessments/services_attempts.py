@@ -242,6 +242,7 @@ def start_attempt(*, user: Any, quiz: Quiz, now: datetime | None = None) -> Atte
     if existing is not None:
         if not _time_over(existing, quiz, now):
             return existing
+        existing.quiz = quiz  # its own quiz: not read again by the submit
         submit_attempt(user=user, attempt=existing, now=now, by_server=True)
     code, problem = open_problem(quiz, now)
     if problem:
@@ -567,8 +568,9 @@ def _submit(
     responses: dict[int, Any] | None = None,
     quiz: Quiz | None = None,
 ) -> tuple[Attempt, bool]:
-    """``(attempt, whether this call submitted it)``. ``quiz``: the attempt's quiz with
-    its lesson and course, when the caller has it already."""
+    """``(attempt, whether this call submitted it)``, the attempt carrying the quiz and
+    learner given. ``quiz``: the attempt's quiz with its lesson and course, when the
+    caller has it already."""
     # The audit events are linked into their chains as the transaction ends: the grade
     # event's chain lock is then held for the commit, not for the rest of the grading
     # (500 learners submitting together waited on it, bench/RESULTS.md).
@@ -578,14 +580,14 @@ def _submit(
         locked = Attempt.objects.select_for_update().get(pk=attempt_id)
         if not by_server and locked.user_id != user.pk:
             raise PermissionDenied(_("This is not your attempt."))
-        if locked.status == Attempt.Status.SUBMITTED:
-            return locked, False
         if quiz is not None and quiz.pk == locked.quiz_id:
             locked.quiz = quiz
-        else:
-            locked.quiz = Quiz.objects.select_related("lesson__course").get(pk=locked.quiz_id)
         if user is not None and user.pk == locked.user_id:
             locked.user = user
+        if locked.status == Attempt.Status.SUBMITTED:
+            return locked, False
+        if quiz is None or quiz.pk != locked.quiz_id:
+            locked.quiz = Quiz.objects.select_related("lesson__course").get(pk=locked.quiz_id)
         expired = _time_over(locked, locked.quiz, now)
         deadline = effective_deadline(locked, locked.quiz)
         rows = list(AttemptQuestion.objects.filter(attempt=locked).order_by("position"))
