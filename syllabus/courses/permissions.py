@@ -9,10 +9,55 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 
 from syllabus.accounts.permissions import site_permissions
 from syllabus.accounts.roles import PERMISSIONS
 from syllabus.courses.models import Course, CourseMembership
+
+# A person's memberships are read once per request (see ``user_memberships``) unless they
+# hold more than this many: a teacher of hundreds of courses is asked about one at a time.
+MEMBERSHIPS_PER_REQUEST = 200
+_KEY = "_course_memberships"
+
+
+def user_memberships(user: Any) -> dict[int, CourseMembership] | None:
+    """The user's course memberships with their roles, by course id: one query, kept on
+    the user object for the rest of the request. Course permissions, the learner checks
+    and the "Teach" link of every page all read it, so a lesson page asks once instead
+    of once per question. None for someone with more than ``MEMBERSHIPS_PER_REQUEST``
+    (the callers then query the one course they need)."""
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return {}
+    if _KEY not in user.__dict__:
+        rows = list(
+            CourseMembership.objects.filter(user=user)
+            .select_related("role")
+            .only(
+                "pk", "user", "course_id", "ends_at", "cohort_id", "created_at",
+                "role__slug", "role__permissions",
+            )[: MEMBERSHIPS_PER_REQUEST + 1]
+        )  # fmt: skip
+        user.__dict__[_KEY] = (
+            None if len(rows) > MEMBERSHIPS_PER_REQUEST else {m.course_id: m for m in rows}
+        )
+    memberships: dict[int, CourseMembership] | None = user.__dict__[_KEY]
+    return memberships
+
+
+def course_membership(user: Any, course_id: int) -> CourseMembership | None:
+    """The user's membership in one course (any role), with its role."""
+    memberships = user_memberships(user)
+    if memberships is not None:
+        return memberships.get(course_id)
+    cache: dict[int, CourseMembership | None] = user.__dict__.setdefault(_KEY + "_one", {})
+    if course_id not in cache:
+        cache[course_id] = (
+            CourseMembership.objects.filter(user=user, course_id=course_id)
+            .select_related("role")
+            .first()
+        )
+    return cache[course_id]
 
 
 def course_role_slugs(user: Any) -> set[str]:
@@ -25,6 +70,11 @@ def course_role_slugs(user: Any) -> set[str]:
 def course_role_permissions(user: Any) -> set[str]:
     """Every permission the user's course roles carry, in any course (for token scopes)."""
     codes: set[str] = set()
+    memberships = user_memberships(user)
+    if memberships is not None:
+        for membership in memberships.values():
+            codes.update(membership.role.permissions)
+        return codes
     for perms in CourseMembership.objects.filter(user=user).values_list(
         "role__permissions", flat=True
     ):
@@ -34,18 +84,12 @@ def course_role_permissions(user: Any) -> set[str]:
 
 def course_permissions(user: Any, course: Course) -> frozenset[str]:
     """What ``user`` may do in ``course``: their site permissions and their course role's."""
-    codes = set(site_permissions(user))
+    codes = site_permissions(user)
     if getattr(user, "is_authenticated", False) and user.is_active:
-        cache: dict[int, frozenset[str]] = user.__dict__.setdefault("_course_permissions", {})
-        if course.pk not in cache:
-            perms = (
-                CourseMembership.objects.filter(user=user, course=course)
-                .values_list("role__permissions", flat=True)
-                .first()
-            )
-            cache[course.pk] = frozenset(perms or ())
-        codes |= cache[course.pk]
-    return frozenset(codes)
+        membership = course_membership(user, course.pk)
+        if membership is not None:
+            codes = codes | frozenset(membership.role.permissions)
+    return codes
 
 
 def has_course_perm(user: Any, course: Course, code: str) -> bool:
@@ -55,7 +99,25 @@ def has_course_perm(user: Any, course: Course, code: str) -> bool:
 
 
 def forget_course_permissions(user: Any) -> None:
-    user.__dict__.pop("_course_permissions", None)
+    """The user's memberships changed: the next question reads them again."""
+    user.__dict__.pop(_KEY, None)
+    user.__dict__.pop(_KEY + "_one", None)
+
+
+def _membership_changed(sender: Any, instance: CourseMembership, **kwargs: Any) -> None:
+    """A membership saved or deleted outside the services (an import, a test helper):
+    the user object it was made with forgets its memberships too. Only that object can
+    be reached; the services call ``forget_course_permissions`` themselves."""
+    user = instance._state.fields_cache.get("user")
+    if user is not None:
+        forget_course_permissions(user)
+
+
+def connect_signals() -> None:
+    post_save.connect(_membership_changed, sender=CourseMembership, dispatch_uid="courses.perms")
+    post_delete.connect(
+        _membership_changed, sender=CourseMembership, dispatch_uid="courses.perms.delete"
+    )
 
 
 def courses_visible_to(user: Any) -> Q:

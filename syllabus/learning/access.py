@@ -27,7 +27,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from syllabus.courses.models import Course, CourseMembership, Lesson, Module
-from syllabus.courses.permissions import courses_visible_to, has_course_perm
+from syllabus.courses.permissions import (
+    course_membership,
+    courses_visible_to,
+    has_course_perm,
+)
 from syllabus.courses.services_enrolment import active_learner_q as enrolment_active_learner_q
 
 LEARNER_ROLE = "learner"
@@ -43,21 +47,12 @@ def active_learner_q(now: datetime | None = None, prefix: str = "") -> Q:
 
 
 def learner_membership(user: Any, course: Course) -> CourseMembership | None:
-    """The user's learner membership in the course (active or ended), cached on the user."""
+    """The user's learner membership in the course (active or ended), read with the
+    user's other memberships once per request (``user_memberships``)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cache: dict[int, CourseMembership | None] = user.__dict__.setdefault("_learner_memberships", {})
-    if course.pk not in cache:
-        cache[course.pk] = (
-            CourseMembership.objects.filter(user=user, course=course, role__slug=LEARNER_ROLE)
-            .only("pk", "ends_at", "cohort_id", "created_at")
-            .first()
-        )
-    return cache[course.pk]
-
-
-def forget_learner_memberships(user: Any) -> None:
-    user.__dict__.pop("_learner_memberships", None)
+    membership = course_membership(user, course.pk)
+    return membership if membership is not None and membership.role.slug == LEARNER_ROLE else None
 
 
 def is_active_learner(user: Any, course: Course, now: datetime | None = None) -> bool:

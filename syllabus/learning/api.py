@@ -275,10 +275,10 @@ def my_course_progress(request: HttpRequest, public_id: str) -> Any:
 )
 def open_lesson(request: HttpRequest, public_id: str) -> Any:
     lesson = _lesson(request, public_id)
-    progress = lesson_opened(user=request.user, lesson=lesson)
-    if progress is None:
+    opened = lesson_opened(user=request.user, lesson=lesson)
+    if opened is None:
         raise PermissionDenied(_("Progress is recorded for enrolled learners only."))
-    return _lesson_progress(progress, lesson)
+    return _lesson_progress(opened.progress, lesson)
 
 
 @router.post(

@@ -18,7 +18,8 @@ the completion its learners earned (their percent may drop).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -144,13 +145,34 @@ def manual_completion(lesson: Lesson) -> tuple[bool, str]:
 # --- Lesson progress ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What opening a lesson recorded: the lesson's progress and the course's."""
+
+    progress: LessonProgress
+    course_progress: CourseProgress
+
+
 @transaction.atomic
 def lesson_opened(
-    *, user: Any, lesson: Lesson, now: datetime | None = None
-) -> LessonProgress | None:
+    *,
+    user: Any,
+    lesson: Lesson,
+    now: datetime | None = None,
+    completed: Collection[int] | None = None,
+) -> Opened | None:
     """A learner opened a lesson: remember it (resume, last activity). Staff previews
-    record nothing (returns None)."""
-    access = lesson_access(user, lesson)
+    record nothing (returns None).
+
+    ``completed``: the lessons the learner completed in the course, when the caller has
+    them already (the access check then needs no query for them).
+
+    Opening changes no count (only completing does), so a learner who has a course
+    progress row gets its last lesson and activity updated in place; the full recount
+    (``_course_progress_update``) runs only when the row does not exist yet. That is the
+    commonest write of the site: every lesson page a learner opens.
+    """
+    access = lesson_access(user, lesson, completed=completed)
     if access.staff:
         return None
     if not access.allowed:
@@ -161,8 +183,17 @@ def lesson_opened(
     )
     if not created:
         progress.save(update_fields=["last_opened_at"])  # auto_now
-    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
-    return progress
+    course_progress = CourseProgress.objects.filter(user=user, course_id=lesson.course_id).first()
+    if course_progress is None:
+        course_progress = _course_progress_update(
+            user=user, course=lesson.course, last_lesson=lesson, now=now
+        )
+    else:
+        course_progress.last_lesson = lesson
+        course_progress.last_activity_at = now
+        course_progress.save(update_fields=["last_lesson", "last_activity_at"])
+        forget_progress_summary(user.pk)
+    return Opened(progress=progress, course_progress=course_progress)
 
 
 @transaction.atomic

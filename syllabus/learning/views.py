@@ -106,20 +106,20 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
     access = _check(request, lesson, completed)
     if not access.allowed:
         return _refused(request, course, access.reason)
-    progress = None
+    opened = None
     if not access.staff and request.method == "GET":
-        progress = lesson_opened(user=request.user, lesson=lesson)
+        opened = lesson_opened(user=request.user, lesson=lesson, completed=completed)
     states = outline_states(course, staff=access.staff, completed=completed, current_id=lesson.pk)
     lessons = flat_lessons(states)
     index = next((i for i, item in enumerate(lessons) if item.id == lesson.pk), None)
     previous = lessons[index - 1] if index else None
     following = lessons[index + 1] if index is not None and index + 1 < len(lessons) else None
     can_complete, completion_hint = manual_completion(lesson)
-    course_progress = (
-        None
-        if access.staff
-        else CourseProgress.objects.filter(user=_me(request), course=course).first()
-    )
+    course_progress: CourseProgress | None = None
+    if opened is not None:
+        course_progress = opened.course_progress
+    elif not access.staff:  # a HEAD request records nothing
+        course_progress = CourseProgress.objects.filter(user=_me(request), course=course).first()
     return render(
         request,
         "learning/lesson.html",
@@ -132,7 +132,7 @@ def lesson(request: HttpRequest, public_id: str) -> HttpResponse:
             "modules": states,
             "previous": previous,
             "next": following,
-            "progress": progress,
+            "progress": opened.progress if opened is not None else None,
             "course_progress": course_progress,
             "completed": lesson.pk in completed,
             "can_complete": can_complete and not access.staff,

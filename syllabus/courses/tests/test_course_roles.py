@@ -126,3 +126,54 @@ def test_drafts_are_visible_to_members_and_editors_only(two_courses, learner, ou
     from django.contrib.auth.models import AnonymousUser
 
     assert visible(AnonymousUser()) == {"Biology"}
+
+
+# --- The memberships read once per request -------------------------------------------------
+
+
+def test_one_query_answers_every_course_question_of_a_request(
+    two_courses, django_assert_num_queries
+):
+    from syllabus.courses.permissions import course_role_permissions
+    from syllabus.learning.access import learner_membership
+
+    algebra, biology = two_courses
+    ines = UserFactory()
+    course_role_set(actor=None, course=algebra, user=ines, role=role("instructor"))
+    course_role_set(actor=None, course=biology, user=ines, role=role("learner"))
+    ines = fresh(ines)
+    with django_assert_num_queries(2):  # the site roles, then the memberships
+        assert has_course_perm(ines, algebra, "course.edit")
+        assert not has_course_perm(ines, biology, "course.edit")
+        assert learner_membership(ines, biology) is not None
+        assert learner_membership(ines, algebra) is None  # she teaches it
+        assert "course.edit" in course_role_permissions(ines)
+
+
+def test_a_membership_written_outside_the_services_is_seen_by_the_same_user_object(
+    two_courses,
+):
+    algebra, _biology = two_courses
+    ines = fresh(UserFactory())
+    assert not has_course_perm(ines, algebra, "course.edit")
+    membership = CourseMembership.objects.create(course=algebra, user=ines, role=role("instructor"))
+    assert has_course_perm(ines, algebra, "course.edit")
+    membership.delete()
+    assert not has_course_perm(ines, algebra, "course.edit")
+
+
+def test_someone_with_very_many_memberships_is_asked_about_one_course_at_a_time(
+    two_courses, monkeypatch
+):
+    from syllabus.courses import permissions
+
+    algebra, biology = two_courses
+    monkeypatch.setattr(permissions, "MEMBERSHIPS_PER_REQUEST", 1)
+    ines = UserFactory()
+    course_role_set(actor=None, course=algebra, user=ines, role=role("instructor"))
+    course_role_set(actor=None, course=biology, user=ines, role=role("learner"))
+    ines = fresh(ines)
+    assert permissions.user_memberships(ines) is None
+    assert has_course_perm(ines, algebra, "course.edit")
+    assert not has_course_perm(ines, biology, "course.edit")
+    assert permissions.course_role_permissions(ines) >= {"course.edit"}

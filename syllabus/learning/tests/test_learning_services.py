@@ -50,15 +50,36 @@ def _complete_all_required(user, lessons):
 
 
 def test_opening_a_lesson_records_it_as_the_resume_point(student, course, lessons):
-    progress = lesson_opened(user=student, lesson=lessons["intro"])
-    assert progress is not None and progress.completed_at is None
+    opened = lesson_opened(user=student, lesson=lessons["intro"])
+    assert opened is not None and opened.progress.completed_at is None
     summary = _progress(student, course)
+    assert opened.course_progress == summary
     assert summary.last_lesson == lessons["intro"]
     assert summary.last_activity_at is not None
     assert summary.required_lessons == 4  # the optional lesson does not count
     lesson_opened(user=student, lesson=lessons["video"])
     assert _progress(student, course).last_lesson == lessons["video"]
     assert LessonProgress.objects.filter(user=student).count() == 2
+
+
+def test_opening_again_updates_the_resume_point_without_recounting(student, course, lessons):
+    lesson_opened(user=student, lesson=lessons["video"])
+    lesson_complete(user=student, lesson=lessons["intro"])
+    lesson_opened(user=student, lesson=lessons["intro"])
+    # Counts changed behind the row's back (as a concurrent completion would leave
+    # them): opening writes only the resume point, so it neither recounts nor undoes them.
+    CourseProgress.objects.filter(user=student, course=course).update(completed_lessons=3)
+    with CaptureQueriesContext(connection) as queries:
+        opened = lesson_opened(
+            user=student, lesson=lessons["video"], completed={lessons["intro"].pk}
+        )
+    assert opened is not None
+    writes = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 2, writes  # last_opened_at, then the course's resume point
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    row = _progress(student, course)
+    assert (row.last_lesson, row.completed_lessons) == (lessons["video"], 3)
+    assert opened.course_progress.last_lesson == lessons["video"]
 
 
 def test_staff_previews_record_nothing(teacher, lessons):
@@ -360,8 +381,10 @@ def test_a_result_after_an_opening_completes_the_row_no_earlier_than_it(student,
     opened = lesson_opened(user=student, lesson=quiz_lesson)
     assert opened is not None
     progress = lesson_result_complete(
-        user=student, lesson=quiz_lesson, now=opened.first_opened_at - timedelta(minutes=1)
+        user=student,
+        lesson=quiz_lesson,
+        now=opened.progress.first_opened_at - timedelta(minutes=1),
     )
-    assert progress.pk == opened.pk
-    assert progress.completed_at == opened.first_opened_at
+    assert progress.pk == opened.progress.pk
+    assert progress.completed_at == opened.progress.first_opened_at
     assert LessonProgress.objects.filter(user=student, lesson=quiz_lesson).count() == 1
