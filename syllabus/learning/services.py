@@ -167,10 +167,9 @@ def lesson_opened(
     ``completed``: the lessons the learner completed in the course, when the caller has
     them already (the access check then needs no query for them).
 
-    Opening changes no count (only completing does), so a learner who has a course
-    progress row gets its last lesson and activity updated in place; the full recount
-    (``_course_progress_update``) runs only when the row does not exist yet. That is the
-    commonest write of the site: every lesson page a learner opens.
+    Opening changes no count (only completing does), so only the course's resume point
+    is written (``_resume_point_update``): the commonest write of the site, every lesson
+    page a learner opens.
     """
     access = lesson_access(user, lesson, completed=completed)
     if access.staff:
@@ -183,17 +182,21 @@ def lesson_opened(
     )
     if not created:
         progress.save(update_fields=["last_opened_at"])  # auto_now
+    course_progress = _resume_point_update(user=user, lesson=lesson, now=now)
+    return Opened(progress=progress, course_progress=course_progress)
+
+
+def _resume_point_update(*, user: Any, lesson: Lesson, now: datetime) -> CourseProgress:
+    """The learner was last in ``lesson``: no count changed, so only the resume point and
+    the last activity are written (the full recount when there is no row yet)."""
     course_progress = CourseProgress.objects.filter(user=user, course_id=lesson.course_id).first()
     if course_progress is None:
-        course_progress = _course_progress_update(
-            user=user, course=lesson.course, last_lesson=lesson, now=now
-        )
-    else:
-        course_progress.last_lesson = lesson
-        course_progress.last_activity_at = now
-        course_progress.save(update_fields=["last_lesson", "last_activity_at"])
-        forget_progress_summary(user.pk)
-    return Opened(progress=progress, course_progress=course_progress)
+        return _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    course_progress.last_lesson = lesson
+    course_progress.last_activity_at = now
+    course_progress.save(update_fields=["last_lesson", "last_activity_at"])
+    forget_progress_summary(user.pk)
+    return course_progress
 
 
 @transaction.atomic
@@ -219,7 +222,9 @@ def lesson_complete(
     if progress.completed_at is None:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])
-    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+        _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    else:  # completed before: no count changes
+        _resume_point_update(user=user, lesson=lesson, now=now)
     return progress
 
 
@@ -259,7 +264,9 @@ def _result_complete(*, user: Any, lesson: Lesson, now: datetime) -> LessonProgr
     if progress.completed_at is None:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])
-    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+        _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    else:  # completed before: no count changes
+        _resume_point_update(user=user, lesson=lesson, now=now)
     return progress
 
 

@@ -114,6 +114,16 @@ def test_completing_is_idempotent(student, course, lessons):
     assert (summary.completed_lessons, summary.required_lessons, summary.percent) == (1, 4, 25)
 
 
+def test_completing_again_only_moves_the_resume_point(student, course, lessons):
+    lesson_complete(user=student, lesson=lessons["intro"])
+    lesson_opened(user=student, lesson=lessons["video"])
+    with CaptureQueriesContext(connection) as queries:
+        lesson_complete(user=student, lesson=lessons["intro"])
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    summary = _progress(student, course)
+    assert (summary.last_lesson, summary.completed_lessons) == (lessons["intro"], 1)
+
+
 def test_uploaded_videos_and_assessments_cannot_be_marked_complete_by_hand(student, lessons):
     with pytest.raises(ValidationError, match="watched 90%"):
         lesson_complete(user=student, lesson=lessons["video"])
