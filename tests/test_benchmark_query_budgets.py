@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Budgets: what each request may cost in queries on the demo data, with warm caches as a
 # running server has them (sessions, permission checks and audit writes included): the
-# measured count (2026-11-26, after a user's site roles became one query and a submit's
-# audit links one statement per step) and a margin of 2. Raise one only with a reason in
+# measured count (2026-11-27, after a user's course memberships became one query per
+# request and opening a lesson stopped recounting the course) and a margin of 2. Raise one only with a reason in
 # the commit.
 BUDGETS: dict[str, int] = {
     "home": 2,
@@ -38,23 +38,23 @@ BUDGETS: dict[str, int] = {
     "catalog search": 2,
     "course page": 3,
     "dashboard": 7,
-    "course outline": 9,
-    "lesson": 18,
-    "mark complete": 15,
-    "video start": 7,
-    "video seek": 7,
+    "course outline": 8,
+    "lesson": 13,
+    "mark complete": 14,
+    "video start": 6,
+    "video seek": 6,
     "my grades": 10,
-    "my course grades": 12,
-    "quiz page": 11,
-    "quiz start": 21,
+    "my course grades": 10,
+    "quiz page": 9,
+    "quiz start": 20,
     "attempt page": 7,
     "quiz autosave": 9,
     "quiz submit": 21,
     "quiz result": 7,
-    "roster": 22,
-    "gradebook": 24,
-    "grading queue": 19,
-    "api token": 23,
+    "roster": 21,
+    "gradebook": 23,
+    "grading queue": 18,
+    "api token": 22,
     "api catalog": 7,
     "api catalog course": 7,
     "api my courses": 6,
