@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Budgets: what each request may cost in queries on the demo data, with warm caches as a
 # running server has them (sessions, permission checks and audit writes included): the
 # measured count (2026-11-27, after a user's course memberships became one query per
-# request and opening a lesson stopped recounting the course) and a margin of 2. Raise one only with a reason in
-# the commit.
+# request and opening a lesson stopped recounting the course) and a margin of 2. Raise one
+# only with a reason in the commit.
 BUDGETS: dict[str, int] = {
     "home": 2,
     "catalog": 2,

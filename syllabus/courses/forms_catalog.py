@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.core.widgets import PlainSelect
 from syllabus.courses.models import Course
 from syllabus.courses.selectors import SORTS, CatalogFilters
 from syllabus.courses.services_catalog import DESCRIPTION_MAX, NAME_MAX, POSITION_MAX, SLUG_MAX
@@ -29,13 +30,18 @@ class CatalogFilterForm(forms.Form):
     """The catalog's GET form. Category and tag choices are those with published courses."""
 
     q = forms.CharField(label=_("Search courses"), required=False, max_length=QUERY_MAX)
-    category = SlugChoiceField(label=_("Category"), required=False)
+    category = SlugChoiceField(label=_("Category"), required=False, widget=PlainSelect)
     level = forms.ChoiceField(
-        label=_("Level"), required=False, choices=[("", _("Any level")), *Course.Level.choices]
+        label=_("Level"),
+        required=False,
+        choices=[("", _("Any level")), *Course.Level.choices],
+        widget=PlainSelect,
     )
-    tag = SlugChoiceField(label=_("Topic"), required=False)
+    tag = SlugChoiceField(label=_("Topic"), required=False, widget=PlainSelect)
     has_places = forms.BooleanField(label=_("Only courses with free places"), required=False)
-    sort = forms.ChoiceField(label=_("Order"), required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(
+        label=_("Order"), required=False, choices=list(SORTS.items()), widget=PlainSelect
+    )
 
     def __init__(self, *args: Any, choices: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

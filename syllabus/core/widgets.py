@@ -1,0 +1,52 @@
+"""Form widgets rendered in Python, for the forms of pages that everyone opens.
+
+Django renders a ``<select>`` through its template engine, one included template per
+option (and one more for each option's attributes): the catalog's four filter boxes cost
+about 40 % of the catalog page's rendering time in a profile on the 100,000-learner data.
+No maintained library renders Django's widgets another way, so ``PlainSelect`` builds
+the same HTML with ``format_html``: same name, attributes, options and selection, every
+value and label escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+_SELECTED = mark_safe(" selected")
+_NOT_SELECTED = mark_safe("")
+
+
+class PlainSelect(forms.Select):
+    """A single-choice ``<select>`` with flat choices (no option groups), rendered
+    without templates. Use it where a page renders on every visit; it refuses option
+    groups rather than render them wrongly."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        chosen = set(self.format_value(value))
+        rows = []
+        selected_one = False  # as Django's Select: only the first matching option
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                raise ValueError("PlainSelect renders flat choices only, not option groups.")
+            text = "" if option_value is None else str(option_value)
+            selected = not selected_one and text in chosen
+            selected_one = selected_one or selected
+            rows.append((text, _SELECTED if selected else _NOT_SELECTED, label))
+        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
