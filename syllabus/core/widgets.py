@@ -15,10 +15,10 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-_SELECTED = mark_safe(" selected")
-_NOT_SELECTED = mark_safe("")
+_OPTION = '<option value="{}">{}</option>'
+_OPTION_SELECTED = '<option value="{}" selected>{}</option>'
 
 
 class PlainSelect(forms.Select):
@@ -34,7 +34,7 @@ class PlainSelect(forms.Select):
         renderer: Any = None,
     ) -> SafeString:
         chosen = set(self.format_value(value))
-        rows = []
+        options = []
         selected_one = False  # as Django's Select: only the first matching option
         for option_value, label in self.choices:
             if isinstance(label, (list, tuple)):
@@ -42,11 +42,10 @@ class PlainSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = not selected_one and text in chosen
             selected_one = selected_one or selected
-            rows.append((text, _SELECTED if selected else _NOT_SELECTED, label))
-        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+            options.append(format_html(_OPTION_SELECTED if selected else _OPTION, text, label))
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
+            format_html_join("", "{}", ((option,) for option in options)),
         )
