@@ -398,3 +398,17 @@ def test_a_result_after_an_opening_completes_the_row_no_earlier_than_it(student,
     assert progress.pk == opened.progress.pk
     assert progress.completed_at == opened.progress.first_opened_at
     assert LessonProgress.objects.filter(user=student, lesson=quiz_lesson).count() == 1
+
+
+def test_a_second_result_for_a_completed_lesson_only_moves_the_resume_point(student, course):
+    from syllabus.learning.services import lesson_result_complete
+
+    quiz_lesson = make_lesson(make_module(course), kind=Lesson.Kind.QUIZ, title="Retake")
+    lesson_result_complete(user=student, lesson=quiz_lesson)
+    done = _progress(student, course).completed_lessons
+    with CaptureQueriesContext(connection) as queries:
+        again = lesson_result_complete(user=student, lesson=quiz_lesson)
+    assert again.completed_at is not None
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    row = _progress(student, course)
+    assert (row.last_lesson, row.completed_lessons) == (quiz_lesson, done)
