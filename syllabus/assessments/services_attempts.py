@@ -580,13 +580,14 @@ def _submit(
         locked = Attempt.objects.select_for_update().get(pk=attempt_id)
         if not by_server and locked.user_id != user.pk:
             raise PermissionDenied(_("This is not your attempt."))
-        if quiz is not None and quiz.pk == locked.quiz_id:
-            locked.quiz = quiz
+        given_quiz = quiz if quiz is not None and quiz.pk == locked.quiz_id else None
+        if given_quiz is not None:
+            locked.quiz = given_quiz
         if user is not None and user.pk == locked.user_id:
             locked.user = user
         if locked.status == Attempt.Status.SUBMITTED:
             return locked, False
-        if quiz is None or quiz.pk != locked.quiz_id:
+        if given_quiz is None:
             locked.quiz = Quiz.objects.select_related("lesson__course").get(pk=locked.quiz_id)
         expired = _time_over(locked, locked.quiz, now)
         deadline = effective_deadline(locked, locked.quiz)

@@ -61,7 +61,8 @@ def course_membership(user: Any, course_id: int) -> CourseMembership | None:
 
 
 def course_role_slugs(user: Any) -> set[str]:
-    """Slugs of the course roles a user holds in any course (for the MFA policy)."""
+    """Slugs of the course roles a user holds in any course (for the MFA policy). Read
+    fresh, not from ``user_memberships``: the policy runs while roles are being given."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return set()
     return set(CourseMembership.objects.filter(user=user).values_list("role__slug", flat=True))
@@ -108,9 +109,8 @@ def _membership_changed(sender: Any, instance: CourseMembership, **kwargs: Any) 
     """A membership saved or deleted outside the services (an import, a test helper):
     the user object it was made with forgets its memberships too. Only that object can
     be reached; the services call ``forget_course_permissions`` themselves."""
-    user = instance._state.fields_cache.get("user")
-    if user is not None:
-        forget_course_permissions(user)
+    if CourseMembership.user.is_cached(instance):
+        forget_course_permissions(instance.user)
 
 
 def connect_signals() -> None:

@@ -168,7 +168,7 @@ def lesson_opened(
     them already (the access check then needs no query for them).
 
     Opening changes no count (only completing does), so only the course's resume point
-    is written (``_resume_point_update``): the commonest write of the site, every lesson
+    is written (``_course_after_lesson``): the commonest write of the site, every lesson
     page a learner opens.
     """
     access = lesson_access(user, lesson, completed=completed)
@@ -182,13 +182,19 @@ def lesson_opened(
     )
     if not created:
         progress.save(update_fields=["last_opened_at"])  # auto_now
-    course_progress = _resume_point_update(user=user, lesson=lesson, now=now)
+    course_progress = _course_after_lesson(user=user, lesson=lesson, now=now)
     return Opened(progress=progress, course_progress=course_progress)
 
 
-def _resume_point_update(*, user: Any, lesson: Lesson, now: datetime) -> CourseProgress:
-    """The learner was last in ``lesson``: no count changed, so only the resume point and
-    the last activity are written (the full recount when there is no row yet)."""
+def _course_after_lesson(
+    *, user: Any, lesson: Lesson, now: datetime, newly_completed: bool = False
+) -> CourseProgress:
+    """The learner was last in ``lesson``, whose progress was just written. Only a lesson
+    completed for the first time changes the counts, so only then is the course recounted
+    (and its completion rule applied); otherwise the resume point and the last activity
+    are written, in place (the full recount when the learner has no row yet)."""
+    if newly_completed:
+        return _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
     course_progress = CourseProgress.objects.filter(user=user, course_id=lesson.course_id).first()
     if course_progress is None:
         return _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
@@ -219,12 +225,11 @@ def lesson_complete(
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
-    if progress.completed_at is None:
+    newly_completed = progress.completed_at is None
+    if newly_completed:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])
-        _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
-    else:  # completed before: no count changes
-        _resume_point_update(user=user, lesson=lesson, now=now)
+    _course_after_lesson(user=user, lesson=lesson, now=now, newly_completed=newly_completed)
     return progress
 
 
@@ -261,12 +266,11 @@ def _result_complete(*, user: Any, lesson: Lesson, now: datetime) -> LessonProgr
             progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
     # Never before the row's first opening.
     now = max(now, progress.first_opened_at)
-    if progress.completed_at is None:
+    newly_completed = progress.completed_at is None
+    if newly_completed:
         progress.completed_at = now
         progress.save(update_fields=["completed_at", "last_opened_at"])
-        _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
-    else:  # completed before: no count changes
-        _resume_point_update(user=user, lesson=lesson, now=now)
+    _course_after_lesson(user=user, lesson=lesson, now=now, newly_completed=newly_completed)
     return progress
 
 
@@ -328,7 +332,7 @@ def video_progress(
     if completes:
         progress.completed_at = now
     progress.save()
-    _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
+    _course_after_lesson(user=user, lesson=lesson, now=now, newly_completed=completes)
     return progress
 
 

@@ -174,6 +174,16 @@ def test_video_completes_once_the_share_is_watched(student, course, lessons, set
     assert _progress(student, course).completed_lessons == 1
 
 
+def test_a_video_report_that_completes_nothing_does_not_recount(student, course, lessons):
+    video = lessons["video"]
+    video_progress(user=student, lesson=video, ranges=[[0, 10]], position=10)
+    with CaptureQueriesContext(connection) as queries:
+        video_progress(user=student, lesson=video, ranges=[[10, 20]], position=20)
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    row = _progress(student, course)
+    assert (row.last_lesson, row.completed_lessons) == (video, 0)
+
+
 def test_video_duration_from_the_player_when_the_lesson_has_none(student, lessons):
     video = lessons["video"]
     video.video_duration_seconds = None
