@@ -16,6 +16,10 @@ server's database; ``BENCH_DATA`` points at another file. Each simulated user wa
 Every request checks its answer: a page must be a 200 that did not bounce to the sign-in
 page, a form post must land where the browser would. Anything else is a failure, so
 ``locust --exit-code-on-error 1`` (make bench-smoke) fails on it.
+
+The users are Locust's ``FastHttpUser`` (geventhttpclient), not ``HttpUser`` (requests):
+the load generator runs on the server's machine in ``make bench``, and a request costs it
+about a fifth of the CPU this way (bench/RESULTS.md), CPU that the server gets instead.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
+from locust.contrib.fasthttp import FastResponse
 
 DATA = json.loads(Path(os.environ.get("BENCH_DATA", "var/bench/scenarios.json")).read_text())
 WAIT = (float(os.environ.get("BENCH_WAIT_MIN", "5")), float(os.environ.get("BENCH_WAIT_MAX", "15")))
@@ -42,12 +47,23 @@ _accounts = count()  # the next account for a new simulated user: spread over ev
 _addresses = count(1)
 
 
-def own_address(user: HttpUser) -> None:
-    """Each simulated person comes from an address of their own, as people do: the bench
-    server trusts one proxy (SYLLABUS_TRUSTED_PROXY_COUNT=1, bench/lib.sh), so the
-    per-address limits (sign-in, API, allauth's) apply per person, not to all of them."""
-    n = next(_addresses)
-    user.client.headers["X-Forwarded-For"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+class Client(FastHttpUser):
+    """A simulated person's browser or app: its own address, cookies and connections."""
+
+    abstract = True
+    wait_time = between(*WAIT)
+
+    def on_start(self) -> None:
+        # Each simulated person comes from an address of their own, as people do: the
+        # bench server trusts one proxy (SYLLABUS_TRUSTED_PROXY_COUNT=1, bench/lib.sh), so
+        # the per-address limits (sign-in, API, allauth's) apply per person, not to all.
+        n = next(_addresses)
+        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        self.client.client.default_headers["X-Forwarded-For"] = address
+
+    def csrf(self) -> str:
+        """The CSRF cookie's value, as a page's script reads it for its posts."""
+        return next((c.value or "" for c in self.client.cookiejar if c.name == "csrftoken"), "")
 
 
 def answers_from(page: str) -> dict[int, dict[str, Any]]:
@@ -70,23 +86,27 @@ def answers_from(page: str) -> dict[int, dict[str, Any]]:
     return fields
 
 
-class Person(HttpUser):
+def landed_on(response: FastResponse) -> str:
+    """Where a followed redirect chain ended: the last Location of its history (the
+    response's own URL is the one asked for), or "" when nothing redirected."""
+    history = getattr(response, "history", None) or []
+    return str(history[-1].headers.get("Location", "")) if history else ""
+
+
+class Person(Client):
     """Shared by the signed-in users: sign in like a browser, check pages and posts."""
 
     abstract = True
-    wait_time = between(*WAIT)
-
-    def csrf(self) -> str:
-        return self.client.cookies.get("csrftoken") or ""
 
     def page(self, url: str, name: str) -> Any:
         """GET a page: a 200 that stayed where it was asked (no bounce to sign-in)."""
         with self.client.get(url, name=name, catch_response=True) as response:
+            landed = landed_on(response)
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
-            elif "/accounts/login/" in response.url and "/accounts/login/" not in url:
+            elif "/accounts/login/" in landed and "/accounts/login/" not in url:
                 response.failure("sent to the sign-in page")
-            elif "/privacy/consent/" in response.url:
+            elif "/privacy/consent/" in landed:
                 response.failure("sent to accept the privacy policy")
             return response
 
@@ -140,7 +160,7 @@ class Learner(Person):
     weight = 70
 
     def on_start(self) -> None:
-        own_address(self)
+        super().on_start()
         learners = DATA["learners"]
         self.me = learners[next(_accounts) % len(learners)]
         self.signed_in = self.sign_in(self.me["email"])
@@ -197,8 +217,13 @@ class Learner(Person):
             url, name=name, headers={"Range": ranged}, stream=True, catch_response=True
         ) as response:
             total = response.headers.get("Content-Range", "").rpartition("/")[2]
-            first = next(response.iter_content(16_384), b"") if response.ok else b""
-            response.close()  # a player reads on as it plays: the rest is not measured
+            partial = response.status_code == 206
+            first = (
+                next(response.iter_content(16_384, decode_content=False), b"") if partial else b""
+            )
+            # A player reads on as it plays: the rest is not measured. Released unread,
+            # the connection is closed rather than reused with the body still in it.
+            response.release()
             if response.status_code != 206 or not first or not total.isdigit():
                 response.failure(f"status {response.status_code}, {len(first)} bytes")
                 return 0
@@ -280,7 +305,7 @@ class Instructor(Person):
     weight = 10
 
     def on_start(self) -> None:
-        own_address(self)
+        super().on_start()
         staff = DATA["staff"]
         self.me = staff[next(_accounts) % len(staff)]
         self.signed_in = self.sign_in(self.me["email"])
@@ -309,14 +334,10 @@ class Instructor(Person):
             self.page("/dashboard/", "dashboard")
 
 
-class Visitor(HttpUser):
+class Visitor(Client):
     """Someone looking around before signing up: catalog, search, a course's page."""
 
     weight = 15
-    wait_time = between(*WAIT)
-
-    def on_start(self) -> None:
-        own_address(self)
 
     def _get(self, url: str, name: str) -> None:
         with self.client.get(url, name=name, catch_response=True) as response:
@@ -341,14 +362,13 @@ class Visitor(HttpUser):
         self._get("/", "home")
 
 
-class ApiClient(HttpUser):
+class ApiClient(Client):
     """An integration (a school's SIS, a mobile app): a bearer token, lists and reads."""
 
     weight = 5
-    wait_time = between(*WAIT)
 
     def on_start(self) -> None:
-        own_address(self)
+        super().on_start()
         learners = DATA["learners"]
         me = learners[next(_accounts) % len(learners)]
         self.headers: dict[str, str] = {}
