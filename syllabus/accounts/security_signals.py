@@ -1,7 +1,9 @@
 """Signal receivers of the sessions and MFA part, connected by AccountsConfig.ready.
 
 * sign-in and sign-out keep the ``UserSession`` list and the session clocks;
-* role and superuser changes keep ``User.mfa_required_since`` up to date;
+* role and superuser changes keep ``User.mfa_required_since`` up to date, and a role given,
+  taken, edited or deleted closes the site roles shared between requests
+  (``permissions.close_shared_roles``);
 * allauth.mfa's signals become audit events (enrolment, removal, failed codes).
 """
 
@@ -15,7 +17,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save
 
 from syllabus.accounts.mfa import mfa_requirement_refresh
-from syllabus.accounts.models import RoleAssignment, User
+from syllabus.accounts.models import Role, RoleAssignment, User
+from syllabus.accounts.permissions import ROLES_KEY, close_shared_roles, roles_user_key
 from syllabus.accounts.sessions import session_ended, session_started
 from syllabus.audit.services import record
 
@@ -31,9 +34,16 @@ def _on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 def _on_role_assignment_changed(sender: Any, instance: RoleAssignment, **kwargs: Any) -> None:
+    # First: the MFA refresh below reads the user's roles, and must read them fresh.
+    close_shared_roles(roles_user_key(instance.user_id))
     user = User.objects.filter(pk=instance.user_id).first()
     if user is not None:
         mfa_requirement_refresh(user)
+
+
+def _on_role_changed(sender: Any, instance: Role, **kwargs: Any) -> None:
+    """A role's permissions or slug changed, or it was deleted: every holder's roles."""
+    close_shared_roles(ROLES_KEY)
 
 
 def _on_user_saved(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
@@ -96,6 +106,8 @@ def connect() -> None:
     post_delete.connect(
         _on_role_assignment_changed, sender=RoleAssignment, dispatch_uid=f"{uid}.role_deleted"
     )
+    post_save.connect(_on_role_changed, sender=Role, dispatch_uid=f"{uid}.role_edited")
+    post_delete.connect(_on_role_changed, sender=Role, dispatch_uid=f"{uid}.role_removed")
     post_save.connect(_on_user_saved, sender=User, dispatch_uid=f"{uid}.user_saved")
     mfa_signals.authenticator_added.connect(_on_authenticator_added, dispatch_uid=f"{uid}.add")
     mfa_signals.authenticator_reset.connect(_on_authenticator_reset, dispatch_uid=f"{uid}.reset")

@@ -327,6 +327,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A user's site roles, shared between requests in the cache (syllabus.accounts.permissions):
+# a change closes the entry at once; this bounds how long an entry lives, and so how long a
+# change made while Redis could not be reached may go unseen. 0 reads the database each time.
+ROLES_CACHE_SECONDS = env_int("SYLLABUS_ROLES_CACHE_SECONDS", 300, minimum=0, maximum=3600)
+# After a change, requests read roles from the database (and cache nothing) for this long.
+ROLES_CLOSED_SECONDS = env_int("SYLLABUS_ROLES_CLOSED_SECONDS", 30, minimum=1, maximum=600)
 
 # --- Identity: sign-in, sign-up, passwords, lockout, invitations ------------------------
 

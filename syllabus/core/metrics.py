@@ -205,6 +205,7 @@ CACHE_AREAS = frozenset(
         "ops",
         "privacy",
         "health",
+        "roles",
     }
 )
 _SESSION_PREFIX = "django.contrib.sessions"
