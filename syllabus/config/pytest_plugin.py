@@ -96,9 +96,10 @@ def _fresh_cache() -> None:
     from syllabus.core.breakers import breakers_forget
     from syllabus.core.ratelimit import reset_limits
     from syllabus.ops.health import health_cache_clear
-    from syllabus.privacy.selectors import CURRENT_POLICIES_KEY
+    from syllabus.privacy.selectors import CURRENT_POLICIES_KEY, forget_current_policies
 
     cache.clear()
+    forget_current_policies()  # and this process's copy
     # Every test starts with an empty database, so no privacy policy is published: say so
     # in the cache as a running site would, so query budgets do not count the first
     # request's lookup. Publishing a policy (privacy services) replaces the value.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,8 +19,30 @@ CURRENT_POLICIES_KEY = "privacy:current-policies"
 SESSION_KEY = "privacy_consented"
 
 
+# Every signed-in request asks (the consent middleware), and the answer changes only when
+# a policy is published: each process keeps it for a few seconds, which saves a cache
+# round trip per request. Publishing forgets it in the publishing process at once; other
+# processes see the new version within MEMO_SECONDS (a scheduled publication already
+# waits up to the cache entry's 300 s). Wall-clock time, as the cache's own expiry.
+MEMO_SECONDS = 5.0
+_memo: tuple[float, tuple[int, ...]] | None = None
+_memo_lock = threading.Lock()
+
+
+def forget_current_policies() -> None:
+    """Forget the current versions: this process's copy and the cache's."""
+    global _memo
+    with _memo_lock:
+        _memo = None
+    cache.delete(CURRENT_POLICIES_KEY)
+
+
 def current_policy_ids() -> list[int]:
     """Ids of the newest published version of each kind (none until one is published)."""
+    global _memo
+    memo, now_seconds = _memo, time.time()
+    if memo is not None and 0 <= now_seconds - memo[0] < MEMO_SECONDS:
+        return list(memo[1])
     ids: list[int] | None = cache.get(CURRENT_POLICIES_KEY)
     if ids is None:
         ids = []
@@ -33,7 +57,9 @@ def current_policy_ids() -> list[int]:
             if pk is not None:
                 ids.append(pk)
         cache.set(CURRENT_POLICIES_KEY, ids, 300)
-    return ids
+    with _memo_lock:
+        _memo = (now_seconds, tuple(ids))
+    return list(ids)
 
 
 def current_policies() -> list[PolicyDocument]:

@@ -13,7 +13,6 @@ from typing import Any
 import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -35,7 +34,7 @@ from syllabus.privacy.models import (
     PolicyDocument,
 )
 from syllabus.privacy.notices import notify_in_their_language
-from syllabus.privacy.selectors import CURRENT_POLICIES_KEY, SESSION_KEY
+from syllabus.privacy.selectors import SESSION_KEY, forget_current_policies
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +81,8 @@ def policy_publish(*, actor: Any, kind: str, title: str, body: str) -> PolicyDoc
     )
     # Now (this process reads its own write at once) and again after commit (another
     # process may have cached the old versions meanwhile).
-    cache.delete(CURRENT_POLICIES_KEY)
-    transaction.on_commit(lambda: cache.delete(CURRENT_POLICIES_KEY))
+    forget_current_policies()
+    transaction.on_commit(forget_current_policies)
     return document
 
 

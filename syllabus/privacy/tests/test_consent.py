@@ -8,13 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from syllabus.accounts.tokens import token_create
 from syllabus.audit.models import AuditEvent
 from syllabus.privacy.models import Consent, PolicyDocument
+from syllabus.privacy.selectors import CURRENT_POLICIES_KEY, MEMO_SECONDS, current_policy_ids
 from syllabus.privacy.services import consent_accept, policy_publish
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +153,33 @@ def test_command_publishes_and_lists(tmp_path: Path, capsys):
             "privacy_policy", "publish", "terms", str(tmp_path / "missing.md"), "--title", "T"
         )
     assert PolicyDocument.objects.count() == 1
+
+
+def test_each_process_keeps_the_current_versions_a_few_seconds(django_capture_on_commit_callbacks):
+    """The consent middleware asks on every request: the process's copy answers without a
+    cache round trip. Publishing here forgets it at once; a version published by another
+    process (its cache entry cleared behind this one's back) counts within MEMO_SECONDS."""
+    with time_machine.travel("2026-11-27 09:00:00Z", tick=False) as clock:
+        assert current_policy_ids() == []
+        with django_capture_on_commit_callbacks(execute=True):
+            first = _publish()
+        assert current_policy_ids() == [first.pk]  # this process: at once
+        with CaptureQueriesContext(connection) as queries:
+            assert current_policy_ids() == [first.pk]
+        assert len(queries) == 0
+        cache.delete(CURRENT_POLICIES_KEY)
+        assert cache.get(CURRENT_POLICIES_KEY) is None
+        assert current_policy_ids() == [first.pk]  # the process's copy, no cache read
+        assert cache.get(CURRENT_POLICIES_KEY) is None
+        # Another process publishes (its own memo forgotten, the cache entry deleted).
+        second = PolicyDocument.objects.create(
+            kind="privacy",
+            version=2,
+            title="Privacy policy, 2027",
+            body="More.",
+            published_at=timezone.now(),
+        )
+        cache.delete(CURRENT_POLICIES_KEY)
+        assert current_policy_ids() == [first.pk]
+        clock.shift(MEMO_SECONDS)
+        assert current_policy_ids() == [second.pk]
