@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,36 +30,36 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Budgets: what each request may cost in queries on the demo data, with warm caches as a
 # running server has them (sessions, permission checks and audit writes included): the
-# measured count (2026-11-27, after a user's course memberships became one query per
-# request and opening a lesson stopped recounting the course) and a margin of 2. Raise one
-# only with a reason in the commit.
+# measured count (2026-11-27, after site roles came from the cache and opening a lesson
+# became two UPDATE ... RETURNING statements) and a margin of 2. Raise one only with a
+# reason in the commit.
 BUDGETS: dict[str, int] = {
     "home": 2,
     "catalog": 2,
     "catalog search": 2,
     "course page": 3,
-    "dashboard": 7,
-    "course outline": 8,
-    "lesson": 13,
-    "mark complete": 14,
-    "video start": 6,
-    "video seek": 6,
-    "my grades": 10,
-    "my course grades": 10,
-    "quiz page": 9,
-    "quiz start": 20,
-    "attempt page": 7,
-    "quiz autosave": 9,
-    "quiz submit": 21,
-    "quiz result": 7,
-    "roster": 21,
-    "gradebook": 23,
-    "grading queue": 18,
-    "api token": 22,
-    "api catalog": 7,
-    "api catalog course": 7,
+    "dashboard": 6,
+    "course outline": 7,
+    "lesson": 8,
+    "mark complete": 13,
+    "video start": 5,
+    "video seek": 5,
+    "my grades": 9,
+    "my course grades": 9,
+    "quiz page": 8,
+    "quiz start": 19,
+    "attempt page": 6,
+    "quiz autosave": 8,
+    "quiz submit": 20,
+    "quiz result": 6,
+    "roster": 18,
+    "gradebook": 20,
+    "grading queue": 15,
+    "api token": 21,
+    "api catalog": 6,
+    "api catalog course": 6,
     "api my courses": 6,
-    "api me": 7,
+    "api me": 6,
 }
 # Requests of the scenarios that are not pages of the product: signing in is measured by
 # its own tests (allauth, axes, MFA), and the "no attempt left" page is the quiz page.
@@ -122,6 +123,9 @@ def test_each_request_of_the_benchmark_stays_within_its_budget():
     from syllabus.ops.demo.loader import load_demo
 
     load_demo()
+    # As on a server that has run for a minute: the markers that the demo's role changes
+    # left in the cache (syllabus.accounts.permissions) have expired.
+    cache.clear()
     data = collect(learners_limit=50)
     meter = Meter()
 
@@ -207,4 +211,4 @@ def test_each_request_of_the_benchmark_stays_within_its_budget():
         for name, count in meter.counts.items()
         if count > BUDGETS[name]
     }
-    assert not over, over
+    assert not over, {"over": over, "measured": meter.counts}

@@ -89,6 +89,8 @@ def _shared_site_roles(user_id: int) -> list[tuple[str, tuple[str, ...]]]:
         )
         if user_key not in found:
             cache.add(user_key, role_ids, timeout=settings.ROLES_CACHE_SECONDS)
+    if not role_ids:  # most people: no site role, nothing more to read
+        return []
     definitions = found.get(ROLES_KEY)
     if not isinstance(definitions, dict) or not all(pk in definitions for pk in role_ids):
         definitions = {

@@ -82,6 +82,47 @@ def test_opening_again_updates_the_resume_point_without_recounting(student, cour
     assert opened.course_progress.last_lesson == lessons["video"]
 
 
+def test_opening_again_is_two_statements_that_return_the_rows_as_stored(student, course, lessons):
+    """A lesson opened before: UPDATE ... RETURNING on the lesson's row and the course's,
+    no read, no transaction; what comes back is the whole row, as the database has it."""
+    lesson_opened(user=student, lesson=lessons["video"])
+    video_progress(user=student, lesson=lessons["video"], ranges=[[0, 40]], position=40)
+    before = LessonProgress.objects.get(user=student, lesson=lessons["video"])
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):
+        later = timezone.now()
+        with CaptureQueriesContext(connection) as queries:
+            opened = lesson_opened(user=student, lesson=lessons["video"], completed=set())
+    assert opened is not None
+    statements = [q["sql"].split()[0] for q in queries]
+    assert statements == ["UPDATE", "UPDATE"], statements  # memberships: read already
+    assert all("RETURNING" in q["sql"] for q in queries if q["sql"].startswith("UPDATE"))
+    stored = LessonProgress.objects.get(user=student, lesson=lessons["video"])
+    assert opened.progress.last_opened_at == stored.last_opened_at == later
+    assert (opened.progress.pk, opened.progress.first_opened_at) == (
+        before.pk,
+        before.first_opened_at,
+    )
+    assert opened.progress.video_position_seconds == stored.video_position_seconds == 40
+    assert opened.progress.video_watched_ranges == stored.video_watched_ranges
+    assert opened.course_progress == _progress(student, course)
+    assert opened.course_progress.last_activity_at == later
+    assert opened.course_progress.required_lessons == 4
+
+
+def test_a_lesson_row_without_a_course_row_recounts_the_course(student, course, lessons):
+    lesson_opened(user=student, lesson=lessons["intro"])
+    lesson_complete(user=student, lesson=lessons["intro"])
+    CourseProgress.objects.filter(user=student, course=course).delete()
+    opened = lesson_opened(user=student, lesson=lessons["intro"])
+    assert opened is not None
+    row = _progress(student, course)
+    assert (row.last_lesson, row.completed_lessons, row.required_lessons) == (
+        lessons["intro"],
+        1,
+        4,
+    )
+
+
 def test_staff_previews_record_nothing(teacher, lessons):
     assert lesson_opened(user=teacher, lesson=lessons["intro"]) is None
     with pytest.raises(StaffPreview):
