@@ -172,8 +172,9 @@ def lesson_opened(
     Opening changes no count (only completing does), so only the lesson's last opening
     and the course's resume point are written: the commonest write of the site, every
     lesson page a learner opens. A lesson opened before costs two statements, each an
-    ``UPDATE ... RETURNING`` that gives back the row it changed (``_update_returning``);
-    the first opening of a lesson, or of a course, takes the full path.
+    ``UPDATE ... RETURNING`` that gives back the row it changed (``_update_returning``,
+    then ``_course_after_lesson``); the first opening of a lesson, or of a course, takes
+    the full path.
     """
     access = lesson_access(user, lesson, completed=completed)
     if access.staff:
@@ -186,18 +187,7 @@ def lesson_opened(
     )
     if progress is None:
         return _first_opened(user=user, lesson=lesson, now=now)
-    course_progress = _update_returning(
-        CourseProgress,
-        {"last_lesson": lesson.pk, "last_activity_at": now},
-        user=user.pk,
-        course=lesson.course_id,
-    )
-    if course_progress is None:  # progress in a lesson, none in its course: recount
-        course_progress = _course_progress_update(
-            user=user, course=lesson.course, last_lesson=lesson, now=now
-        )
-    else:
-        forget_progress_summary(user.pk)
+    course_progress = _course_after_lesson(user=user, lesson=lesson, now=now)
     return Opened(progress=progress, course_progress=course_progress)
 
 
@@ -254,15 +244,20 @@ def _course_after_lesson(
     """The learner was last in ``lesson``, whose progress was just written. Only a lesson
     completed for the first time changes the counts, so only then is the course recounted
     (and its completion rule applied); otherwise the resume point and the last activity
-    are written, in place (the full recount when the learner has no row yet)."""
-    if newly_completed:
-        return _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
-    course_progress = CourseProgress.objects.filter(user=user, course_id=lesson.course_id).first()
+    are written, in one ``UPDATE ... RETURNING`` (the full recount when the learner has no
+    row yet)."""
+    course_progress = (
+        None
+        if newly_completed
+        else _update_returning(
+            CourseProgress,
+            {"last_lesson": lesson.pk, "last_activity_at": now},
+            user=user.pk,
+            course=lesson.course_id,
+        )
+    )
     if course_progress is None:
         return _course_progress_update(user=user, course=lesson.course, last_lesson=lesson, now=now)
-    course_progress.last_lesson = lesson
-    course_progress.last_activity_at = now
-    course_progress.save(update_fields=["last_lesson", "last_activity_at"])
     forget_progress_summary(user.pk)
     return course_progress
 
