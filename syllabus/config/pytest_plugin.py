@@ -108,7 +108,7 @@ def _delete_instead_of_truncate() -> None:
         deletes = [f"DELETE FROM {self.quote_name(t)}" for t in tables if t not in guarded]  # noqa: S608
         return [*statements, "; ".join(deletes)]  # one round trip for the deletes
 
-    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign,assignment]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
