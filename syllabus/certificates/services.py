@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from syllabus.audit.services import linked_at_the_end, record
 from syllabus.certificates.codes import new_code
 from syllabus.certificates.models import Certificate, CertificateSettings
-from syllabus.certificates.pdf import certificate_pdf
 from syllabus.communication.services import notify, site_url
 from syllabus.core.jobs import enqueue_on_commit
 from syllabus.courses.models import Course
@@ -211,6 +210,10 @@ def pdf_name(certificate: Certificate) -> str:
 
 def certificate_render_pdf(*, certificate: Certificate) -> Certificate:
     """Draw the PDF and store it (replacing a partial file a killed worker left)."""
+    # Imported here: fpdf2 takes 0.45 s to import, which every process paid at start-up
+    # (the API's URLconf imports this module); only the worker draws certificates.
+    from syllabus.certificates.pdf import certificate_pdf
+
     with learner_language(certificate.user):
         data = certificate_pdf(
             site_name=settings.SITE_NAME,

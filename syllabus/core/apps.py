@@ -8,5 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from syllabus.core import checks, logging  # noqa: F401  (checks registers itself)
+        from syllabus.core.ninja_models import share_response_models
 
         logging.configure_structlog()
+        share_response_models()  # before the URLconf imports the API's routers
