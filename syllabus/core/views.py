@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
+
+logger = structlog.get_logger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,17 +24,29 @@ def help_page(request: HttpRequest) -> HttpResponse:
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     # Rendered without context processors that could fail again (no DB access): a 500
     # page must render even when the database is down.
-    template = loader.get_template("error.html")
-    body = template.render(
-        {
-            "status": status,
-            "title": title,
-            "message": message,
-            "request_id": getattr(request, "request_id", ""),
-            "site_name": settings.SITE_NAME,
-        }
-    )
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "request_id": getattr(request, "request_id", ""),
+        "site_name": settings.SITE_NAME,
+    }
+    try:
+        body = loader.get_template("error.html").render(context)
+    except Exception:
+        # The page itself failed (a deploy without collectstatic's manifest, a broken
+        # template): answer with plain HTML instead of raising again, which made each of
+        # the ~20 middleware layers above render the failing page once more.
+        logger.exception("error_page_failed", status=status)
+        body = _PLAIN_ERROR.format(**{k: escape(v) for k, v in context.items()})
     return HttpResponse(body, status=status)
+
+
+_PLAIN_ERROR = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} ({status}) · {site_name}</title></head>
+<body><main><h1>{title}</h1><p>{message}</p><p><a href="/">{site_name}</a></p>
+<p>Reference: <code>{request_id}</code></p></main></body></html>
+"""
 
 
 @requires_csrf_token

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.urls import path
+from structlog.testing import capture_logs
 
 from syllabus.core.logging import build_formatter
 from syllabus.core.middleware import REQUEST_ID_HEADER
@@ -85,6 +86,25 @@ def test_500_page_shows_the_request_id_and_no_traceback(client):
     assert "trace-500-abcdef" in html
     assert "kaboom" not in html
     assert response[REQUEST_ID_HEADER] == "trace-500-abcdef"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_500_page_is_plain_html_when_the_error_page_itself_fails(client, settings):
+    """A deploy that skipped collectstatic: {% static %} raises on every page, the error
+    page's too. One plain page comes back (not one more failed render per middleware)."""
+    manifest = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    client.raise_request_exception = False
+    with (
+        override_settings(STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": manifest}}),
+        capture_logs() as logs,
+    ):
+        response = client.get("/boom/", HTTP_X_REQUEST_ID="trace-plain-abcdef")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong" in html
+    assert "trace-plain-abcdef" in html
+    assert "kaboom" not in html and "manifest" not in html
+    assert [log["event"] for log in logs].count("error_page_failed") == 1
 
 
 def test_csrf_failure_is_a_clear_403_page(client):
