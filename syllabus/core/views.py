@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -38,14 +39,16 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
         # template): answer with plain HTML instead of raising again, which made each of
         # the ~20 middleware layers above render the failing page once more.
         logger.exception("error_page_failed", status=status)
-        body = _PLAIN_ERROR.format(**{k: escape(v) for k, v in context.items()})
+        plain = {**context, "language": get_language(), "reference": _("Reference")}
+        body = _PLAIN_ERROR.format(**{k: escape(v) for k, v in plain.items()})
     return HttpResponse(body, status=status)
 
 
 _PLAIN_ERROR = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title} ({status}) · {site_name}</title></head>
+<html lang="{language}"><head><meta charset="utf-8">
+<title>{title} ({status}) · {site_name}</title></head>
 <body><main><h1>{title}</h1><p>{message}</p><p><a href="/">{site_name}</a></p>
-<p>Reference: <code>{request_id}</code></p></main></body></html>
+<p>{reference}: <code>{request_id}</code></p></main></body></html>
 """
 
 
