@@ -6,7 +6,7 @@
 #
 #   bench_database NAME REUSE    sets db_url; REUSE=1 keeps an existing database
 #   bench_environment ENV_FILE   writes (or, when it exists and is kept, reads) the env file
-#   bench_start PORT CLASS       a worker and the server; sets server_pid
+#   bench_start PORT CLASS       a worker and the server; sets server_pid and worker_pid
 #   bench_finish STATUS          after Locust: meta, summary, exit with Locust's status
 #
 # Server and worker logs go to $work/server.log and $work/worker.log; their last lines are
@@ -94,7 +94,8 @@ bench_environment() {
 # SYLLABUS_WEB_WORKERS / SYLLABUS_WEB_THREADS) on 127.0.0.1:PORT, ready when this returns.
 bench_start() {
   local port="$1" class="$2"
-  "$bin/syllabus" worker > "$work/worker.log" 2>&1 & pids+=($!)
+  "$bin/syllabus" worker > "$work/worker.log" 2>&1 & worker_pid=$!
+  pids+=("$worker_pid")
   "$bin/syllabus" serve --bind "127.0.0.1:$port" --worker-class "$class" > "$work/server.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")

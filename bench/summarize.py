@@ -2,7 +2,8 @@
 
 - ``locust_stats.csv`` and ``locust_failures.csv`` (Locust's ``--csv``): per-request
   counts, failures and percentiles;
-- ``resources.csv`` (bench/sampler.py): the server's CPU and memory;
+- ``resources.csv`` (bench/sampler.py): the server's CPU and memory, and the CPU of
+  PostgreSQL, Redis, Locust and the job worker: per request, where the machine's CPU went;
 - ``meta.json`` (bench/run.sh): the machine, the versions, the settings and the command;
 - ``peak_steps.csv`` (bench/peak_shape.py, peak mode only): one row per step of users.
 
@@ -129,6 +130,42 @@ def resource_summary(path: Path) -> dict[str, float] | None:
         "machine_cpu_mean": statistics.fmean(machine),
         "processes": max(int(s["processes"]) for s in samples),
     }
+
+
+# The issue's everyday load: 10,000 people each acting every 30 s on average.
+TARGET_RPS = 10_000 / 30
+# (label, resources.csv column): what the sampler measures, in the order shown.
+CPU_PARTS = (
+    ("app server", "cpu_percent"),
+    ("PostgreSQL", "postgres_cpu_percent"),
+    ("Locust", "locust_cpu_percent"),
+    ("Redis", "redis_cpu_percent"),
+    ("job worker", "worker_cpu_percent"),
+)
+
+
+def cpu_per_request(path: Path, *, requests: int, cores: int) -> dict[str, float] | None:
+    """Milliseconds of CPU per request served, for each part of the run (CPU_PARTS), the
+    rest of the machine (``other``: the kernel's networking, other programs) and the
+    ``machine`` as a whole; None when the sampler did not record the parts (older runs).
+    Each sample's percentages cover the interval since the previous one."""
+    if requests <= 0 or not path.exists():
+        return None
+    with path.open(newline="") as handle:
+        samples = list(csv.DictReader(handle))
+    if not samples or any(column not in samples[0] for _, column in CPU_PARTS):
+        return None
+    seconds = dict.fromkeys([label for label, _ in CPU_PARTS] + ["machine"], 0.0)
+    previous = 0.0
+    for sample in samples:
+        elapsed = float(sample["elapsed_s"])
+        interval, previous = elapsed - previous, elapsed
+        for label, column in CPU_PARTS:
+            seconds[label] += float(sample[column]) / 100 * interval
+        seconds["machine"] += float(sample["machine_cpu_percent"]) / 100 * cores * interval
+    parts = {label: seconds[label] * 1000 / requests for label in seconds}
+    parts["other"] = max(0.0, parts["machine"] - sum(parts[label] for label, _ in CPU_PARTS))
+    return parts
 
 
 def read_peak(path: Path) -> list[dict[str, float]]:
@@ -309,6 +346,29 @@ def render(directory: Path) -> str:
             f"one core); memory (RSS) peak {resources['rss_peak']:,.0f} MB, mean "
             f"{resources['rss_mean']:,.0f} MB. Whole machine CPU mean "
             f"{resources['machine_cpu_mean']:,.0f} % of all cores.",
+        ]
+    cores = int(machine.get("nproc") or 0)
+    split = (
+        cpu_per_request(directory / "resources.csv", requests=total.count, cores=cores)
+        if cores
+        else None
+    )
+    if split:
+        shown = [label for label, _ in CPU_PARTS] + ["other"]
+        out += [
+            "",
+            "**CPU per request** (CPU time over the run divided by the requests served; "
+            "`other` is the rest of the machine: the kernel's networking, other programs):",
+            "",
+            "| " + " | ".join(shown) + " | whole machine |",
+            "|" + " ---: |" * (len(shown) + 1),
+            "| " + " | ".join(f"{split[label]:.1f} ms" for label in shown) + " | "
+            f"{split['machine']:.1f} ms |",
+            "",
+            f"At this cost the {cores} cores serve at most "
+            f"{cores * 1000 / split['machine']:,.0f} requests per second; "
+            f"{TARGET_RPS:,.0f} per second (10,000 people acting every 30 s) leaves "
+            f"{cores * 1000 / TARGET_RPS:.1f} ms per request.",
         ]
     steps = read_peak(directory / "peak_steps.csv")
     if steps:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -309,3 +310,100 @@ def test_at_most_twelve_kinds_of_failure_are_listed(run_dir):
     text = summarize.render(run_dir)
     assert text.count("status 500 (1x)") == 12
     assert "- and 3 other kinds (3x): locust_failures.csv has them all" in text
+
+
+def _resources_with_parts(run_dir: Path) -> None:
+    """Two 10 s samples: server 100 % then 50 % of a core, PostgreSQL 20 %, Locust 10 %,
+    Redis 2 %, the worker 1 %, the machine 80 % of its 2 cores."""
+    fields = sampler.FIELDS
+    rows = [
+        dict.fromkeys(fields, "0")
+        | {
+            "time": f"2026-11-26T10:54:{second:02d}+00:00",
+            "elapsed_s": str(second),
+            "processes": "3",
+            "cpu_percent": cpu,
+            "rss_mb": "500",
+            "machine_cpu_percent": "80",
+            "postgres_cpu_percent": "20",
+            "locust_cpu_percent": "10",
+            "redis_cpu_percent": "2",
+            "worker_cpu_percent": "1",
+        }
+        for second, cpu in ((10, "100"), (20, "50"))
+    ]
+    with (run_dir / "resources.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_the_cpu_of_each_part_is_shown_per_request(run_dir):
+    _resources_with_parts(run_dir)
+    # 1,490 requests; over 20 s the server used 15 CPU-seconds, PostgreSQL 4, Locust 2,
+    # Redis 0.4, the worker 0.2, the machine 32 (80 % of 2 cores).
+    split = summarize.cpu_per_request(run_dir / "resources.csv", requests=1490, cores=2)
+    assert split is not None
+    assert split["app server"] == pytest.approx(15_000 / 1490)
+    assert split["PostgreSQL"] == pytest.approx(4_000 / 1490)
+    assert split["machine"] == pytest.approx(32_000 / 1490)
+    assert split["other"] == pytest.approx((32 - 15 - 4 - 2 - 0.4 - 0.2) * 1000 / 1490)
+    text = summarize.render(run_dir)
+    assert (
+        "| app server | PostgreSQL | Locust | Redis | job worker | other | whole machine |" in text
+    )
+    assert "| 10.1 ms | 2.7 ms | 1.3 ms | 0.3 ms | 0.1 ms | 7.0 ms | 21.5 ms |" in text
+    assert "the 2 cores serve at most 93 requests per second" in text
+    assert "333 per second (10,000 people acting every 30 s) leaves 6.0 ms per request" in text
+
+
+def test_a_sampler_file_without_the_parts_shows_no_split(run_dir):
+    # The fixture's resources.csv is from before the sampler measured the other parts.
+    assert summarize.cpu_per_request(run_dir / "resources.csv", requests=1490, cores=2) is None
+    assert "CPU per request" not in summarize.render(run_dir)
+
+
+@pytest.mark.parametrize(
+    ("info", "kind"),
+    [
+        (
+            {"pid": 10, "name": "postgres", "cmdline": ["postgres: 15/main: postgres bench"]},
+            "postgres",
+        ),
+        ({"pid": 11, "name": "redis-server", "cmdline": ["redis-server 127.0.0.1:6379"]}, "redis"),
+        (
+            {"pid": 12, "name": "python", "cmdline": ["/v/bin/python", "/v/bin/locust", "-f", "x"]},
+            "locust",
+        ),
+        ({"pid": 13, "name": "syllabus", "cmdline": ["/v/bin/syllabus", "worker"]}, "worker"),
+        ({"pid": 14, "name": "bash", "cmdline": ["bash"]}, None),
+    ],
+)
+def test_the_sampler_knows_the_parts_of_a_run(info, kind):
+    assert sampler.component_of(info, worker_pids={13}) == kind
+
+
+class SlowTicks(Ticks):
+    """Ticks that take their time: CPU % needs time to pass between two readings."""
+
+    def wait(self, timeout: float) -> bool:
+        time.sleep(timeout)
+        return super().wait(timeout)
+
+
+def test_the_sampler_measures_the_parts_it_finds(tmp_path):
+    # An idle process stands in for the server, a busy one for the job worker.
+    out = tmp_path / "resources.csv"
+    idle = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        sampler.run(pid=idle.pid, out=out, interval=0.3, stop=SlowTicks(2), worker_pid=busy.pid)
+    finally:
+        for child in (idle, busy):
+            child.kill()
+            child.wait(timeout=30)
+    last = list(csv.DictReader(out.open()))[-1]
+    assert float(last["worker_cpu_percent"]) > 30  # about 100: one core busy
+    assert float(last["cpu_percent"]) < 30  # the idle "server"
