@@ -22,6 +22,7 @@ import re
 import statistics
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,11 +145,15 @@ CPU_PARTS = (
 )
 
 
-def cpu_per_request(path: Path, *, requests: int, cores: int) -> dict[str, float] | None:
+def cpu_per_request(
+    path: Path, *, requests: int, cores: int, window: tuple[str, str] | None = None
+) -> dict[str, float] | None:
     """Milliseconds of CPU per request served, for each part of the run (CPU_PARTS), the
     rest of the machine (``other``: the kernel's networking, other programs) and the
     ``machine`` as a whole; None when the sampler did not record the parts (older runs).
-    Each sample's percentages cover the interval since the previous one."""
+    Each sample's percentages cover the interval since the previous one. ``window``
+    (Locust's start and end, ISO 8601 in UTC) leaves out the samples taken before and
+    after the load: the server's start, and the database settling after a data load."""
     if requests <= 0 or not path.exists():
         return None
     with path.open(newline="") as handle:
@@ -156,16 +161,24 @@ def cpu_per_request(path: Path, *, requests: int, cores: int) -> dict[str, float
     if not samples or any(column not in samples[0] for _, column in CPU_PARTS):
         return None
     seconds = dict.fromkeys([label for label, _ in CPU_PARTS] + ["machine"], 0.0)
+    start, end = (_instant(window[0]), _instant(window[1])) if window else (None, None)
     previous = 0.0
     for sample in samples:
         elapsed = float(sample["elapsed_s"])
         interval, previous = elapsed - previous, elapsed
+        taken = _instant(sample["time"])
+        if start is not None and end is not None and not start < taken <= end:
+            continue
         for label, column in CPU_PARTS:
             seconds[label] += float(sample[column]) / 100 * interval
         seconds["machine"] += float(sample["machine_cpu_percent"]) / 100 * cores * interval
     parts = {label: seconds[label] * 1000 / requests for label in seconds}
     parts["other"] = max(0.0, parts["machine"] - sum(parts[label] for label, _ in CPU_PARTS))
     return parts
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def read_peak(path: Path) -> list[dict[str, float]]:
@@ -349,7 +362,12 @@ def render(directory: Path) -> str:
         ]
     cores = int(machine.get("nproc") or 0)
     split = (
-        cpu_per_request(directory / "resources.csv", requests=total.count, cores=cores)
+        cpu_per_request(
+            directory / "resources.csv",
+            requests=total.count,
+            cores=cores,
+            window=(meta["started"], meta["finished"]) if "finished" in meta else None,
+        )
         if cores
         else None
     )
@@ -357,7 +375,7 @@ def render(directory: Path) -> str:
         shown = [label for label, _ in CPU_PARTS] + ["other"]
         out += [
             "",
-            "**CPU per request** (CPU time over the run divided by the requests served; "
+            "**CPU per request** (CPU time while Locust ran divided by the requests served; "
             "`other` is the rest of the machine: the kernel's networking, other programs):",
             "",
             "| " + " | ".join(shown) + " | whole machine |",

@@ -312,25 +312,31 @@ def test_at_most_twelve_kinds_of_failure_are_listed(run_dir):
     assert "- and 3 other kinds (3x): locust_failures.csv has them all" in text
 
 
-def _resources_with_parts(run_dir: Path) -> None:
-    """Two 10 s samples: server 100 % then 50 % of a core, PostgreSQL 20 %, Locust 10 %,
-    Redis 2 %, the worker 1 %, the machine 80 % of its 2 cores."""
+def _resources_with_parts(run_dir: Path, *, before: bool = False) -> None:
+    """Two 10 s samples while Locust ran (meta.json: from 10:54:33): server 100 % then
+    50 % of a core, PostgreSQL 20 %, Locust 10 %, Redis 2 %, the worker 1 %, the machine
+    80 % of its 2 cores. ``before`` adds one at 10:54:30, all cores busy (the server
+    starting), which is not part of the load."""
     fields = sampler.FIELDS
     rows = [
         dict.fromkeys(fields, "0")
         | {
-            "time": f"2026-11-26T10:54:{second:02d}+00:00",
-            "elapsed_s": str(second),
+            "time": f"2026-11-26T10:{minute:02d}:{second:02d}+00:00",
+            "elapsed_s": str(elapsed),
             "processes": "3",
             "cpu_percent": cpu,
             "rss_mb": "500",
-            "machine_cpu_percent": "80",
+            "machine_cpu_percent": machine,
             "postgres_cpu_percent": "20",
             "locust_cpu_percent": "10",
             "redis_cpu_percent": "2",
             "worker_cpu_percent": "1",
         }
-        for second, cpu in ((10, "100"), (20, "50"))
+        for minute, second, elapsed, cpu, machine in (
+            *([(54, 30, 5, "200", "100")] if before else []),
+            (55, 10, 15 if before else 10, "100", "80"),
+            (55, 20, 25 if before else 20, "50", "80"),
+        )
     ]
     with (run_dir / "resources.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
@@ -342,7 +348,10 @@ def test_the_cpu_of_each_part_is_shown_per_request(run_dir):
     _resources_with_parts(run_dir)
     # 1,490 requests; over 20 s the server used 15 CPU-seconds, PostgreSQL 4, Locust 2,
     # Redis 0.4, the worker 0.2, the machine 32 (80 % of 2 cores).
-    split = summarize.cpu_per_request(run_dir / "resources.csv", requests=1490, cores=2)
+    window = ("2026-11-26T10:54:33Z", "2026-11-26T11:04:33Z")
+    split = summarize.cpu_per_request(
+        run_dir / "resources.csv", requests=1490, cores=2, window=window
+    )
     assert split is not None
     assert split["app server"] == pytest.approx(15_000 / 1490)
     assert split["PostgreSQL"] == pytest.approx(4_000 / 1490)
@@ -355,6 +364,12 @@ def test_the_cpu_of_each_part_is_shown_per_request(run_dir):
     assert "| 10.1 ms | 2.7 ms | 1.3 ms | 0.3 ms | 0.1 ms | 7.0 ms | 21.5 ms |" in text
     assert "the 2 cores serve at most 93 requests per second" in text
     assert "333 per second (10,000 people acting every 30 s) leaves 6.0 ms per request" in text
+
+
+def test_only_the_samples_taken_while_locust_ran_count(run_dir):
+    _resources_with_parts(run_dir, before=True)
+    text = summarize.render(run_dir)
+    assert "| 10.1 ms | 2.7 ms | 1.3 ms | 0.3 ms | 0.1 ms | 7.0 ms | 21.5 ms |" in text
 
 
 def test_a_sampler_file_without_the_parts_shows_no_split(run_dir):
