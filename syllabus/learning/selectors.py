@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from syllabus.courses.models import Announcement, Course, CourseMembership, Lesson
@@ -53,6 +54,21 @@ class LessonState:
     completed: bool = False
     locked_reason: str = ""
     current: bool = False
+    url: str = ""  # the lesson's page
+
+
+# A stand-in public id: reversed once, then replaced by each lesson's id.
+_URL_HOLE = "les_0hole0"
+
+
+def lesson_url_maker() -> Callable[[str], str]:
+    """``reverse("learning:lesson", args=[public_id])`` for a whole outline at the cost of
+    one ``reverse``: an outline of 25 lessons spent about 0.5 ms (6 % of a lesson page)
+    reversing the same pattern. Public ids are URL-safe (``syllabus.core.models``), so
+    the id goes into the URL as it is, as ``reverse`` would put it."""
+    pattern = reverse("learning:lesson", args=[_URL_HOLE])
+    head, _, tail = pattern.partition(_URL_HOLE)
+    return lambda public_id: f"{head}{public_id}{tail}"
 
 
 @dataclass
@@ -75,6 +91,7 @@ def outline_states(
     completion ticks and locks; staff get everything (drafts marked), never locked."""
     now = now or timezone.now()
     outline = course_outline(course)
+    lesson_url = lesson_url_maker()
     published = {
         lesson["id"]: lesson["title"]
         for module in outline
@@ -118,6 +135,7 @@ def outline_states(
                     completed=lesson["id"] in completed,
                     locked_reason=reason,
                     current=lesson["id"] == current_id,
+                    url=lesson_url(lesson["public_id"]),
                 )
             )
         states.append(state)

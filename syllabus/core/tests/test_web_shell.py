@@ -185,3 +185,36 @@ def test_client_ip_trusts_only_the_configured_proxies(
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_the_shell_links_are_the_reversed_urls(client, learner):
+    from django.urls import reverse
+
+    from syllabus.core.context_processors import SHELL_URLS
+
+    client.force_login(learner)
+    html = client.get("/dashboard/").content.decode()
+    for name in ("learning:dashboard", "grades:mine", "accounts:profile", "help"):
+        assert f'href="{reverse(name)}"' in html
+    assert f'action="{reverse("account_logout")}"' in html
+    assert f'data-keepalive-url="{reverse("accounts:session_keepalive")}"' in html
+    # Every name of the shell still exists (a renamed URL fails here, not in production).
+    assert all(reverse(name) for name in SHELL_URLS.values())
+
+
+def test_the_shell_urls_follow_the_script_prefix_and_the_urlconf(settings):
+    from django.urls import clear_script_prefix, get_script_prefix, set_script_prefix
+
+    from syllabus.core.context_processors import shell_urls
+
+    assert shell_urls(get_script_prefix())["help"] == "/help/"
+    set_script_prefix("/lms/")
+    try:
+        assert shell_urls(get_script_prefix())["help"] == "/lms/help/"
+    finally:
+        clear_script_prefix()
+    assert shell_urls(get_script_prefix())["help"] == "/help/"
+    # A test that swaps the URL configuration drops the remembered URLs.
+    shell_urls("/")
+    settings.ROOT_URLCONF = "syllabus.config.urls"
+    assert shell_urls.cache_info().currsize == 0

@@ -12,6 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from syllabus.accounts.models import Role
 from syllabus.accounts.tests.mfa_helpers import mark_recent_mfa
@@ -19,6 +22,7 @@ from syllabus.audit.models import AuditEvent
 from syllabus.courses.cache import invalidate_course
 from syllabus.courses.models import Announcement, Cohort, Course
 from syllabus.learning.models import CourseProgress, LessonProgress
+from syllabus.learning.selectors import lesson_url_maker
 from syllabus.learning.services import lesson_complete, lesson_opened
 from syllabus.learning.tests.conftest import enrol, make_course, make_lesson, make_module
 from syllabus.privacy.selectors import current_policy_ids
@@ -42,6 +46,12 @@ def _media_url(lesson, field) -> str:
 
 
 # --- Lesson page -------------------------------------------------------------------------------
+# No deadline: the first example loads the URL configuration.
+@hypothesis_settings(deadline=None)
+@given(st.text(alphabet="0123456789abcdefghjkmnpqrstvwxyz", min_size=1, max_size=24))
+def test_an_outline_lesson_url_is_what_reverse_gives(suffix):
+    public_id = f"les_{suffix}"
+    assert lesson_url_maker()(public_id) == reverse("learning:lesson", args=[public_id])
 
 
 def test_text_lesson_page(student, lessons):
@@ -54,6 +64,9 @@ def test_text_lesson_page(student, lessons):
     assert "Locked: This lesson opens after you complete “Introduction”." in html
     assert 'aria-labelledby="outline-heading"' in html
     assert "Next: Watch this" in html
+    # The outline's and the pager's links are the lessons' URLs.
+    assert f'<a href="{_lesson_url(lessons["intro"])}" aria-current="page">' in html
+    assert f'<a rel="next" href="{_lesson_url(lessons["video"])}">' in html
     assert LessonProgress.objects.filter(user=student, lesson=lessons["intro"]).exists()
     assert CourseProgress.objects.get(user=student).last_lesson == lessons["intro"]
 
@@ -68,7 +81,7 @@ def test_marking_complete_with_htmx_swaps_the_panel(student, lessons):
     assert f'id="learn-state-{lessons["intro"].public_id}"' in html
     assert 'hx-swap-oob="true"' in html
     assert "25%" in html
-    assert "Next: Watch this" in html
+    assert f'href="{_lesson_url(lessons["video"])}">Next: Watch this' in html
     assert "<html" not in html  # only the partial
     assert LessonProgress.objects.get(lesson=lessons["intro"]).completed_at is not None
 
