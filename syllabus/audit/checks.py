@@ -9,6 +9,11 @@ from django.db import DatabaseError, connection
 
 from syllabus.audit.services import RETENTION_DB_ROLE
 
+# The migration that makes the trigger and the retention role: until it is applied there
+# is nothing to check (``syllabus migrate`` on a new database ran this check first and
+# warned about the very things it was about to create).
+PROTECTING_MIGRATION = ("audit", "0002_append_only_trigger")
+
 
 @register(Tags.database)
 def audit_database_protection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -17,6 +22,12 @@ def audit_database_protection(app_configs: Any = None, **kwargs: Any) -> list[Ch
         return []
     try:
         with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT FROM django_migrations WHERE app = %s AND name = %s)",
+                list(PROTECTING_MIGRATION),
+            )
+            if not cursor.fetchone()[0]:
+                return []
             cursor.execute(
                 "SELECT EXISTS (SELECT FROM pg_trigger WHERE tgname = %s)",
                 ["audit_auditevent_append_only"],

@@ -322,6 +322,33 @@ def test_system_check_reports_a_missing_trigger():
             )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL protection only")
+def test_system_check_is_quiet_before_the_migration_that_protects_the_trail():
+    # `syllabus migrate` on a new database runs the checks first: no warning about the
+    # trigger and role it is about to create.
+    from syllabus.audit.checks import PROTECTING_MIGRATION, audit_database_protection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER audit_auditevent_append_only ON audit_auditevent")
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE app = %s AND name = %s",
+            list(PROTECTING_MIGRATION),
+        )
+    try:
+        assert audit_database_protection(databases=["default"]) == []
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
+                list(PROTECTING_MIGRATION),
+            )
+            cursor.execute(
+                "CREATE TRIGGER audit_auditevent_append_only BEFORE UPDATE OR DELETE "
+                "ON audit_auditevent FOR EACH ROW EXECUTE FUNCTION audit_auditevent_append_only()"
+            )
+    assert audit_database_protection(databases=["default"]) == []
+
+
 def test_verify_reports_each_chain_head(learner):
     last = [record(actor=learner, action="auth.login") for _ in range(3)][-1]
     report = verify_chain(Category.AUTHENTICATION)
