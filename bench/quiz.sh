@@ -53,8 +53,8 @@ log "one timed quiz, $learners learners with sessions"
 port="$(bench_free_port)"
 log "start a worker and the $server server on 127.0.0.1:$port"
 bench_start "$port" "$server"
-"$bin/python" bench/sampler.py --pid "$server_pid" --worker-pid "$worker_pid" --out "$out/resources.csv" --interval 1 \
-  > "$work/sampler.log" 2>&1 &
+"$bin/python" bench/sampler.py --pid "$server_pid" --worker-pid "$worker_pid" \
+  --out "$out/resources.csv" --interval 1 > "$work/sampler.log" 2>&1 &
 sampler_pid=$!
 pids+=("$sampler_pid")
 

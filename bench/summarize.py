@@ -384,9 +384,13 @@ def render(directory: Path) -> str:
             f"{split['machine']:.1f} ms |",
             "",
             f"At this cost the {cores} cores serve at most "
-            f"{cores * 1000 / split['machine']:,.0f} requests per second; "
-            f"{TARGET_RPS:,.0f} per second (10,000 people acting every 30 s) leaves "
-            f"{cores * 1000 / TARGET_RPS:.1f} ms per request.",
+            f"{cores * 1000 / split['machine']:,.0f} requests per second"
+            + (
+                "."
+                if quiz
+                else f"; {TARGET_RPS:,.0f} per second (10,000 people acting every 30 s) "
+                f"leaves {cores * 1000 / TARGET_RPS:.1f} ms per request."
+            ),
         ]
     steps = read_peak(directory / "peak_steps.csv")
     if steps:

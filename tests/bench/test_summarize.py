@@ -422,3 +422,12 @@ def test_the_sampler_measures_the_parts_it_finds(tmp_path):
     last = list(csv.DictReader(out.open()))[-1]
     assert float(last["worker_cpu_percent"]) > 30  # about 100: one core busy
     assert float(last["cpu_percent"]) < 30  # the idle "server"
+
+
+def test_a_quiz_run_shows_the_split_without_the_everyday_target(run_dir):
+    _resources_with_parts(run_dir)
+    meta = json.loads((run_dir / "meta.json").read_text())
+    (run_dir / "meta.json").write_text(json.dumps({**meta, "mode": "quiz"}))
+    text = summarize.render(run_dir)
+    assert "the 2 cores serve at most 93 requests per second." in text
+    assert "10,000 people" not in text
