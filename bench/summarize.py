@@ -163,15 +163,19 @@ def cpu_per_request(
     seconds = dict.fromkeys([label for label, _ in CPU_PARTS] + ["machine"], 0.0)
     start, end = (_instant(window[0]), _instant(window[1])) if window else (None, None)
     previous = 0.0
+    counted = 0
     for sample in samples:
         elapsed = float(sample["elapsed_s"])
         interval, previous = elapsed - previous, elapsed
         taken = _instant(sample["time"])
         if start is not None and end is not None and not start < taken <= end:
             continue
+        counted += 1
         for label, column in CPU_PARTS:
             seconds[label] += float(sample[column]) / 100 * interval
         seconds["machine"] += float(sample["machine_cpu_percent"]) / 100 * cores * interval
+    if not counted or seconds["machine"] <= 0:
+        return None  # nothing sampled while Locust ran (a run of a few seconds)
     parts = {label: seconds[label] * 1000 / requests for label in seconds}
     parts["other"] = max(0.0, parts["machine"] - sum(parts[label] for label, _ in CPU_PARTS))
     return parts
@@ -366,7 +370,11 @@ def render(directory: Path) -> str:
             directory / "resources.csv",
             requests=total.count,
             cores=cores,
-            window=(meta["started"], meta["finished"]) if "finished" in meta else None,
+            window=(
+                (meta["started"], meta["finished"])
+                if "started" in meta and "finished" in meta
+                else None
+            ),
         )
         if cores
         else None

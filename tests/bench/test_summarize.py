@@ -431,3 +431,10 @@ def test_a_quiz_run_shows_the_split_without_the_everyday_target(run_dir):
     text = summarize.render(run_dir)
     assert "the 2 cores serve at most 93 requests per second." in text
     assert "10,000 people" not in text
+
+
+def test_no_split_when_no_sample_was_taken_while_locust_ran(run_dir):
+    _resources_with_parts(run_dir)
+    window = ("2026-11-26T12:00:00Z", "2026-11-26T12:00:05Z")  # after every sample
+    path = run_dir / "resources.csv"
+    assert summarize.cpu_per_request(path, requests=1490, cores=2, window=window) is None
