@@ -42,8 +42,9 @@ Picker = Callable[[dict[str, Any], dict[str, Any], int], str]
 
 
 def _course_of(person: dict[str, Any], n: int) -> dict[str, Any]:
-    courses = [c for c in person["courses"] if c["lessons"]] or person["courses"]
-    return courses[n % len(courses)]  # type: ignore[no-any-return]
+    courses: list[dict[str, Any]] = [c for c in person["courses"] if c["lessons"]]
+    courses = courses or person["courses"]
+    return courses[n % len(courses)]
 
 
 PAGES: dict[str, tuple[str, Picker]] = {
