@@ -31,57 +31,46 @@ import pstats
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> (who, a function of the round's person and the data giving the URL)
-Picker = Callable[[dict[str, Any], dict[str, Any], int], str]
+
+def _nth(items: list[Any], n: int) -> Any:
+    return items[n % len(items)]
 
 
-def _course_of(person: dict[str, Any], n: int) -> dict[str, Any]:
-    courses: list[dict[str, Any]] = [c for c in person["courses"] if c["lessons"]]
-    courses = courses or person["courses"]
-    return courses[n % len(courses)]
+def _fills(kind: str, person: dict[str, Any], data: dict[str, Any], n: int) -> dict[str, str]:
+    """What round ``n`` puts in the URLs for this kind of person: a learner's course
+    (one with lessons when they have any) and a lesson of it, a staff member's course,
+    a visitor's catalog course and search word."""
+    if kind == "learner":
+        courses = [c for c in person["courses"] if c["lessons"]] or person["courses"]
+        course = _nth(courses, n)
+        lessons = course["lessons"]
+        return {"course": course["course"], "lesson": _nth(lessons, n) if lessons else ""}
+    if kind == "staff":
+        return {"course": _nth(person["courses"], n)}
+    catalog = data["catalog"]
+    return {"course": _nth(catalog["courses"], n), "word": _nth(catalog["search"], n)}
 
 
-PAGES: dict[str, tuple[str, Picker]] = {
-    "dashboard": ("learner", lambda p, d, n: "/dashboard/"),
-    "course outline": ("learner", lambda p, d, n: f"/learn/course/{_course_of(p, n)['course']}/"),
-    "lesson": (
-        "learner",
-        lambda p, d, n: f"/learn/{(lessons := _course_of(p, n)['lessons'])[n % len(lessons)]}/",
-    ),
-    "my grades": ("learner", lambda p, d, n: "/grades/"),
-    "my course grades": (
-        "learner",
-        lambda p, d, n: f"/grades/course/{_course_of(p, n)['course']}/",
-    ),
-    "roster": (
-        "staff",
-        lambda p, d, n: f"/learn/course/{p['courses'][n % len(p['courses'])]}/roster/",
-    ),
-    "gradebook": (
-        "staff",
-        lambda p, d, n: f"/grades/course/{p['courses'][n % len(p['courses'])]}/gradebook/",
-    ),
-    "grading queue": (
-        "staff",
-        lambda p, d, n: f"/assignments/course/{p['courses'][n % len(p['courses'])]}/queue/",
-    ),
-    "staff dashboard": ("staff", lambda p, d, n: "/dashboard/"),
-    "catalog": ("visitor", lambda p, d, n: "/courses/"),
-    "catalog search": (
-        "visitor",
-        lambda p, d, n: f"/courses/?q={d['catalog']['search'][n % len(d['catalog']['search'])]}",
-    ),
-    "course page": (
-        "visitor",
-        lambda p, d, n: f"/courses/{d['catalog']['courses'][n % len(d['catalog']['courses'])]}/",
-    ),
-    "home": ("visitor", lambda p, d, n: "/"),
+# name -> (who, the URL with the round's values filled in from _fills)
+PAGES: dict[str, tuple[str, str]] = {
+    "dashboard": ("learner", "/dashboard/"),
+    "course outline": ("learner", "/learn/course/{course}/"),
+    "lesson": ("learner", "/learn/{lesson}/"),
+    "my grades": ("learner", "/grades/"),
+    "my course grades": ("learner", "/grades/course/{course}/"),
+    "roster": ("staff", "/learn/course/{course}/roster/"),
+    "gradebook": ("staff", "/grades/course/{course}/gradebook/"),
+    "grading queue": ("staff", "/assignments/course/{course}/queue/"),
+    "staff dashboard": ("staff", "/dashboard/"),
+    "catalog": ("visitor", "/courses/"),
+    "catalog search": ("visitor", "/courses/?q={word}"),
+    "course page": ("visitor", "/courses/{course}/"),
+    "home": ("visitor", "/"),
 }
 
 
@@ -123,9 +112,9 @@ class Bench:
                 client.get("/health/live")
 
     def url(self, page: str, n: int) -> tuple[Any, str]:
-        kind, pick = PAGES[page]
-        client, person = self.clients[kind][n % len(self.clients[kind])]
-        return client, pick(person, self.data, n)
+        kind, url = PAGES[page]
+        client, person = _nth(self.clients[kind], n)
+        return client, url.format(**_fills(kind, person, self.data, n))
 
     def request(self, page: str, n: int) -> tuple[float, float, int]:
         """One request: (CPU seconds, wall seconds, queries). Fails loudly on a non-200."""

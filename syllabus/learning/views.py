@@ -250,7 +250,7 @@ def course_home(request: HttpRequest, public_id: str) -> HttpResponse:
         target = next((x for x in lessons if x.id == last_id and not x.locked_reason), None)
         target = target or first_open_lesson(states)
     if target is not None:
-        return redirect("learning:lesson", public_id=target.public_id)
+        return redirect(target.url)
     return render(request, "learning/course_empty.html", {"course": course, "modules": states})
 
 

@@ -40,7 +40,7 @@ def test_every_page_is_measured_with_its_queries(data, capsys):
 
 def test_a_page_that_does_not_answer_200_stops_the_run(data, monkeypatch):
     bench = pages.Bench(data, people=1)
-    monkeypatch.setitem(pages.PAGES, "lesson", ("learner", lambda p, d, n: "/learn/les_none/"))
+    monkeypatch.setitem(pages.PAGES, "lesson", ("learner", "/learn/les_none/"))
     with pytest.raises(SystemExit, match="lesson: /learn/les_none/ answered 404"):
         bench.request("lesson", 0)
 
