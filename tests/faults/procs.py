@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.ports import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 SYLLABUS = str(Path(sys.executable).with_name("syllabus"))
 SECRET_KEY = secrets.token_urlsafe(50)
@@ -36,12 +38,6 @@ FAULT_USER = "fault@example.org"
 FAULT_PASSWORD = "Fault-Tests-Password-42"
 # Variables of the test run that must not leak into the processes under test.
 DROPPED = ("DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def app_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -230,16 +226,37 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 import urllib.parse  # noqa: E402  (used by Browser.post_form)
 
 
-def wait_for(check: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str | Callable[[], str],
+    step: float = 0.2,
+    *,
+    proc: Proc | None = None,
+) -> None:
+    """Polls `check` until it is true. `what` names what we wait for in the failure; a
+    callable is called then, so it can show a log written while we waited. With `proc`,
+    fails at once (with its output) when that process has exited: it will not come up."""
     deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
     while time.monotonic() < deadline:
         try:
             if check():
                 return
-        except (OSError, urllib.error.URLError):
-            pass
+        except (OSError, urllib.error.URLError) as error:
+            last_error = error
+        if proc is not None and proc.popen is not None and proc.popen.poll() is not None:
+            raise AssertionError(
+                f"{proc.name} exited with code {proc.popen.returncode} while we waited for "
+                f"{_describe(what)}\n{proc.output()[-3000:]}"
+            )
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+    tail = f"\nlast error: {last_error!r}" if last_error is not None else ""
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {_describe(what)}{tail}")
+
+
+def _describe(what: str | Callable[[], str]) -> str:
+    return what if isinstance(what, str) else what()
 
 
 @contextlib.contextmanager
@@ -256,7 +273,7 @@ def served(data_dir: Path, env: dict[str, str], *, workers: int = 1, threads: in
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: Browser(base).get("/health/live", timeout=2).status == 200, 45,
-                 f"the server on {base}\n{proc.output()[-2000:]}")  # fmt: skip
+                 lambda: f"the server on {base}\n{proc.output()[-2000:]}", proc=proc)  # fmt: skip
         yield proc, base
     finally:
         proc.stop()
@@ -273,7 +290,7 @@ def redis_server(folder: Path, port: int | None = None) -> Iterator[tuple[Proc, 
         folder / f"redis-{port}.log",
     ).start()  # fmt: skip
     try:
-        wait_for(lambda: _redis_ping(port), 10, f"redis on port {port}")
+        wait_for(lambda: _redis_ping(port), 10, f"redis on port {port}", proc=proc)
         yield proc, port
     finally:
         proc.stop()

@@ -35,11 +35,11 @@ from tests.faults.procs import (
     SYLLABUS,
     Proc,
     app_env,
-    free_port,
     run_cli,
     shell,
     wait_for,
 )
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -228,11 +228,14 @@ def test_killing_an_app_server_behind_nginx_loses_no_request(tmp_path):
         try:
             for port, server in zip(ports, servers, strict=True):
                 wait_for(
-                    lambda p=port: _live(p), 90, f"app server {port}\n{server.output()[-1500:]}"
+                    lambda p=port: _live(p),
+                    90,
+                    lambda p=port, s=server: f"app server {p}\n{s.output()[-1500:]}",
+                    proc=server,
                 )
             nginx.start()
             client = Client(https_port, root / "tls" / "fullchain.pem")
-            wait_for(lambda: _up(client), 20, f"nginx\n{nginx.output()}")
+            wait_for(lambda: _up(client), 20, lambda: _nginx_logs(root, nginx), proc=nginx)
 
             # A signed-in session, used by every thread: sessions live in the database.
             assert client.sign_in() == 302
@@ -300,6 +303,12 @@ def _live(port: int) -> bool:
         return conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+def _nginx_logs(root: Path, nginx: Proc) -> str:
+    error_log = root / "error.log"
+    errors = error_log.read_text(errors="replace")[-3000:] if error_log.exists() else ""
+    return f"nginx\n{nginx.output()[-3000:]}\nerror.log:\n{errors}"
 
 
 def _up(client: Client) -> bool:

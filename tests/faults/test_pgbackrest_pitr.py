@@ -19,7 +19,6 @@ import configparser
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port
 
 pytestmark = pytest.mark.faults
 
@@ -56,12 +57,6 @@ def _require_tools() -> None:
         if os.environ.get("SYLLABUS_REQUIRE_PGBACKREST", "").strip().lower() in {"1", "true"}:
             pytest.fail(message)  # CI: never skipped silently
         pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Cluster:
@@ -179,7 +174,7 @@ def test_point_in_time_recovery_restores_exactly_the_rows_before_the_target():
     _require_tools()
     started = time.monotonic()
     with _workspace() as base:
-        cluster = Cluster(base, _free_port())
+        cluster = Cluster(base, free_port())
         primary, restored = base / "primary", base / "restored"
         _write_pgbackrest_conf(cluster, primary)
         cluster.run(PG_BIN / "initdb", "-D", primary, "-U", "postgres", "-A", "trust",

@@ -30,12 +30,12 @@ import pytest
 from tests.faults.procs import (
     Browser,
     app_env,
-    free_port,
     run_cli,
     served,
     shell,
     wait_for,
 )
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

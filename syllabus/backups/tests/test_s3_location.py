@@ -17,14 +17,9 @@ from syllabus.backups.location import S3Location, backup_location
 from syllabus.backups.models import BackupRun
 from syllabus.backups.services import backup_create, backup_verify, backups_prune
 from tests.factories import UserFactory
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -32,7 +27,7 @@ def s3_endpoint() -> Iterator[str]:
     program = shutil.which("moto_server")
     if program is None:
         pytest.skip("moto_server is not installed: the S3 location is tested against it")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [program, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from syllabus.accounts.tokens import token_create
 from syllabus.audit.models import AuditEvent
 from syllabus.core.ratelimit import Limiter
 from tests.factories import UserFactory
+from tests.ports import free_port
 from tests.processes import syllabus_check
 
 pytestmark = pytest.mark.django_db
@@ -237,12 +238,6 @@ def _redis_base_url() -> str:
     return url.rsplit("/", 1)[0] if url.count("/") > 2 else url
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, dict[str, str]]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a local test server)
@@ -300,7 +295,7 @@ def test_limits_are_shared_by_two_server_processes_through_redis(tmp_path):
         check=False,
     )
     assert collect.returncode == 0, collect.stderr
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes: list[subprocess.Popen[Any]] = []
     try:
         for port in ports:
