@@ -129,9 +129,16 @@ class Client:
         self.tls_versions: set[str] = set()
 
     def request(
-        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: str | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 20,
     ) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPSConnection("localhost", self.port, context=self.context, timeout=20)
+        conn = http.client.HTTPSConnection(
+            "localhost", self.port, context=self.context, timeout=timeout
+        )
         try:
             all_headers = {"Host": f"localhost:{self.port}", **(headers or {})}
             if self.cookies:
@@ -312,4 +319,5 @@ def _nginx_logs(root: Path, nginx: Proc) -> str:
 
 
 def _up(client: Client) -> bool:
-    return client.request("GET", "/health/live")[0] == 200
+    # A short timeout: one stuck attempt must not use up the whole wait.
+    return client.request("GET", "/health/live", timeout=2)[0] == 200
