@@ -38,9 +38,13 @@ run: $(VENV)/.installed
 	@if [ -z "$$SYLLABUS_FIELD_KEYS$$SYLLABUS_FIELD_KEYS_FILE" ] && [ ! -s $(DATA_DIR)/field_keys ]; then \
 		umask 077; $(BIN)/python -c 'import base64, os; print("k1:" + base64.b64encode(os.urandom(32)).decode())' > $(DATA_DIR)/field_keys; \
 		echo "Generated a field encryption key in $(DATA_DIR)/field_keys (back it up: encrypted data cannot be read without it)"; fi
+	@if [ -z "$$SYLLABUS_BACKUP_KEY$$SYLLABUS_BACKUP_KEY_FILE" ] && [ ! -s $(DATA_DIR)/backup.key ]; then \
+		umask 077; $(BIN)/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $(DATA_DIR)/backup.key; \
+		echo "Generated a backup encryption key in $(DATA_DIR)/backup.key (keep a copy away from the backups: they cannot be restored without it)"; fi
 	@set -e; \
 	if [ -z "$$SYLLABUS_SECRET_KEY$$SYLLABUS_SECRET_KEY_FILE" ]; then export SYLLABUS_SECRET_KEY_FILE=$(DATA_DIR)/secret_key; fi; \
 	if [ -z "$$SYLLABUS_FIELD_KEYS$$SYLLABUS_FIELD_KEYS_FILE" ]; then export SYLLABUS_FIELD_KEYS_FILE=$(DATA_DIR)/field_keys; fi; \
+	if [ -z "$$SYLLABUS_BACKUP_KEY$$SYLLABUS_BACKUP_KEY_FILE" ]; then export SYLLABUS_BACKUP_KEY_FILE=$(DATA_DIR)/backup.key; fi; \
 	export SYLLABUS_DATA_DIR=$(DATA_DIR); \
 	$(BIN)/syllabus migrate --noinput -v 0; \
 	$(BIN)/syllabus demo; \

@@ -2,7 +2,8 @@
 ``syllabus restore`` have something to show right after ``syllabus demo``.
 
 ``load_demo()`` is called by ``syllabus demo`` last (after every other app's data, so the
-archive holds all of it). Running it again adds nothing once any backup exists. It must
+archive holds all of it). Running it again adds nothing once a backup has succeeded; after
+a failed one (no backup key yet, say) it tries again. It must
 run outside a transaction (a backup copies committed data): inside one it does nothing and
 says so.
 """
@@ -18,7 +19,9 @@ from syllabus.backups.services import backup_create
 
 def load_demo() -> str:
     """Take the first backup of the demo data; returns a line for the demo's output."""
-    if BackupRun.objects.filter(kind=BackupRun.Kind.BACKUP).exists():
+    if BackupRun.objects.filter(
+        kind=BackupRun.Kind.BACKUP, status=BackupRun.Status.SUCCEEDED
+    ).exists():
         return "Backups: a backup exists already (see /backups/)."
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return "Backups: skipped (inside a transaction); run `syllabus backup` to take one."

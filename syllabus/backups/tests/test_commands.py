@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from syllabus.backups.crypto import generate_key_text
 from syllabus.backups.models import BackupRun
 from tests.factories import UserFactory
 
@@ -81,3 +82,20 @@ def test_demo_takes_a_first_backup_once(backup_settings):
     assert "first backup" in load_demo()
     assert "exists already" in load_demo()
     assert BackupRun.objects.filter(kind="backup", status="succeeded").count() == 1
+
+
+def test_demo_tries_again_after_a_failed_first_backup(backup_settings):
+    """`make run` once started without a backup key: the demo's backup failed. With a key
+    set, the next `syllabus demo` takes one instead of saying one exists."""
+    from syllabus.backups.demo import load_demo
+
+    backup_settings.BACKUP_KEYS = []
+    backup_settings.DEBUG = False  # production mode: no key is generated for us
+    assert "the first backup failed: No backup key" in load_demo()
+    assert BackupRun.objects.get(kind="backup").status == "failed"
+
+    backup_settings.BACKUP_KEYS = [generate_key_text()]
+    assert "first backup" in load_demo()
+    assert "exists already" in load_demo()
+    assert BackupRun.objects.filter(kind="backup", status="succeeded").count() == 1
+    assert BackupRun.objects.filter(kind="backup", status="failed").count() == 1
