@@ -535,10 +535,11 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 }
 # Browser features (django-permissions-policy): off, except passkeys and security keys
 # (WebAuthn), copying to the clipboard, and full screen or picture-in-picture for videos.
+# Only features browsers know: Chromium warns on every page about any other name
+# ("bluetooth" is one: Web Bluetooth asks the user each time and has no policy there).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "browsing-topics": [],
     "camera": [],
     "display-capture": [],

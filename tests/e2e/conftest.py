@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,9 @@ def context(browser: Any, live_server: Any) -> Iterator[Any]:
     ctx.close()
 
 
+HEADER_PROBLEM = re.compile(r"Error with [\w-]+ header")
+
+
 @dataclass
 class BrowserProblems:
     """What went wrong in a page as the browser saw it, for tests to assert on: JavaScript
@@ -215,7 +219,11 @@ def page(context: Any, browser_problems: BrowserProblems) -> Any:
     page = context.new_page()
 
     def on_console(message: Any) -> None:
-        if message.type == "error":
+        # A header the browser cannot read (an unknown Permissions-Policy feature, say)
+        # comes as a warning, "Error with <name> header: ...": a mistake of ours all the same.
+        if message.type == "error" or (
+            message.type == "warning" and HEADER_PROBLEM.match(message.text)
+        ):
             browser_problems.console_errors.append(message.text)
 
     def on_response(response: Any) -> None:
