@@ -84,6 +84,28 @@ def test_every_entry_is_translated_with_its_placeholders(po_path):
     assert not problems, f"{po_path}:\n" + "\n".join(problems[:40])
 
 
+# "3 item(s)" reads badly in English and cannot be said in Spanish at all (the article and
+# the adjective agree with the number): counts go through ngettext, lists get plural forms.
+BRACKETED_PLURAL = re.compile(r"\b(?!http\(s\))[A-Za-z]+\(s\)")
+
+
+@pytest.mark.parametrize("po_path", _catalogues(), ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+def test_no_bracketed_plurals(po_path):
+    catalogue = polib.pofile(str(po_path))
+    found = [
+        entry.msgid
+        for entry in catalogue
+        if BRACKETED_PLURAL.search(entry.msgid) or BRACKETED_PLURAL.search(entry.msgid_plural)
+    ]
+    assert not found, f"{po_path}: use ngettext instead of '(s)':\n" + "\n".join(found)
+
+
+def test_the_bracketed_plural_rule():
+    assert BRACKETED_PLURAL.search("%(count)s item(s) are not reviewed yet.")
+    assert not BRACKETED_PLURAL.search("An external http(s) address, instead of uploading a file.")
+    assert not BRACKETED_PLURAL.search("%(count)s items are not reviewed yet.")
+
+
 @pytest.mark.parametrize("po_path", _catalogues(), ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_the_compiled_catalogue_matches_its_source(po_path):
     mo_path = po_path.with_suffix(".mo")

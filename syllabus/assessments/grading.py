@@ -44,6 +44,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 CENT = Decimal("0.01")
 MAX_TEXT = 500  # short text answers
@@ -76,7 +77,11 @@ def _only_keys(response: dict[str, Any], *allowed: str) -> None:
     extra = set(response) - set(allowed)
     if extra or set(allowed) - set(response):
         raise ResponseError(
-            _("The answer must have exactly the field(s): %(items)s.")
+            ngettext(
+                "The answer must have exactly one field: %(items)s.",
+                "The answer must have exactly these fields: %(items)s.",
+                len(allowed),
+            )
             % {"items": ", ".join(allowed)}
         )
 

@@ -227,10 +227,10 @@ def retention(now: datetime, period: Period) -> Evidence:
         control=_("Retention policy applied daily"),
         status=status,
         summary=(
-            _("%(runs)s run(s) in the period, %(failed)s interrupted; last completed %(run)s.")
+            _("Runs in the period: %(runs)s, interrupted: %(failed)s; last completed: %(run)s.")
             % {"runs": in_period.count(), "failed": failed, "run": last.public_id}
             if last
-            else _("%(runs)s run(s) in the period, %(failed)s interrupted; none completed yet.")
+            else _("Runs in the period: %(runs)s, interrupted: %(failed)s; none completed yet.")
             % {"runs": in_period.count(), "failed": failed}
         ),
         as_of=last.finished_at if last else None,
@@ -262,26 +262,37 @@ def gdpr_requests(now: datetime) -> Evidence:
     )
 
 
+def _counted_until(now: datetime, period: Period) -> datetime:
+    """A period's counts are as of its end, or of now while it runs (a period that ends
+    tomorrow at midnight has not been counted up to then)."""
+    return min(now, period.until)
+
+
 def _events(action: str, period: Period) -> Any:
     return AuditEvent.objects.filter(
         action=action, occurred_at__gte=period.since, occurred_at__lt=period.until
     )
 
 
-def lockouts(period: Period) -> Evidence:
+def lockouts(now: datetime, period: Period) -> Evidence:
     count = _events("auth.lockout", period).count()
     return Evidence(
         key="lockouts",
         control=_("Sign-in lockouts in the period"),
         status=INFO,
-        summary=_("%(count)s lockout(s) after repeated failed sign-ins.") % {"count": count},
-        as_of=period.until,
+        summary=ngettext(
+            "%(count)s lockout after repeated failed sign-ins.",
+            "%(count)s lockouts after repeated failed sign-ins.",
+            count,
+        )
+        % {"count": count},
+        as_of=_counted_until(now, period),
         source=_("auth.lockout audit events"),
         details={"lockouts": count},
     )
 
 
-def exports(period: Period) -> Evidence:
+def exports(now: datetime, period: Period) -> Evidence:
     events = AuditEvent.objects.filter(
         action__in=("export.run", "privacy.export_downloaded"),
         occurred_at__gte=period.since,
@@ -299,9 +310,9 @@ def exports(period: Period) -> Evidence:
         key="exports",
         control=_("Data exports in the period"),
         status=INFO,
-        summary=_("%(count)s export(s) by %(people)s person(s), %(rows)s rows in all.")
+        summary=_("Exports: %(count)s, by %(people)s people; rows in all: %(rows)s.")
         % {"count": count, "people": people, "rows": rows},
-        as_of=period.until,
+        as_of=_counted_until(now, period),
         source=_("export.run and privacy.export_downloaded audit events (/ops/exports/)"),
         details={"exports": count, "rows": rows, "people": people},
     )
@@ -318,6 +329,6 @@ def gather(period: Period | None = None, now: datetime | None = None) -> list[Ev
         audit_chain(now),
         retention(now, period),
         gdpr_requests(now),
-        lockouts(period),
-        exports(period),
+        lockouts(now, period),
+        exports(now, period),
     ]

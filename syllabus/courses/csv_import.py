@@ -24,6 +24,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_ROWS = 5000
 COLUMNS = ("email", "role", "cohort", "ends_at")
@@ -128,13 +129,23 @@ def _read_header(values: list[str], parsed: Parsed) -> list[str]:
     dupes = sorted({n for n in names if n and names.count(n) > 1})
     if dupes:
         raise CsvError(
-            _("The header repeats the column(s) %(columns)s.") % {"columns": ", ".join(dupes)},
+            ngettext(
+                "The header repeats the column %(columns)s.",
+                "The header repeats the columns %(columns)s.",
+                len(dupes),
+            )
+            % {"columns": ", ".join(dupes)},
             "bad_header",
         )
     unknown = [n for n in names if n and n not in COLUMNS]
     if unknown:
         parsed.warnings.append(
-            _("Ignored unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown)}
+            ngettext(
+                "Ignored an unknown column: %(columns)s.",
+                "Ignored unknown columns: %(columns)s.",
+                len(unknown),
+            )
+            % {"columns": ", ".join(unknown)}
         )
     return names
 

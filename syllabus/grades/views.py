@@ -669,7 +669,7 @@ def import_apply_view(request: HttpRequest, public_id: str) -> HttpResponse:
     counts = preview.counts()
     messages.success(
         request,
-        _("Import applied: %(update)s grade(s) set, %(clear)s cleared, %(unchanged)s unchanged.")
+        _("Import applied. Grades set: %(update)s, cleared: %(clear)s, unchanged: %(unchanged)s.")
         % counts,
     )
     return redirect(_gradebook_url(course))

@@ -340,10 +340,22 @@ def sign_off_blockers(campaign: Campaign) -> list[str]:
     counts = progress(campaign)
     problems = []
     if counts["pending"]:
-        problems.append(_("%(count)s item(s) are not reviewed yet.") % {"count": counts["pending"]})
+        problems.append(
+            ngettext(
+                "%(count)s item is not reviewed yet.",
+                "%(count)s items are not reviewed yet.",
+                counts["pending"],
+            )
+            % {"count": counts["pending"]}
+        )
     if counts["unapplied"]:
         problems.append(
-            _("%(count)s revocation(s) are not applied yet.") % {"count": counts["unapplied"]}
+            ngettext(
+                "%(count)s revocation is not applied yet.",
+                "%(count)s revocations are not applied yet.",
+                counts["unapplied"],
+            )
+            % {"count": counts["unapplied"]}
         )
     return problems
 

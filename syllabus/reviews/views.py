@@ -213,7 +213,9 @@ def apply(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, _errors(error))
         else:
-            text = _("%(count)s role(s) revoked.") % {"count": applied.revoked}
+            text = ngettext(
+                "%(count)s role revoked.", "%(count)s roles revoked.", applied.revoked
+            ) % {"count": applied.revoked}
             if applied.failed:
                 messages.error(
                     request,

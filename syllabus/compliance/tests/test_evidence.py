@@ -126,7 +126,20 @@ def test_period_counts_for_lockouts_and_exports():
         record(actor=actor, action="export.run", details={"export": "gradebook", "rows": 9})
     items = _by_key(gather(Period(since=NOW - timedelta(days=90), until=NOW)))
     assert items["lockouts"].details["lockouts"] == 1
+    assert items["lockouts"].summary == "1 lockout after repeated failed sign-ins."
     assert items["exports"].details == {"exports": 1, "rows": 40, "people": 1}
+    assert items["exports"].summary == "Exports: 1, by 1 people; rows in all: 40."
+    assert items["lockouts"].as_of == items["exports"].as_of == NOW
+
+    # The page's period runs to the end of today: counted as of now, not of midnight.
+    items = _by_key(gather(Period(since=NOW - timedelta(days=90), until=NOW + timedelta(hours=15))))
+    assert items["lockouts"].as_of == items["exports"].as_of == NOW
+    items = _by_key(
+        gather(Period(since=NOW - timedelta(days=300), until=NOW - timedelta(days=100)))
+    )
+    assert items["lockouts"].summary == "0 lockouts after repeated failed sign-ins."
+    assert items["exports"].as_of == NOW - timedelta(days=100)
+    assert items["exports"].details == {"exports": 1, "rows": 9, "people": 1}
 
 
 def _client(user):

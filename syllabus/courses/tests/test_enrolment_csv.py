@@ -68,7 +68,7 @@ def test_row_errors_stay_on_their_rows():
     assert errors[1] == "Bad email: the email is missing."
     assert errors[2].startswith("Bad date")
     assert errors[3].startswith("Too many values")
-    assert parsed.warnings == ["Ignored unknown column(s): notes."]
+    assert parsed.warnings == ["Ignored an unknown column: notes."]
 
 
 @pytest.mark.parametrize(

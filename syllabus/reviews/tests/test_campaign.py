@@ -151,7 +151,7 @@ def test_a_complete_campaign(people, django_capture_on_commit_callbacks):
         decision="keep",
     )
 
-    assert sign_off_blockers(campaign) == ["3 revocation(s) are not applied yet."]
+    assert sign_off_blockers(campaign) == ["3 revocations are not applied yet."]
     with pytest.raises(ValidationError):
         campaign_sign_off(actor=officer, campaign=campaign)
 

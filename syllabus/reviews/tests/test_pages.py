@@ -52,7 +52,7 @@ def test_campaign_pages_from_start_to_archive(officer, boss, auditor):
     campaign = Campaign.objects.get()
     assert started.status_code == 302 and campaign.public_id in started["Location"]
     page = runner.get(f"/access-reviews/{campaign.public_id}/").content.decode()
-    assert "0 of 3 reviewed" in page and "3 item(s) are not reviewed yet." in page
+    assert "0 of 3 reviewed" in page and "3 items are not reviewed yet." in page
 
     # The boss reviews the auditor from "My access reviews".
     reviewer = _client(boss)

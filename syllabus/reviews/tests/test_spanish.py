@@ -55,7 +55,8 @@ def test_campaign_page_in_spanish_with_localized_dates(officer, campaign):
     assert "Iniciada el 26 de noviembre de 2026" in html
     # The filters and the sign-off blockers, in Spanish too.
     assert ">Sin asignar</a>" in html
-    assert "elemento(s) sin revisar todavía." in html
+    assert "2 elementos sin revisar todavía." in html
+    assert "(s)" not in html
 
 
 def test_reviewer_page_and_decision_message_in_spanish(boss, campaign):
