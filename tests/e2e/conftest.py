@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,6 +39,9 @@ CHROMIUM_ARGS = [
 ]
 E2E_DIR = Path(__file__).resolve().parent
 DEFAULT_TIMEOUT_MS = 10_000
+# Assertions wait as long as actions and navigations do: Playwright's own 5 s was too short
+# for a page load on two cores busy with the fault tests of the other xdist worker.
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 VIEWPORT = {"width": 1280, "height": 800}
 
 
@@ -214,9 +219,52 @@ def browser_problems() -> BrowserProblems:
     return BrowserProblems()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keeps each phase's report on the test item, for fixtures to see how the test went."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+FOCUSED_ELEMENT = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return "nothing (the page body)";
+  const text = (element.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 80);
+  return `<${element.tagName.toLowerCase()}> ${text}`;
+}"""
+
+
+def _report_failure(request: pytest.FixtureRequest, page: Any, visited: list[str]) -> None:
+    """A failed browser test says where the browser was: the pages it loaded (did the key
+    press navigate?), what had the focus, and a screenshot in test-results/failures/."""
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.failed or page.is_closed():
+        return
+    folder = Path(request.config.rootpath) / "test-results" / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+    try:
+        focused = page.evaluate(FOCUSED_ELEMENT)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    except PlaywrightError as error:  # the page may be gone with the failure
+        focused = f"(could not read the page: {error.message.splitlines()[0]})"
+    print(f"\nbrowser at {page.url}; focus on: {focused}")  # noqa: T201 (shown with the failure)
+    print("pages loaded, in order:\n  " + "\n  ".join(visited or ["(none)"]))  # noqa: T201
+
+
 @pytest.fixture
-def page(context: Any, browser_problems: BrowserProblems) -> Any:
+def page(
+    context: Any, browser_problems: BrowserProblems, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     page = context.new_page()
+    visited: list[str] = []
+
+    def on_navigated(frame: Any) -> None:
+        if frame == page.main_frame:
+            visited.append(frame.url)
+
+    page.on("framenavigated", on_navigated)
 
     def on_console(message: Any) -> None:
         # A header the browser cannot read (an unknown Permissions-Policy feature, say)
@@ -246,7 +294,8 @@ def page(context: Any, browser_problems: BrowserProblems) -> Any:
     page.on("console", on_console)
     page.on("response", on_response)
     page.on("requestfailed", on_request_failed)
-    return page
+    yield page
+    _report_failure(request, page, visited)
 
 
 @pytest.fixture(scope="session")
