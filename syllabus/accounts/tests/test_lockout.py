@@ -268,7 +268,12 @@ def test_cli_lists_and_clears_lockouts(locked_account):
         assert "192.0.2.10" in listing
         assert "account" in listing
 
-        assert "Cleared" in run_lockouts("clear", "--email", "stuck@example.org")
+        cleared = run_lockouts("clear", "--email", "stuck@example.org")
+        found = re.search(r"Cleared (\d+) failed sign-in record", cleared)
+        assert found, cleared
+        count = int(found[1])
+        plural = "record" if count == 1 else "records"
+        assert f"Cleared {count} failed sign-in {plural} for stuck@example.org." in cleared
         event = AuditEvent.objects.get(action="auth.unlock")
         assert event.actor is None
         assert event.details["email"] == "stuck@example.org"

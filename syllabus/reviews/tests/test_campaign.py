@@ -264,7 +264,7 @@ def test_cli_start_status_and_remind(people, capsys):
     call_command("access-review", "status")
     assert "0/7" in capsys.readouterr().out
     call_command("access-review", "remind", campaign.public_id)
-    assert "Reminded 2 reviewer(s)" in capsys.readouterr().out
+    assert "Reminded 2 reviewers." in capsys.readouterr().out
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="nobody@example.org"):

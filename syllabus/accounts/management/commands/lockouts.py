@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_ipv46_address
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from syllabus.accounts.lockout import lockout_clear, lockout_list
@@ -52,5 +53,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(
-            self.style.SUCCESS(f"Cleared {removed} failed sign-in record(s) for {email or ip}.")
+            self.style.SUCCESS(
+                f"Cleared {removed} failed sign-in record{pluralize(removed)} for {email or ip}."
+            )
         )

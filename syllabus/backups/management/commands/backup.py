@@ -8,6 +8,7 @@ from django.core.management.base import (
     CommandParser,
     no_translations,
 )
+from django.template.defaultfilters import pluralize
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.management.commands._common import describe
@@ -42,6 +43,6 @@ class Command(BaseCommand):
                 self.stdout.write(describe(backup_verify(name=run.archive)))
             if prune:
                 pruned = backups_prune()
-                self.stdout.write(f"Pruned {pruned.files} archive(s).")
+                self.stdout.write(f"Pruned {pruned.files} archive{pluralize(pruned.files)}.")
         except BackupError as exc:
             raise CommandError(str(exc)) from None

@@ -9,6 +9,7 @@ from django.core.management.base import (
     CommandParser,
     no_translations,
 )
+from django.template.defaultfilters import pluralize
 
 from syllabus.backups.crypto import BackupError
 from syllabus.backups.services import backups_prune
@@ -36,6 +37,6 @@ class Command(BaseCommand):
         for name in deleted:
             self.stdout.write(f"{verb} {name}")
         self.stdout.write(
-            f"{verb} {len(deleted)} archive(s) older than {settings.BACKUP_RETENTION_DAYS} "
-            f"days; {run.details['kept']} kept."
+            f"{verb} {len(deleted)} archive{pluralize(len(deleted))} older than "
+            f"{settings.BACKUP_RETENTION_DAYS} days; {run.details['kept']} kept."
         )

@@ -12,6 +12,7 @@ from django.core.management.base import (
     CommandParser,
     no_translations,
 )
+from django.template.defaultfilters import pluralize
 
 from syllabus.accounts.models import User
 from syllabus.reviews.models import Campaign
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             if campaign is None or campaign.status != Campaign.Status.OPEN:
                 raise CommandError(f"No open campaign {options['campaign']!r}.")
             count = remind_reviewers(campaign=campaign)
-            self.stdout.write(self.style.SUCCESS(f"Reminded {count} reviewer(s)."))
+            self.stdout.write(self.style.SUCCESS(f"Reminded {count} reviewer{pluralize(count)}."))
 
     def _start(self, name: str, reviewer_email: str | None) -> None:
         reviewer = None
