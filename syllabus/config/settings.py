@@ -643,6 +643,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "syllabus.core.storage.StaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000  # hashed names: cache for a year
+# Files browsers ask for at the site's root: /favicon.ico, which pages without our layout
+# (the Django admin, the API docs) do not link, would otherwise be a 404 on every first visit.
+WHITENOISE_ROOT = PACKAGE_DIR / "core" / "root_files"
 
 # Upload limits, checked by size and by content (not only by the file name).
 UPLOAD_MAX_IMAGE_MB = env_int("SYLLABUS_UPLOAD_MAX_IMAGE_MB", 5, minimum=1, maximum=100)

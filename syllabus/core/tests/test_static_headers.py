@@ -48,3 +48,19 @@ def test_static_files_are_sent_compressed(collected):
 def test_pages_link_the_hashed_names(client, collected):
     html = client.get("/").content.decode()
     assert re.search(r'href="/static/syllabus/css/syllabus\.[0-9a-f]{12}\.css"', html), html[:500]
+
+
+def test_the_site_icon_is_served_at_the_root_and_linked_from_pages(client, collected):
+    # Pages without our layout (the Django admin, the API docs) link no icon: browsers
+    # then ask /favicon.ico, which must not be a 404 counted in the 4xx error rate.
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in {"image/x-icon", "image/vnd.microsoft.icon"}
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "Set-Cookie" not in response  # served before sessions: nothing else runs
+    html = client.get("/").content.decode()
+    assert re.search(
+        r'<link rel="icon" href="/static/syllabus/img/favicon\.[0-9a-f]{12}\.svg" '
+        r'type="image/svg\+xml">',
+        html,
+    )
