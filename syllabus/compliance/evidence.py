@@ -310,7 +310,7 @@ def exports(now: datetime, period: Period) -> Evidence:
         key="exports",
         control=_("Data exports in the period"),
         status=INFO,
-        summary=_("Exports: %(count)s, by %(people)s people; rows in all: %(rows)s.")
+        summary=_("Exports: %(count)s; people who exported: %(people)s; rows in all: %(rows)s.")
         % {"count": count, "people": people, "rows": rows},
         as_of=_counted_until(now, period),
         source=_("export.run and privacy.export_downloaded audit events (/ops/exports/)"),

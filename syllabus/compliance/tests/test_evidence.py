@@ -128,7 +128,7 @@ def test_period_counts_for_lockouts_and_exports():
     assert items["lockouts"].details["lockouts"] == 1
     assert items["lockouts"].summary == "1 lockout after repeated failed sign-ins."
     assert items["exports"].details == {"exports": 1, "rows": 40, "people": 1}
-    assert items["exports"].summary == "Exports: 1, by 1 people; rows in all: 40."
+    assert items["exports"].summary == "Exports: 1; people who exported: 1; rows in all: 40."
     assert items["lockouts"].as_of == items["exports"].as_of == NOW
 
     # The page's period runs to the end of today: counted as of now, not of midnight.
