@@ -97,7 +97,7 @@ class Components:
     def __init__(self, *, exclude: set[int], worker_pid: int | None) -> None:
         self.exclude = exclude
         self.worker_pid = worker_pid
-        self.known: dict[int, tuple[psutil.Process, str]] = {}
+        self.known: dict[int, psutil.Process] = {}
 
     def sample(self) -> dict[str, float]:
         workers: set[int] = set()
@@ -108,7 +108,7 @@ class Components:
             except psutil.NoSuchProcess:
                 pass
         totals = dict.fromkeys(COMPONENTS, 0.0)
-        alive: dict[int, tuple[psutil.Process, str]] = {}
+        alive: dict[int, psutil.Process] = {}
         for found in psutil.process_iter(["pid", "name", "cmdline"]):
             if found.pid in self.exclude:
                 continue
@@ -116,12 +116,12 @@ class Components:
             if kind is None:
                 continue
             # The same Process object as last time: its CPU % is since that reading.
-            process = self.known.get(found.pid, (found, kind))[0]
+            process = self.known.get(found.pid, found)
             try:
                 totals[kind] += process.cpu_percent(None)
             except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                 continue
-            alive[found.pid] = (process, kind)
+            alive[found.pid] = process
         self.known = alive
         return totals
 
