@@ -366,7 +366,7 @@ WCAG_AA_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 
 @pytest.fixture
 def axe_audit(_axe: Any, pytestconfig: pytest.Config):
-    """``axe_audit(page, "home")`` runs axe-core on the page as it is now.
+    """``axe_audit(page, "home")`` runs axe-core on the page once it has loaded.
 
     By default all of axe's rules run (WCAG 2.0-2.2 A/AA and best practices);
     ``axe_audit(page, "home", tags=WCAG_AA_TAGS)`` runs only the rules with those tags.
@@ -378,6 +378,11 @@ def axe_audit(_axe: Any, pytestconfig: pytest.Config):
     out_dir = Path(pytestconfig.rootpath) / "test-results" / "axe"
 
     def audit(page: Any, name: str, *, tags: tuple[str, ...] | None = None) -> AxeAudit:
+        # A click that follows a link returns once the next page has started loading,
+        # when its document may not even have an <html> element yet: axe then fails
+        # with "Cannot read properties of null (reading 'documentElement')" (seen in
+        # CI). Audit the page once it has loaded, as a person would see it.
+        page.wait_for_load_state("load")
         options: dict[str, Any] = {"resultTypes": ["violations"]}
         if tags:
             options["runOnly"] = {"type": "tag", "values": list(tags)}

@@ -3,11 +3,23 @@ violations. Moderate and minor ones are printed (run with -s, or see test-result
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# The smallest GIF: one transparent pixel.
+GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+SLOW_PAGE = (
+    b'<!doctype html><html lang="en"><title>Loading</title>'
+    b'<main><h1>Loading</h1><img alt="A slow image" src="/slow.gif"></main></html>'
+)
 
 PAGES = [
     pytest.param("home", "/", 200, id="home"),
@@ -71,3 +83,51 @@ def test_axe_really_reports_violations(page, axe_audit):
     found = {v["id"]: v["impact"] for v in axe_audit(page, "canary").violations}
     assert found.get("image-alt") == "critical", found
     assert found.get("color-contrast") == "serious", found
+
+
+class _SlowPageServer(ThreadingHTTPServer):
+    """Serves a page whose one image comes only once the test lets it go (or after 2 s)."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SlowPage)
+        self.release = threading.Event()
+
+
+class _SlowPage(BaseHTTPRequestHandler):
+    server: _SlowPageServer
+
+    def do_GET(self) -> None:
+        if self.path == "/slow.gif":
+            self.server.release.wait(timeout=2)
+            self._send("image/gif", GIF)
+        else:
+            self._send("text/html; charset=utf-8", SLOW_PAGE)
+
+    def _send(self, content_type: str, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the test's output is for the test
+
+
+def test_axe_waits_for_the_page_to_load(page, axe_audit):
+    # A click on a link returns once the next page has started loading. An audit then
+    # must wait for the page to load, not run on a half-built document (in CI axe once
+    # found no <html> element at all). Here an image that has not come yet keeps the
+    # page loading: the audit may only run once it has come.
+    server = _SlowPageServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="commit")
+        audit = axe_audit(page, "loading-page")
+        state = page.evaluate("document.readyState")
+    finally:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+    assert state == "complete"
+    assert_no_serious_violations(audit)
