@@ -250,6 +250,34 @@ def encryption_at_rest() -> Item:
     )
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def email_delivered() -> Item:
+    """Emails reach people, and not through the log: without SMTP, Django's console
+    backend prints every email, with its password-reset or invitation link, to standard
+    output, which production ships to the log store; administrators' alerts never leave."""
+    if settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend":
+        return Item(
+            "Email sent by SMTP",
+            FAIL,
+            "SYLLABUS_SMTP_HOST is not set: emails are printed to the log, reset and "
+            "invitation links included, and reach no one (alerts neither)",
+            "configuration.md#email",
+        )
+    where = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    local = settings.EMAIL_HOST in LOOPBACK_HOSTS
+    return _item(
+        "Email sent by SMTP",
+        settings.EMAIL_USE_TLS or local,
+        f"through {where}"
+        + (" with STARTTLS" if settings.EMAIL_USE_TLS else " on this machine, without TLS"),
+        f"through {where} without TLS (SYLLABUS_SMTP_STARTTLS=false): reset links cross "
+        "the network unencrypted",
+        "configuration.md#email",
+    )
+
+
 def certificate_valid() -> Item:
     from syllabus.ops.business import tls_certificate_expiry
 
@@ -282,6 +310,7 @@ AUTOMATIC: tuple[Callable[[], Item], ...] = (
     field_keys_present,
     django_deploy_checks,
     admin_mfa_enforced,
+    email_delivered,
     backup_verified,
     alert_rules_present,
     health_green,
@@ -320,6 +349,7 @@ NAMES = {
     "backup_verified": "Verified backup in the last 26 hours",
     "alert_rules_present": "Alerting configured",
     "admin_mfa_enforced": "Administrator MFA enforced",
+    "email_delivered": "Email sent by SMTP",
     "health_green": "Health green",
     "django_deploy_checks": "Django deployment checks",
     "encryption_at_rest": "Encryption at rest (observable part)",

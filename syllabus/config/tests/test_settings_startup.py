@@ -59,6 +59,7 @@ def test_production_with_tls_passes_the_configuration_items_of_check_deploy(tmp_
         SYLLABUS_FIELD_KEYS=FIELD_KEYS,
         SYLLABUS_TLS="true",
         SYLLABUS_ALLOWED_HOSTS="lms.example.edu",
+        SYLLABUS_SMTP_HOST="smtp.example.edu",
     )
     out = result.stdout
     for item in (
@@ -68,6 +69,7 @@ def test_production_with_tls_passes_the_configuration_items_of_check_deploy(tmp_
         "Secret key strong",
         "Field encryption keys",
         "Django deployment checks",
+        "Email sent by SMTP",
     ):
         assert f"PASS    {item}" in out, out + result.stderr
     # This install has not run `syllabus migrate`: the checklist says so instead of crashing.
@@ -87,6 +89,8 @@ def test_production_without_tls_fails_check_deploy(tmp_path):
     )
     assert result.returncode != 0
     assert "FAIL    TLS on" in result.stdout
+    # No SYLLABUS_SMTP_HOST: emails would go to the log.
+    assert "FAIL    Email sent by SMTP" in result.stdout
     assert "security.W004" in result.stdout  # Django's own check: HSTS is off without TLS
 
 

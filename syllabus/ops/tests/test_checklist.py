@@ -27,6 +27,9 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
     "SECRET_KEY": "k" + "".join(chr(33 + (i * 7) % 90) for i in range(70)),
     "ALLOWED_HOSTS": ["lms.example.edu"],
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.edu",
+    "EMAIL_USE_TLS": True,
 }
 
 
@@ -66,8 +69,10 @@ def test_a_correct_configuration_passes(correct, capsys):
     call_command("check", "--deploy")
     out = capsys.readouterr().out
     assert "PASS    DEBUG is off" in out
+    assert "PASS    Email sent by SMTP" in out
+    assert "through smtp.example.edu:587 with STARTTLS" in out
     assert "MANUAL  Penetration testing performed" in out
-    assert "Production checklist: 11 passed, 0 failed, 8 to check by hand." in out
+    assert "Production checklist: 12 passed, 0 failed, 8 to check by hand." in out
 
 
 @pytest.mark.parametrize(
@@ -83,6 +88,16 @@ def test_a_correct_configuration_passes(correct, capsys):
         ({"SECRET_KEY": "short"}, "Secret key strong", "shorter than 50"),
         ({"MFA_REQUIRED_ROLES": ["instructor"]}, "Administrator MFA enforced", "does not include"),
         ({"ALERTS_ENABLED": False}, "Alerting configured", "built-in alerts are off"),
+        (
+            {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            "Email sent by SMTP",
+            "SYLLABUS_SMTP_HOST is not set: emails are printed to the log",
+        ),
+        (
+            {"EMAIL_USE_TLS": False},
+            "Email sent by SMTP",
+            "through smtp.example.edu:587 without TLS",
+        ),
     ],
 )
 def test_each_wrong_setting_fails_with_its_reason(correct, change, name, reason):
@@ -94,6 +109,15 @@ def test_each_wrong_setting_fails_with_its_reason(correct, change, name, reason)
         if item.status == FAIL:
             with pytest.raises(CommandError, match="1 failed|failed"):
                 call_command("check", "--deploy")
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_smtp_without_tls_passes_on_this_machine(correct, host):
+    # A relay on the same machine (a local Postfix): nothing crosses the network there.
+    with override_settings(EMAIL_HOST=host, EMAIL_USE_TLS=False):
+        item = _status(run_checklist(), "Email sent by SMTP")
+    assert item.status == PASS
+    assert item.reason == f"through {host}:587 on this machine, without TLS"
 
 
 def test_without_a_verified_recent_backup_it_fails(correct):

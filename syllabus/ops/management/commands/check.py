@@ -17,8 +17,9 @@ MARKS = {PASS: "PASS  ", FAIL: "FAIL  ", MANUAL: "MANUAL"}
 class Command(DjangoCheck):
     help = (
         "Check the configuration. With --deploy: the production checklist (TLS, HSTS, "
-        "DEBUG, secret and field keys, a verified backup, alerting, administrator MFA, "
-        "health, Django's deployment checks), each item pass/fail with the reason."
+        "DEBUG, secret and field keys, email by SMTP, a verified backup, alerting, "
+        "administrator MFA, health, Django's deployment checks), each item pass/fail with "
+        "the reason."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
