@@ -61,6 +61,14 @@ printf 'postgres://syllabus:%s@db-primary:5432/syllabus?target_session_attrs=rea
 printf 'postgres://syllabus:%s@db-replica:5432/syllabus\n' "$pg" | write database_replica_urls 10001
 printf 'redis://:%s@redis:6379/0\n' "$(read_secret redis_password)" | write redis_url 10001
 
+# Secrets only you know: created empty once, for you to fill in (an empty one is unused).
+for name in smtp_password sms_gateway_token; do
+  if [ -e "$dir/$name" ]; then echo "kept      $name"; continue; fi
+  : > "$dir/$name"
+  if [ "$(id -u)" = 0 ]; then chown 10001:10001 "$dir/$name"; chmod 0400 "$dir/$name"; else chmod 0644 "$dir/$name"; fi
+  echo "created   $name (empty: write yours in it when you set SYLLABUS_SMTP_HOST / SYLLABUS_SMS_GATEWAY)"
+done
+
 if [ -s "$dir/tls/fullchain.pem" ] && [ -s "$dir/tls/privkey.pem" ]; then
   echo "kept      tls/fullchain.pem, tls/privkey.pem"
 else

@@ -278,6 +278,19 @@ def email_delivered() -> Item:
     )
 
 
+def sms_delivered() -> Item:
+    """Text-message codes reach phones: the console gateway prints them to the log, where
+    anyone reading the logs holds a second factor, and the person waits in vain."""
+    return _item(
+        "Text messages sent by a gateway",
+        settings.SMS_GATEWAY == "http",
+        "one-time codes by text message go to SYLLABUS_SMS_GATEWAY_URL",
+        "SYLLABUS_SMS_GATEWAY is console: the one-time codes people choose to get by text "
+        "message are printed to the log and never reach their phones",
+        "configuration.md#sessions-and-mfa",
+    )
+
+
 def certificate_valid() -> Item:
     from syllabus.ops.business import tls_certificate_expiry
 
@@ -311,6 +324,7 @@ AUTOMATIC: tuple[Callable[[], Item], ...] = (
     django_deploy_checks,
     admin_mfa_enforced,
     email_delivered,
+    sms_delivered,
     backup_verified,
     alert_rules_present,
     health_green,
@@ -350,6 +364,7 @@ NAMES = {
     "alert_rules_present": "Alerting configured",
     "admin_mfa_enforced": "Administrator MFA enforced",
     "email_delivered": "Email sent by SMTP",
+    "sms_delivered": "Text messages sent by a gateway",
     "health_green": "Health green",
     "django_deploy_checks": "Django deployment checks",
     "encryption_at_rest": "Encryption at rest (observable part)",

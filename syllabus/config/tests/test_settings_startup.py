@@ -60,6 +60,8 @@ def test_production_with_tls_passes_the_configuration_items_of_check_deploy(tmp_
         SYLLABUS_TLS="true",
         SYLLABUS_ALLOWED_HOSTS="lms.example.edu",
         SYLLABUS_SMTP_HOST="smtp.example.edu",
+        SYLLABUS_SMS_GATEWAY="http",
+        SYLLABUS_SMS_GATEWAY_URL="https://sms.example.edu/send",
     )
     out = result.stdout
     for item in (
@@ -70,6 +72,7 @@ def test_production_with_tls_passes_the_configuration_items_of_check_deploy(tmp_
         "Field encryption keys",
         "Django deployment checks",
         "Email sent by SMTP",
+        "Text messages sent by a gateway",
     ):
         assert f"PASS    {item}" in out, out + result.stderr
     # This install has not run `syllabus migrate`: the checklist says so instead of crashing.
@@ -91,6 +94,7 @@ def test_production_without_tls_fails_check_deploy(tmp_path):
     assert "FAIL    TLS on" in result.stdout
     # No SYLLABUS_SMTP_HOST: emails would go to the log.
     assert "FAIL    Email sent by SMTP" in result.stdout
+    assert "FAIL    Text messages sent by a gateway" in result.stdout  # the console gateway
     assert "security.W004" in result.stdout  # Django's own check: HSTS is off without TLS
 
 

@@ -30,6 +30,8 @@ PRODUCTION = {
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "EMAIL_HOST": "smtp.example.edu",
     "EMAIL_USE_TLS": True,
+    "SMS_GATEWAY": "http",
+    "SMS_GATEWAY_URL": "https://sms.example.edu/send",
 }
 
 
@@ -72,7 +74,7 @@ def test_a_correct_configuration_passes(correct, capsys):
     assert "PASS    Email sent by SMTP" in out
     assert "through smtp.example.edu:587 with STARTTLS" in out
     assert "MANUAL  Penetration testing performed" in out
-    assert "Production checklist: 12 passed, 0 failed, 8 to check by hand." in out
+    assert "Production checklist: 13 passed, 0 failed, 8 to check by hand." in out
 
 
 @pytest.mark.parametrize(
@@ -92,6 +94,11 @@ def test_a_correct_configuration_passes(correct, capsys):
             {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
             "Email sent by SMTP",
             "SYLLABUS_SMTP_HOST is not set: emails are printed to the log",
+        ),
+        (
+            {"SMS_GATEWAY": "console"},
+            "Text messages sent by a gateway",
+            "SYLLABUS_SMS_GATEWAY is console: the one-time codes",
         ),
         (
             {"EMAIL_USE_TLS": False},

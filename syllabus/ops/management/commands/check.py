@@ -17,7 +17,7 @@ MARKS = {PASS: "PASS  ", FAIL: "FAIL  ", MANUAL: "MANUAL"}
 class Command(DjangoCheck):
     help = (
         "Check the configuration. With --deploy: the production checklist (TLS, HSTS, "
-        "DEBUG, secret and field keys, email by SMTP, a verified backup, alerting, "
+        "DEBUG, secret and field keys, email and text messages, a verified backup, alerting, "
         "administrator MFA, health, Django's deployment checks), each item pass/fail with "
         "the reason."
     )
