@@ -1,6 +1,7 @@
 """Account pages of our own (allauth's live under /accounts/)."""
 
 from django.urls import URLPattern, URLResolver, path
+from django.views.generic import RedirectView
 
 from syllabus.accounts import (
     views_language,
@@ -13,6 +14,9 @@ from syllabus.accounts import (
 app_name = "accounts"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # /account/ itself, typed or left when a path is cut back: the profile, which the
+    # header's "Profile" link opens too.
+    path("", RedirectView.as_view(pattern_name="accounts:profile"), name="index"),
     path("people/", views_roles.people, name="people"),
     path("people/<str:public_id>/", views_roles.person, name="person"),
     path("people/<str:public_id>/roles/", views_roles.person_grant, name="person_grant"),

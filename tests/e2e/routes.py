@@ -561,6 +561,7 @@ EXCLUDED: dict[str, str] = {
     "assessments:question_regrade": _POST,
     # JSON and redirects.
     "accounts:session_status": _JSON,
+    "accounts:index": _REDIRECT + " (to the profile)",
     "communication:open": _REDIRECT + " (marks the notification read, then its target)",
     "account_set_password": _REDIRECT + " (only for accounts without a password)",
     "account_confirm_login_code": _REDIRECT

@@ -44,9 +44,5 @@ class Row:
 # For these the matrix checks that no persona gets a server error.
 FLOW = frozenset({"flow"})
 
-# Login-flow pages (allauth): their behaviour depends on the sign-in stage, not on roles.
-# For these the matrix checks that no persona gets a server error.
-FLOW = frozenset({"flow"})
-
 # Personas with staff status: they may open the Django admin, where permissions decide.
 STAFF = frozenset({"admin", "security_officer"})

@@ -86,6 +86,7 @@ UI: dict[str, Row] = {
     "accounts:role_new": Row(only("admin")),
     "accounts:role_edit": Row(only("admin"), kwargs=lambda c: {"slug": c["custom_role"]}),
     # Own account
+    "accounts:index": Row(EVERYONE),  # a redirect to the profile, which signs people in
     "accounts:profile": Row(SIGNED_IN),
     "accounts:security": Row(SIGNED_IN),
     "accounts:sessions": Row(SIGNED_IN),

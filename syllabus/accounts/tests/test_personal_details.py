@@ -36,6 +36,16 @@ def stored_row(user_id: int) -> tuple[object, ...]:
         return tuple(cursor.fetchone())
 
 
+def test_the_account_address_leads_to_the_profile(client, learner):
+    client.force_login(learner)
+    page = client.get("/account/")
+    assert page.status_code == 302
+    assert page["Location"] == "/account/profile/"
+    client.logout()
+    # Signed out, the profile itself sends people to sign in first.
+    assert client.get("/account/profile/")["Location"].startswith("/accounts/login/")
+
+
 def test_a_user_sees_an_empty_form_for_their_details(client, learner):
     client.force_login(learner)
     page = client.get("/account/profile/")
