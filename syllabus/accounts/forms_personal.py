@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.core.widgets import DatePicker
+
 
 class PersonalDetailsForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        widget=DatePicker(attrs={"autocomplete": "bday"}),
     )
     postal_address = forms.CharField(
         label=_("Postal address"),

@@ -20,17 +20,14 @@ from syllabus.accounts.sensitive import sensitive_action
 from syllabus.audit.services import record
 from syllabus.compliance.evidence import Period, gather
 from syllabus.compliance.report import STATUS_LABELS, report_csv, report_pdf
+from syllabus.core.widgets import DatePicker
 
 DEFAULT_DAYS = 90
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(
-        label=gettext_lazy("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DatePicker())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DatePicker())
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -58,6 +55,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     period = _period(form)
+    period_end = period.until - timedelta(days=1)
+    if not form.is_bound:  # show the default period in the fields, ready to change
+        form = PeriodForm(initial={"since": period.since.date(), "until": period_end.date()})
     items = gather(period)
     counts = {s: sum(1 for i in items if i.status == s) for s in STATUS_LABELS}
     return render(
@@ -68,7 +68,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rows": [(item, STATUS_LABELS[item.status]) for item in items],
             "counts": counts,
             "period": period,
-            "period_end": period.until - timedelta(days=1),
+            "period_end": period_end,
             "can_export": has_site_perm(request.user, "export.run"),
             "querystring": request.GET.urlencode(),
         },

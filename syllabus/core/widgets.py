@@ -49,3 +49,15 @@ class PlainSelect(forms.Select):
             flatatt(self.build_attrs(self.attrs, attrs)),
             format_html_join("", "{}", ((option,) for option in options)),
         )
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker (``<input type="date">``). Its value must be ISO 8601
+    whatever the page's language: Django's DateInput writes a date in the language's
+    first input format (Spanish: 26/11/2026), which the browser drops, showing an empty
+    field."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

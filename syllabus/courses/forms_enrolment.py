@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Role
 from syllabus.accounts.roles import COURSE
+from syllabus.core.widgets import DatePicker
 from syllabus.courses.models import Cohort, Course
 from syllabus.courses.role_names import role_name
 
@@ -35,7 +36,7 @@ def _end_date_field(required: bool = False) -> forms.DateField:
     return forms.DateField(
         label=_("Last day of access"),
         required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DatePicker(),
         help_text=_("Learners only. Leave empty for no end date."),
     )
 

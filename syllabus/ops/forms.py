@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from syllabus.audit.catalog import POLICIES
+from syllabus.core.widgets import DatePicker
 
 
 class AuditFilterForm(forms.Form):
@@ -26,12 +27,12 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(
         required=False,
         label=gettext_lazy("Since"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     until = forms.DateField(
         required=False,
         label=gettext_lazy("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
 
     def clean(self) -> dict[str, object]:

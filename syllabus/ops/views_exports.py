@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from syllabus.audit.catalog import Category
 from syllabus.audit.models import AuditEvent
+from syllabus.core.widgets import DatePicker
 from syllabus.ops.views import _reader_categories
 
 PAGE_SIZE = 50
@@ -34,12 +35,12 @@ class ExportFilterForm(forms.Form):
     since = forms.DateField(
         required=False,
         label=gettext_lazy("Since"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     until = forms.DateField(
         required=False,
         label=gettext_lazy("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     actor = forms.CharField(
         required=False, max_length=254, label=gettext_lazy("Person (email contains)")

@@ -155,6 +155,10 @@ def test_page_and_downloads():
     assert page.status_code == 200
     html = page.content.decode()
     assert "Quarterly access review completed" in html and "Download PDF" not in html
+    # The fields show the period the page shows: the last 90 days, today included.
+    since, until = NOW.date() - timedelta(days=90), NOW.date()
+    assert f'name="since" value="{since:%Y-%m-%d}"' in html
+    assert f'name="until" value="{until:%Y-%m-%d}"' in html
     assert _client(auditor).get("/compliance/report.csv").status_code == 403
 
     officer = UserFactory(site_roles=["compliance_officer"])

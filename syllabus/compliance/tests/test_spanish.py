@@ -28,6 +28,9 @@ def test_page_in_spanish_with_localized_period():
     # The period's end, written the Spanish way.
     assert "26 de noviembre de 2026" in html
     assert "Ausente" in html and "Missing" not in html
+    # The date fields hold ISO dates, which the browser's date picker shows the Spanish
+    # way; Spanish's own format (26/11/2026) would leave them empty.
+    assert 'type="date" name="until" value="2026-11-26"' in html
 
 
 @time_machine.travel(NOW, tick=False)
