@@ -56,7 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid() if form.is_bound else True
     period = _period(form)
     period_end = period.until - timedelta(days=1)
-    if not form.is_bound:  # show the default period in the fields, ready to change
+    if valid:  # the fields show the period shown, defaults included
         form = PeriodForm(initial={"since": period.since.date(), "until": period_end.date()})
     items = gather(period)
     counts = {s: sum(1 for i in items if i.status == s) for s in STATUS_LABELS}

@@ -72,8 +72,10 @@ def exports(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and valid else {}
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
-    since = data.get("since") or today - timedelta(days=DEFAULT_DAYS)
     until = data.get("until") or today
+    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS)
+    if valid:  # the fields show the period shown, defaults included
+        form = ExportFilterForm(initial={**data, "since": since, "until": until})
     events = AuditEvent.objects.filter(
         action__in=EXPORT_ACTIONS,
         occurred_at__gte=datetime.combine(since, time.min, tzinfo=tz),

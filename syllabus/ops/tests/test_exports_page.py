@@ -50,6 +50,21 @@ def test_exports_are_listed_with_totals_per_kind_and_person():
 
     only_bob = officer.get("/ops/exports/", {"actor": "bob@"}).content.decode()
     assert "1 export from" in only_bob and "alice@example.org" not in only_bob
+    # The fields show the period shown: the default 90 days, kept on later pages too.
+    for shown in (page, only_bob, officer.get("/ops/exports/", {"page": "2"}).content.decode()):
+        assert f'name="since" value="{NOW.date() - timedelta(days=90):%Y-%m-%d}"' in shown
+        assert f'name="until" value="{NOW.date():%Y-%m-%d}"' in shown
+    assert 'name="actor" value="bob@"' in only_bob
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_end_date_alone_shows_the_90_days_before_it():
+    _export(UserFactory(), "gradebook", 5, NOW - timedelta(days=100))
+    officer = _officer()
+    until = NOW.date() - timedelta(days=60)
+    page = officer.get("/ops/exports/", {"until": f"{until:%Y-%m-%d}"}).content.decode()
+    assert "1 export from" in page
+    assert f'name="since" value="{until - timedelta(days=90):%Y-%m-%d}"' in page
 
 
 def test_bad_dates_are_refused_clearly():
