@@ -16,8 +16,8 @@ from typing import Any
 from django.db.models import IntegerField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -143,10 +143,11 @@ def backup(now: datetime) -> Evidence:
     else:
         status = _age(good.finished_at if good else None, now, BACKUP_MAX_AGE)
     summary = (
-        _("Last good backup %(archive)s (%(size)s MB, verification: %(verification)s)")
+        _("Last good backup %(archive)s (%(size)s, verification: %(verification)s)")
         % {
             "archive": good.archive or good.public_id,
-            "size": number_format((good.size_bytes or 0) / 1_048_576, 1),
+            # As the backups page writes it (number_format cut 2.86 MB to 2.8, not 2.9).
+            "size": filesizeformat(good.size_bytes or 0),
             "verification": str(good.get_verification_display()).lower(),
         }
         if good

@@ -88,7 +88,7 @@ def test_every_control_working_shows_ok_with_dates_and_sources():
     for key in ("access_review", "backup", "restore_drill", "audit_chain", "retention"):
         assert items[key].status == "ok", (key, items[key].summary)
         assert items[key].as_of is not None and items[key].source
-    assert "3.0 MB" in items["backup"].summary
+    assert "(3.0\xa0MB, verification: not verified)" in items["backup"].summary
     assert "1234 rows" in items["restore_drill"].summary
 
 
