@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from syllabus.accounts.admin_permissions import PermissionCodeAdminMixin
 from syllabus.accounts.permissions import site_permissions, site_role_slugs
@@ -48,7 +49,12 @@ class FailedJobAdmin(PermissionCodeAdminMixin, admin.ModelAdmin):
                     request, f"{failed_job}: {' '.join(exc.messages)}", messages.ERROR
                 )
         if done:
-            self.message_user(request, f"Re-queued {done} job(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Re-queued %(count)d job.", "Re-queued %(count)d jobs.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(AuditEvent)

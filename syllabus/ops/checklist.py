@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core import checks as django_checks
 from django.db import DatabaseError, connection
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 PASS, FAIL, MANUAL = "pass", "fail", "manual"
@@ -97,12 +98,16 @@ def field_keys_present() -> Item:
         return Item("Field encryption keys", FAIL, str(error), "encryption.md")
     if weak := ring.weak_key_ids():
         return Item(
-            "Field encryption keys", FAIL, f"weak key(s): {', '.join(weak)}", "encryption.md"
+            "Field encryption keys",
+            FAIL,
+            f"weak key{pluralize(len(weak))}: {', '.join(weak)}",
+            "encryption.md",
         )
     return Item(
         "Field encryption keys",
         PASS,
-        f"{len(ring.key_ids)} key(s) in SYLLABUS_FIELD_KEYS, current {ring.current.key_id}",
+        f"{len(ring.key_ids)} key{pluralize(len(ring.key_ids))} in SYLLABUS_FIELD_KEYS, "
+        f"current {ring.current.key_id}",
         "encryption.md",
     )
 
@@ -169,12 +174,18 @@ def admin_mfa_enforced() -> Item:
         ).select_related("user")
     }
     missing = sorted(u.email for u in admins if not user_has_mfa(u))
+    if not admins:
+        held = "no active administrator yet (`syllabus createadmin` makes one)"
+    elif len(admins) == 1:
+        held = "the one administrator has a second factor"
+    else:
+        held = f"all {len(admins)} administrators have a second factor"
     return _item(
         "Administrator MFA enforced",
         not missing,
-        f"required for administrators; all {len(admins)} have a second factor",
-        f"required, but {len(missing)} administrator(s) have no second factor yet: "
-        + ", ".join(missing[:5]),
+        f"required for administrators; {held}",
+        f"required, but {len(missing)} administrator{pluralize(len(missing))} "
+        f"{pluralize(len(missing), 'has,have')} no second factor yet: " + ", ".join(missing[:5]),
         "security.md",
     )
 

@@ -254,13 +254,13 @@ def coverage_problems() -> list[str]:
         )
         if declared - names:
             problems.append(
-                f"{model._meta.label}: declared field(s) {', '.join(sorted(declared - names))} "
-                "do not exist"
+                f"{model._meta.label}: declared fields that do not exist: "
+                f"{', '.join(sorted(declared - names))}"
             )
         unexplained = entry.user_fields() - set(entry.subject_fields) - set(entry.actor_fields)
         if unexplained:
             problems.append(
-                f"{model._meta.label}: user field(s) {', '.join(sorted(unexplained))} are "
-                "neither subject_fields nor actor_fields"
+                f"{model._meta.label}: user fields in neither subject_fields nor "
+                f"actor_fields: {', '.join(sorted(unexplained))}"
             )
     return problems

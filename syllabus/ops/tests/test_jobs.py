@@ -137,7 +137,7 @@ def test_failed_jobs_admin_lists_and_reruns(client, admin_user):
         HTTP_USER_AGENT="AdminBrowser/2.0",
         REMOTE_ADDR="192.0.2.44",
     )
-    assert "Re-queued 1 job(s)." in response.content.decode()
+    assert "Re-queued 1 job." in response.content.decode()
     failed.refresh_from_db()
     assert failed.is_rerun
     # The audit event carries the request's id, address and agent, taken by the middleware.
