@@ -46,10 +46,13 @@ run: $(VENV)/.installed
 	if [ -z "$$SYLLABUS_FIELD_KEYS$$SYLLABUS_FIELD_KEYS_FILE" ]; then export SYLLABUS_FIELD_KEYS_FILE=$(DATA_DIR)/field_keys; fi; \
 	if [ -z "$$SYLLABUS_BACKUP_KEY$$SYLLABUS_BACKUP_KEY_FILE" ]; then export SYLLABUS_BACKUP_KEY_FILE=$(DATA_DIR)/backup.key; fi; \
 	export SYLLABUS_DATA_DIR=$(DATA_DIR); \
+	if [ -z "$$SYLLABUS_SITE_URL" ]; then \
+		export SYLLABUS_SITE_URL="http://$$(echo '$(BIND)' | sed -e 's/^0\.0\.0\.0:/localhost:/' -e 's/^\[::\]:/localhost:/')/"; fi; \
 	$(BIN)/syllabus migrate --noinput -v 0; \
 	$(BIN)/syllabus demo; \
 	$(BIN)/syllabus worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	: "set -e holds in the trap too: a worker that has already stopped must not fail it"; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	echo; echo "Syllabus is starting on http://$(BIND)  (Ctrl+C stops the server and the worker)"; echo; \
 	$(BIN)/syllabus serve --bind $(BIND)
 
