@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -321,3 +323,59 @@ def _nginx_logs(root: Path, nginx: Proc) -> str:
 def _up(client: Client) -> bool:
     # A short timeout: one stuck attempt must not use up the whole wait.
     return client.request("GET", "/health/live", timeout=2)[0] == 200
+
+
+class _Backend(BaseHTTPRequestHandler):
+    """Stands in for the app servers: answers every request with 200."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_access_log_leaves_secrets_in_paths_out(tmp_path):
+    if not Path(NGINX).exists():
+        if os.environ.get("SYLLABUS_REQUIRE_NGINX"):
+            pytest.fail("nginx is not installed (SYLLABUS_REQUIRE_NGINX is set)")
+        pytest.skip("nginx is not installed")
+    root = tmp_path / "nginx"
+    root.mkdir()
+    _certificate(root / "tls")
+    backend = ThreadingHTTPServer(("127.0.0.1", free_port()), _Backend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    http_port, https_port = free_port(), free_port()
+    conf = _nginx_conf(root, tmp_path, [backend.server_address[1]], http_port, https_port)
+    nginx = Proc("nginx", [NGINX, "-c", str(conf)], dict(os.environ), root / "nginx.log")
+    secrets = {
+        "/accounts/password/reset/key/1v-cd8a3f-0123456789abcdef/": (
+            "/accounts/password/reset/key/[redacted]/"
+        ),
+        "/account/invite/inv-token-ABCDEF123456/?next=/courses/": (
+            "/account/invite/[redacted]/?next=/courses/"
+        ),
+        "/accounts/confirm-email/MQ:1tZ9xY:confirm-secret/": "/accounts/confirm-email/[redacted]/",
+        "/certificates/verify/42M8-R1HJ-GH3C-PAT1/": "/certificates/verify/[redacted]/",
+        "/api/v1/certificates/verify/42M8-R1HJ-GH3C-PAT1": "/api/v1/certificates/verify/[redacted]",
+        "/courses/?q=reset+key": "/courses/?q=reset+key",  # nothing secret: as it came
+    }
+    try:
+        nginx.start()
+        client = Client(https_port, root / "tls" / "fullchain.pem")
+        wait_for(lambda: _up(client), 20, lambda: _nginx_logs(root, nginx), proc=nginx)
+        for path in secrets:
+            assert client.request("GET", path)[0] == 200, path
+    finally:
+        nginx.stop()
+        backend.shutdown()
+        backend.server_close()
+    logged = [
+        json.loads(line)["uri"]
+        for line in (root / "syllabus.access.log").read_text().splitlines()
+        if '"/health/live"' not in line
+    ]
+    assert logged == list(secrets.values())
