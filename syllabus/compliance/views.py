@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from syllabus.accounts.permissions import has_site_perm, require_site_perm
@@ -20,29 +18,14 @@ from syllabus.accounts.sensitive import sensitive_action
 from syllabus.audit.services import record
 from syllabus.compliance.evidence import Period, gather
 from syllabus.compliance.report import STATUS_LABELS, report_csv, report_pdf
-from syllabus.core.widgets import DatePicker
+from syllabus.core.forms import DateRangeForm
 
 DEFAULT_DAYS = 90
 
 
-class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DatePicker())
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DatePicker())
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise forms.ValidationError(_("The start date is after the end date."))
-        return data
-
-
-def _period(form: PeriodForm) -> Period:
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+def _period(form: DateRangeForm) -> Period:
+    since, until = form.dates(DEFAULT_DAYS)
     tz = timezone.get_current_timezone()
-    today = timezone.localdate()
-    until = data.get("until") or today
-    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS)
     return Period(
         since=datetime.combine(since, time.min, tzinfo=tz),
         until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz),
@@ -52,12 +35,12 @@ def _period(form: PeriodForm) -> Period:
 @require_GET
 @require_site_perm("compliance.view")
 def overview(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET or None)
+    form = DateRangeForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     period = _period(form)
     period_end = period.until - timedelta(days=1)
     if valid:  # the fields show the period shown, defaults included
-        form = PeriodForm(initial={"since": period.since.date(), "until": period_end.date()})
+        form = DateRangeForm(initial={"since": period.since.date(), "until": period_end.date()})
     items = gather(period)
     counts = {s: sum(1 for i in items if i.status == s) for s in STATUS_LABELS}
     return render(
@@ -81,7 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_site_perm("export.run")
 @sensitive_action
 def download(request: HttpRequest, kind: str) -> HttpResponseBase:
-    form = PeriodForm(request.GET or None)
+    form = DateRangeForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse(
             " ".join(str(e) for e in form.non_field_errors()) or _("Bad dates."), status=400

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from syllabus.audit.catalog import POLICIES
-from syllabus.core.widgets import DatePicker
+from syllabus.core.forms import DateRangeForm
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeForm):
+    """No default period: empty dates mean the whole trail (``dates()`` is not used)."""
+
+    field_order = ("category", "action", "actor", "since", "until")
+    order_error = gettext_lazy("The start date must be before the end date.")
+
     category = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Category"),
@@ -24,19 +28,3 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(
         required=False, max_length=254, label=gettext_lazy("Actor email contains")
     )
-    since = forms.DateField(
-        required=False,
-        label=gettext_lazy("Since"),
-        widget=DatePicker(),
-    )
-    until = forms.DateField(
-        required=False,
-        label=gettext_lazy("Until"),
-        widget=DatePicker(),
-    )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError(_("The start date must be before the end date."))
-        return data

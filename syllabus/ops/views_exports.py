@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from syllabus.audit.catalog import Category
 from syllabus.audit.models import AuditEvent
-from syllabus.core.widgets import DatePicker
+from syllabus.core.forms import DateRangeForm
 from syllabus.ops.views import _reader_categories
 
 PAGE_SIZE = 50
@@ -31,27 +31,10 @@ DEFAULT_DAYS = 90
 EXPORT_ACTIONS = ("export.run", "privacy.export_downloaded")
 
 
-class ExportFilterForm(forms.Form):
-    since = forms.DateField(
-        required=False,
-        label=gettext_lazy("Since"),
-        widget=DatePicker(),
-    )
-    until = forms.DateField(
-        required=False,
-        label=gettext_lazy("Until"),
-        widget=DatePicker(),
-    )
+class ExportFilterForm(DateRangeForm):
     actor = forms.CharField(
         required=False, max_length=254, label=gettext_lazy("Person (email contains)")
     )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            raise forms.ValidationError(_("The start date is after the end date."))
-        return data
 
 
 def _rows(details: dict[str, object]) -> int:
@@ -70,10 +53,8 @@ def exports(request: HttpRequest) -> HttpResponse:
     form = ExportFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}
+    since, until = form.dates(DEFAULT_DAYS)
     tz = timezone.get_current_timezone()
-    today = timezone.localdate()
-    until = data.get("until") or today
-    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS)
     if valid:  # the fields show the period shown, defaults included
         form = ExportFilterForm(initial={**data, "since": since, "until": until})
     events = AuditEvent.objects.filter(
